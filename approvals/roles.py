@@ -1,0 +1,28 @@
+"""Staff roles. Each role is a Django group of the same name, created by a data migration."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    GRANTS_MANAGER = "grants manager", "Grants manager"
+    IAM_SECRETARIAT = "IAM secretariat", "IAM secretariat"
+    FINANCE_ADVISER = "finance adviser", "Finance adviser"
+    LEGAL_ADVISER = "legal adviser", "Legal adviser"
+    EQUALITIES_ADVISER = "equalities adviser", "Equalities adviser"
+    PRIVACY_ADVISER = "privacy adviser", "Privacy adviser"
+    DMPC_OFFICE = "DMPC office", "DMPC office"
+    DMPC = "DMPC", "Deputy Mayor for Policing and Crime"
+    PUBLISHER = "publisher", "Publisher"
+
+
+def roles_of(user) -> set[str]:
+    """The role names a user holds, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return user._role_names
+
+
+def has_role(user, role: Role) -> bool:
+    return role.value in roles_of(user)

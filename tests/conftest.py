@@ -1,0 +1,73 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from approvals.roles import Role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests call views over plain HTTP and never run collectstatic.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Static files come from the finders, as they do in development.
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str, *roles: Role, **extra) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.org",
+        first_name=username.title(),
+        **extra,
+    )
+    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
+    return user
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager", Role.GRANTS_MANAGER)
+
+
+@pytest.fixture
+def iam(db):
+    return make_user("iam", Role.IAM_SECRETARIAT)
+
+
+@pytest.fixture
+def dmpc(db):
+    return make_user("dmpc", Role.DMPC)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holding no role."""
+    return make_user("outsider")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Count the browser tests on their own, so CI's log shows that they ran."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "browser" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts[outcome] = counts.get(outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "none ran"
+    terminalreporter.write_line(f"browser tests: {summary}")

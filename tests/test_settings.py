@@ -1,0 +1,99 @@
+"""The settings module reads its configuration from the environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "decisions.example.org",
+    "DATABASE_URL": "postgres://grants:secret@db.example.org:5432/grants",
+}
+
+
+def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run Python in the project folder with only the given configuration variables."""
+    configured = (
+        "DATABASE_URL",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in configured}
+    return subprocess.run(
+        [sys.executable, *args],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def settings_in(env: dict[str, str], expression: str):
+    """Evaluate an expression over django.conf.settings in a fresh interpreter."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({expression}, default=str))"
+    )
+    result = run_python(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_database_url_it_uses_sqlite_in_the_project_folder():
+    db = settings_in({}, "settings.DATABASES['default']")
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(ROOT / "db.sqlite3")
+    assert "/db.sqlite3" in (ROOT / ".gitignore").read_text()
+
+
+def test_database_url_selects_postgresql_with_persistent_checked_connections():
+    db = settings_in(PRODUCTION, "settings.DATABASES['default']")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == (
+        "db.example.org",
+        5432,
+        "grants",
+        "grants",
+    )
+    assert db["CONN_MAX_AGE"] >= 60
+    assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_debug_is_off_unless_asked_for():
+    assert settings_in({}, "settings.DEBUG") is False
+    assert settings_in({"DEBUG": "1"}, "settings.DEBUG") is True
+
+
+def test_a_bad_boolean_fails_loudly():
+    result = run_python(["-c", "import django; django.setup()"], {"DEBUG": "perhaps"})
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'perhaps'" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_wsgi_refuses_to_serve_with_the_development_key():
+    result = run_python(["-c", "import config.wsgi"], {"ALLOWED_HOSTS": "decisions.example.org"})
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY", "SECURE_CONTENT_TYPE_NOSNIFF"]
+)
+def test_security_defaults_hold_in_the_test_run(name):
+    assert getattr(settings, name) is True
