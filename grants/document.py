@@ -1,0 +1,133 @@
+"""The case document: one serialisation of a grant case to plain, JSON-ready data.
+
+It holds every input and every computed total. Versions, audit diffs, publication and
+open data all use it, so its shape changes only with a new SCHEMA.
+"""
+
+import json
+from decimal import Decimal
+
+from grants.money import financial_year_label, money_string
+from grants.reconciliation import Reconciliation, reconcile_case
+from grants.sections import PART_1_SECTIONS
+
+SCHEMA = "grant-case/1"
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _fte(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
+    """Turn a case (loaded with GrantCase.objects.with_contents()) into plain data."""
+    figures = reconciliation or reconcile_case(case)
+    return {
+        "schema": SCHEMA,
+        "case": {
+            "id": case.pk,
+            "title": case.title,
+            "scheme": case.scheme.name if case.scheme else None,
+            "financial_year": financial_year_label(case.financial_year),
+            "report_by": case.report_by,
+            "report_author": case.report_author,
+        },
+        "sections": {section.field: getattr(case, section.field) for section in PART_1_SECTIONS},
+        "time_sensitivity": {
+            "needed_by": _date(case.needed_by),
+            "reason": case.time_sensitivity,
+        },
+        "recommendations": [
+            {
+                "position": rec.position,
+                "text": rec.text,
+                "standing_authority": {
+                    "annual_cap": money_string(rec.annual_cap),
+                    "ends_on": _date(rec.ends_on),
+                }
+                if rec.is_standing_authority
+                else None,
+            }
+            for rec in case.recommendations.all()
+        ],
+        "offers": [
+            {
+                "funder": offer.funder.name,
+                "scheme": offer.scheme.name if offer.scheme else None,
+                "amount": money_string(offer.amount),
+                "financial_year": financial_year_label(offer.financial_year),
+                "period_start": _date(offer.period_start),
+                "period_end": _date(offer.period_end),
+                "offer_date": _date(offer.offer_date),
+                "conditions": offer.conditions,
+            }
+            for offer in case.offers.all()
+        ],
+        "units": [
+            {
+                "name": unit.unit.name,
+                "grant_allocation": money_string(unit.grant_allocation),
+                "posts": [
+                    {
+                        "group": p.post.group,
+                        "grade": p.post.grade,
+                        "annual_cost": money_string(p.post.annual_cost),
+                        "grant_fte": _fte(p.post.grant_fte),
+                        "match_fte": _fte(p.post.match_fte),
+                        "grant_cost": money_string(p.grant_cost),
+                        "match_cost": money_string(p.match_cost),
+                        "total_cost": money_string(p.total_cost),
+                    }
+                    for p in unit.posts
+                ],
+                "cost_lines": [
+                    {"description": line.description, "amount": money_string(line.amount)}
+                    for line in unit.cost_lines
+                ],
+                "totals": {
+                    "grant_fte": _fte(unit.grant_fte),
+                    "staff_cost": money_string(unit.staff_cost),
+                    "non_staff_cost": money_string(unit.non_staff_cost),
+                    "planned_spend": money_string(unit.planned_spend),
+                    "match_funding": money_string(unit.match_funding),
+                },
+            }
+            for unit in figures.units
+        ],
+        "revenue_impact_summary": [
+            {
+                "financial_year": year.label,
+                "grant_funding": money_string(year.grant_funding),
+                "mps_funding": money_string(year.mps_funding),
+                "total_budget": money_string(year.total_budget),
+                "planned_spend": [
+                    {"unit": unit.name, "amount": money_string(amount)}
+                    for unit, amount in year.planned_spend_by_unit
+                ],
+                "planned_spend_total": money_string(year.planned_spend),
+                "variance": money_string(year.variance),
+            }
+            for year in figures.years
+        ],
+        "totals": {
+            "offers": money_string(figures.offers_total),
+            "allocations": money_string(figures.allocations_total),
+            "planned_spend": money_string(figures.planned_spend),
+            "mps_funding": money_string(figures.mps_funding),
+            "total_budget": money_string(figures.total_budget),
+            "variance": money_string(figures.variance),
+            "grant_fte": _fte(figures.grant_fte),
+        },
+        "part2": {
+            "content": case.part2_content,
+            "exemption_reason": case.part2_exemption_reason,
+        },
+    }
+
+
+def document_json(document: dict) -> str:
+    """The canonical text of a document: sorted keys, so equal documents are equal bytes."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2)

@@ -1,0 +1,290 @@
+"""Grant cases and everything a case owns.
+
+A case is costed for one financial year (its posts and cost lines are annual costs in
+that year). Its budget years are the years its revenue impact summary shows; grant
+funding falls in the year of each offer, and planned spend and MPS funding in the
+costed year. Every total is computed by grants.reconciliation, never stored.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from grants.money import financial_year_label
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+FTE = {"max_digits": 6, "decimal_places": 2}
+
+
+def non_negative(field: str, model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": 0}), name=f"{model}_{field}_not_negative"
+    )
+
+
+class Funder(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GrantScheme(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IAM_REVIEW = "iam_review", "IAM review"
+    DMPC_REVIEW = "dmpc_review", "DMPC review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class GrantCaseQuerySet(models.QuerySet):
+    def with_contents(self):
+        """Everything the report, the reconciliation and the case document read."""
+        return self.select_related("scheme", "owner").prefetch_related(
+            models.Prefetch("units", queryset=FundedUnit.objects.order_by("position", "id")),
+            models.Prefetch("units__posts", queryset=Post.objects.order_by("position", "id")),
+            models.Prefetch(
+                "units__cost_lines", queryset=CostLine.objects.order_by("position", "id")
+            ),
+            models.Prefetch(
+                "offers", queryset=GrantOffer.objects.select_related("funder", "scheme")
+            ),
+            "recommendations",
+            "budget_years",
+        )
+
+
+class GrantCase(models.Model):
+    title = models.CharField(max_length=300)
+    scheme = models.ForeignKey(
+        GrantScheme, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The financial year the posts and cost lines are costed for."
+    )
+    state = models.CharField(max_length=20, choices=CaseState, default=CaseState.DRAFT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_cases"
+    )
+    # Optimistic lock: every saved edit increments it, and a form built on an older
+    # value is refused rather than overwriting newer data.
+    lock_version = models.PositiveIntegerField(default=0)
+
+    report_by = models.CharField(
+        "Report by",
+        max_length=300,
+        blank=True,
+        help_text="Who the report is by, e.g. ‘Detective Superintendent A Smith on behalf of "
+        "the Chief of Corporate Services’.",
+    )
+    report_author = models.TextField(
+        "Report author", blank=True, help_text="Name, job title and unit of the report’s author."
+    )
+
+    executive_summary = models.TextField(blank=True)
+    needed_by = models.DateField("Decision needed by", null=True, blank=True)
+    time_sensitivity = models.TextField("Why the decision is needed by then", blank=True)
+    introduction = models.TextField("Introduction and background", blank=True)
+    issues_for_consideration = models.TextField(blank=True)
+    contribution_to_plans = models.TextField(
+        "Contribution to the Police and Crime Plan and MPS plans", blank=True
+    )
+    financial_comments = models.TextField(
+        "Financial, commercial and procurement comments", blank=True
+    )
+    revenue_impact_note = models.TextField("Note on the revenue impact summary", blank=True)
+    legal_comments = models.TextField(blank=True)
+    equality_comments = models.TextField(blank=True)
+    privacy_comments = models.TextField(blank=True)
+    real_estate_implications = models.TextField(blank=True)
+    environmental_implications = models.TextField(blank=True)
+    background_papers = models.TextField("Background and supporting papers", blank=True)
+
+    part2_content = models.TextField("Part 2 (exempt) content", blank=True)
+    part2_exemption_reason = models.TextField("Why Part 2 is exempt from publication", blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GrantCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["state", "-updated_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("grants:report", args=[self.pk])
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+    @property
+    def has_part2(self) -> bool:
+        return bool(self.part2_content.strip())
+
+
+class Recommendation(models.Model):
+    case = models.ForeignKey(GrantCase, on_delete=models.CASCADE, related_name="recommendations")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    is_standing_authority = models.BooleanField(
+        "Standing authority",
+        default=False,
+        help_text="Authority to accept future offers up to a cap each year until an end date.",
+    )
+    annual_cap = models.DecimalField(**MONEY, null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            non_negative("annual_cap", "recommendation"),
+            models.CheckConstraint(
+                condition=Q(is_standing_authority=False)
+                | (Q(annual_cap__isnull=False) & Q(ends_on__isnull=False)),
+                name="standing_authority_has_cap_and_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.text[:60]}"
+
+
+class GrantOffer(models.Model):
+    case = models.ForeignKey(GrantCase, on_delete=models.CASCADE, related_name="offers")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="offers")
+    scheme = models.ForeignKey(
+        GrantScheme, null=True, blank=True, on_delete=models.PROTECT, related_name="offers"
+    )
+    amount = models.DecimalField(**MONEY)
+    financial_year = models.PositiveSmallIntegerField()
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    offer_date = models.DateField(null=True, blank=True)
+    conditions = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            non_negative("amount", "grantoffer"),
+            models.UniqueConstraint(
+                fields=["case", "funder", "financial_year"], name="one_offer_per_funder_and_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="offer_period_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.funder}: £{self.amount:,.2f} ({self.financial_year_label})"
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+
+class FundedUnit(models.Model):
+    case = models.ForeignKey(GrantCase, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(max_length=200)
+    grant_allocation = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            non_negative("grant_allocation", "fundedunit"),
+            models.UniqueConstraint(fields=["case", "name"], name="unit_name_unique_in_case"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    unit = models.ForeignKey(FundedUnit, on_delete=models.CASCADE, related_name="posts")
+    group = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional sub-group, e.g. ‘RART (Frontline Officers)’.",
+    )
+    grade = models.CharField("Grade or rank", max_length=120)
+    annual_cost = models.DecimalField(**MONEY)
+    grant_fte = models.DecimalField("Grant-funded FTE", **FTE)
+    match_fte = models.DecimalField("Match-funded FTE", **FTE, default=Decimal("0.00"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            non_negative("annual_cost", "post"),
+            non_negative("grant_fte", "post"),
+            non_negative("match_fte", "post"),
+        ]
+
+    def __str__(self):
+        return f"{self.grade} ({self.grant_fte} FTE)"
+
+
+class CostLine(models.Model):
+    """A non-staff cost in a unit: support costs, overtime, transport, supplies."""
+
+    unit = models.ForeignKey(FundedUnit, on_delete=models.CASCADE, related_name="cost_lines")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(**MONEY)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [non_negative("amount", "costline")]
+
+    def __str__(self):
+        return self.description
+
+
+class BudgetYear(models.Model):
+    """A financial year shown in the case's revenue impact summary."""
+
+    case = models.ForeignKey(GrantCase, on_delete=models.CASCADE, related_name="budget_years")
+    financial_year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "financial_year"], name="budget_year_unique_in_case"
+            )
+        ]
+
+    def __str__(self):
+        return financial_year_label(self.financial_year)
