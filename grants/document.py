@@ -4,6 +4,7 @@ It holds every input and every computed total. Versions, audit diffs, publicatio
 open data all use it, so its shape changes only with a new SCHEMA.
 """
 
+import hashlib
 import json
 from decimal import Decimal
 
@@ -70,18 +71,30 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
             {
                 "name": unit.unit.name,
                 "grant_allocation": money_string(unit.grant_allocation),
-                "posts": [
+                "groups": [
                     {
-                        "group": p.post.group,
-                        "grade": p.post.grade,
-                        "annual_cost": money_string(p.post.annual_cost),
-                        "grant_fte": _fte(p.post.grant_fte),
-                        "match_fte": _fte(p.post.match_fte),
-                        "grant_cost": money_string(p.grant_cost),
-                        "match_cost": money_string(p.match_cost),
-                        "total_cost": money_string(p.total_cost),
+                        "name": group.name,
+                        "posts": [
+                            {
+                                "grade": p.post.grade,
+                                "annual_cost": money_string(p.post.annual_cost),
+                                "grant_fte": _fte(p.post.grant_fte),
+                                "match_fte": _fte(p.post.match_fte),
+                                "grant_cost": money_string(p.grant_cost),
+                                "match_cost": money_string(p.match_cost),
+                                "total_cost": money_string(p.total_cost),
+                            }
+                            for p in group.posts
+                        ],
+                        "totals": {
+                            "grant_fte": _fte(group.grant_fte),
+                            "match_fte": _fte(group.match_fte),
+                            "grant_cost": money_string(group.grant_cost),
+                            "match_cost": money_string(group.match_cost),
+                            "total_cost": money_string(group.total_cost),
+                        },
                     }
-                    for p in unit.posts
+                    for group in unit.groups
                 ],
                 "cost_lines": [
                     {"description": line.description, "amount": money_string(line.amount)}
@@ -131,3 +144,50 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
 def document_json(document: dict) -> str:
     """The canonical text of a document: sorted keys, so equal documents are equal bytes."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2)
+
+
+def _flatten(value, path: tuple[str, ...], into: dict[tuple[str, ...], object]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, (*path, key), into)
+    elif isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            # Rows with a name (units, groups) are known by it, so inserting a unit does
+            # not show every later unit as changed.
+            label = item.get("name") if isinstance(item, dict) and item.get("name") else index
+            _flatten(item, (*path, str(label)), into)
+    else:
+        into[path] = value
+
+
+def document_changes(before: dict | None, after: dict) -> list[dict]:
+    """Field-level differences between two documents, in the order of the later one:
+    [{"field": ["units", "ROCU", "cost_lines", "2", "amount"], "before": ..., "after": ...}].
+    A field that is new has before None; one that went has after None."""
+    old: dict[tuple[str, ...], object] = {}
+    new: dict[tuple[str, ...], object] = {}
+    _flatten(before or {}, (), old)
+    _flatten(after, (), new)
+    changes = [
+        {"field": list(path), "before": old.get(path), "after": value}
+        for path, value in new.items()
+        if old.get(path) != value or path not in old
+    ]
+    changes += [
+        {"field": list(path), "before": value, "after": None}
+        for path, value in old.items()
+        if path not in new
+    ]
+    return changes
+
+
+def part1_document(document: dict) -> dict:
+    """The document as it may be published: Part 2's content is removed, and only whether
+    there was one is kept."""
+    public = {key: value for key, value in document.items() if key != "part2"}
+    public["has_part2"] = bool((document.get("part2") or {}).get("content", "").strip())
+    return public
+
+
+def document_sha256(document: dict) -> str:
+    return hashlib.sha256(document_json(document).encode()).hexdigest()

@@ -56,6 +56,15 @@ class CaseState(models.TextChoices):
     PUBLISHED = "published", "Published"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
+    @property
+    def phrase(self) -> str:
+        """The state in a sentence: "This case is {phrase}"."""
+        return {
+            "draft": "in draft",
+            "iam_review": "at IAM review",
+            "dmpc_review": "at DMPC review",
+        }.get(self.value, self.label.lower())
+
 
 class GrantCaseQuerySet(models.QuerySet):
     def with_contents(self):
@@ -88,6 +97,9 @@ class GrantCase(models.Model):
     )
     collaborators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="shared_cases"
+    )
+    ready_for_decision_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the DMPC office marked the case ready for decision."
     )
     # Optimistic lock: every saved edit increments it, and a form built on an older
     # value is refused rather than overwriting newer data.
@@ -144,6 +156,10 @@ class GrantCase(models.Model):
     @property
     def financial_year_label(self) -> str:
         return financial_year_label(self.financial_year)
+
+    @property
+    def state_phrase(self) -> str:
+        return CaseState(self.state).phrase
 
     @property
     def has_part2(self) -> bool:

@@ -407,32 +407,48 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
 
 
 def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
-    """The same grade priced differently inside one case: flag the posts off the usual price."""
+    """The same grade priced differently inside one case. Posts off the grade's usual
+    price are flagged; where no price is the most common, every post of the grade is."""
     prices: dict[str, Counter] = defaultdict(Counter)
     for unit in units:
         for figures in unit.posts:
             prices[figures.post.grade.strip().lower()][figures.post.annual_cost] += 1
-    usual = {
-        grade: counts.most_common(1)[0][0] for grade, counts in prices.items() if len(counts) > 1
-    }
+    usual: dict[str, Decimal | None] = {}
+    for grade, counts in prices.items():
+        if len(counts) > 1:
+            (first, first_count), (_, second_count) = counts.most_common(2)
+            usual[grade] = first if first_count > second_count else None
     findings = []
     for unit in units:
         for figures in unit.posts:
             post = figures.post
-            expected = usual.get(post.grade.strip().lower())
-            if expected is not None and post.annual_cost != expected:
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "grade-price",
-                        f"{post.grade} costs {format_pounds(post.annual_cost)} a year here but "
-                        f"{format_pounds(expected)} elsewhere in this case. Check the annual cost.",
-                        unit=unit.unit.name,
-                        post=post.grade,
-                        unit_id=unit.unit.pk,
-                        post_id=post.pk,
-                    )
+            grade = post.grade.strip().lower()
+            if grade not in usual:
+                continue
+            expected = usual[grade]
+            if expected is None:
+                listed = " and ".join(format_pounds(price) for price in sorted(prices[grade]))
+                message = (
+                    f"{post.grade} is priced at {listed} in this case. Check the annual costs."
                 )
+            elif post.annual_cost != expected:
+                message = (
+                    f"{post.grade} costs {format_pounds(post.annual_cost)} a year here but "
+                    f"{format_pounds(expected)} elsewhere in this case. Check the annual cost."
+                )
+            else:
+                continue
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "grade-price",
+                    message,
+                    unit=unit.unit.name,
+                    post=post.grade,
+                    unit_id=unit.unit.pk,
+                    post_id=post.pk,
+                )
+            )
     return findings
 
 

@@ -1,0 +1,111 @@
+"""Display data for a case report, built from a case document.
+
+The live case, every frozen version and the published decision all render Part 1 from
+a document, so what a reviewer or the public reads is exactly what the document holds.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from grants.sections import PART_1_SECTIONS
+
+ZERO = Decimal("0")
+FIGURE_KEYS = {
+    "amount",
+    "annual_cost",
+    "annual_cap",
+    "grant_cost",
+    "match_cost",
+    "total_cost",
+    "grant_allocation",
+    "staff_cost",
+    "non_staff_cost",
+    "planned_spend",
+    "planned_spend_total",
+    "match_funding",
+    "grant_funding",
+    "mps_funding",
+    "total_budget",
+    "variance",
+    "offers",
+    "allocations",
+    "grant_fte",
+    "match_fte",
+}
+DATE_KEYS = {"needed_by", "ends_on", "period_start", "period_end", "offer_date"}
+
+
+def _typed(value, key=None):
+    """The document with figures as Decimals and dates as dates, for templates."""
+    if isinstance(value, dict):
+        return {k: _typed(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(item, key) for item in value]
+    if isinstance(value, str) and key in FIGURE_KEYS:
+        return Decimal(value)
+    if isinstance(value, str) and key in DATE_KEYS:
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    values: list[Decimal]
+    kind: str = "figure"  # "figure", "total" or "heading"
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.values, ZERO)
+
+
+def revenue_impact_rows(years: list[dict]) -> list[SummaryRow]:
+    """The revenue impact summary as the report lays it out: one column per budget year."""
+    units = [entry["unit"] for entry in years[0]["planned_spend"]] if years else []
+    rows = [
+        SummaryRow("Grant funding", [y["grant_funding"] for y in years]),
+        SummaryRow("MPS funding", [y["mps_funding"] for y in years]),
+        SummaryRow("Total budget", [y["total_budget"] for y in years], "total"),
+        SummaryRow("Planned spend", [], "heading"),
+    ]
+    for index, name in enumerate(units):
+        rows.append(SummaryRow(name, [y["planned_spend"][index]["amount"] for y in years]))
+    rows += [
+        SummaryRow("Planned spend total", [y["planned_spend_total"] for y in years], "total"),
+        SummaryRow("Variance to budget (-ve saving)", [y["variance"] for y in years], "total"),
+    ]
+    return rows
+
+
+def report_blocks(sections: dict[str, str]) -> list[tuple[str, object, str]]:
+    """Part 1 in the report's order: narrative sections, with the recommendations and time
+    sensitivity after the executive summary and the funding tables after the revenue
+    impact note. Empty optional sections are left out."""
+    blocks = []
+    for section in PART_1_SECTIONS:
+        text = sections.get(section.field, "")
+        if section.field == "revenue_impact_note":
+            blocks.append(("revenue_impact", section, text))
+            blocks.append(("breakdown", None, ""))
+        elif text.strip():
+            blocks.append(("section", section, text))
+        if section.field == "executive_summary":
+            blocks.append(("recommendations", None, ""))
+            blocks.append(("time_sensitivity", None, ""))
+    return blocks
+
+
+def report_context(document: dict) -> dict:
+    """What the Part 1 and Part 2 templates need to show a document."""
+    doc = _typed(document)
+    for unit in doc["units"]:
+        unit["has_match"] = any(group["totals"]["match_fte"] for group in unit["groups"])
+        unit["has_groups"] = any(group["name"] for group in unit["groups"])
+    years = doc["revenue_impact_summary"]
+    return {
+        "doc": doc,
+        "years": [year["financial_year"] for year in years],
+        "summary_rows": revenue_impact_rows(years),
+        "blocks": report_blocks(doc["sections"]),
+    }

@@ -1,0 +1,58 @@
+"""Small builders for grant cases in tests."""
+
+import datetime
+from decimal import Decimal
+
+from grants.models import (
+    BudgetYear,
+    CostLine,
+    FundedUnit,
+    Funder,
+    GrantCase,
+    GrantOffer,
+    Post,
+    Recommendation,
+)
+
+
+def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test case", **fields):
+    """A complete, balanced case: one offer, `units` units sharing `posts` posts each."""
+    defaults = {
+        "executive_summary": "Summary.",
+        "introduction": "Introduction.",
+        "financial_comments": "Finance.",
+        "legal_comments": "Legal.",
+        "equality_comments": "Equality.",
+        "privacy_comments": "Privacy.",
+        "real_estate_implications": "None.",
+        "environmental_implications": "None.",
+        "time_sensitivity": "Soon.",
+        "needed_by": datetime.date(2099, 3, 31),
+    }
+    case = GrantCase.objects.create(
+        title=title, financial_year=2025, owner=owner, **{**defaults, **fields}
+    )
+    funder, _ = Funder.objects.get_or_create(name="Home Office")
+    Recommendation.objects.create(case=case, position=1, text="Approve the grant.")
+    BudgetYear.objects.create(case=case, financial_year=2025)
+    total = Decimal("0")
+    for index in range(units):
+        unit = FundedUnit.objects.create(case=case, name=f"Unit {index + 1}", position=index)
+        Post.objects.bulk_create(
+            Post(
+                unit=unit,
+                grade=f"Grade {n % 7}",
+                group="Team A" if n % 2 else "",
+                annual_cost=Decimal(40000 + 1000 * (n % 7)),
+                grant_fte=Decimal("1.00"),
+                match_fte=Decimal("0.50") if n % 3 == 0 else Decimal("0"),
+                position=n,
+            )
+            for n in range(posts)
+        )
+        CostLine.objects.create(unit=unit, description="Support costs", amount=Decimal("1000"))
+        unit.grant_allocation = Decimal("1000")
+        unit.save()
+        total += unit.grant_allocation
+    GrantOffer.objects.create(case=case, funder=funder, amount=total, financial_year=2025)
+    return case

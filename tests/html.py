@@ -1,0 +1,56 @@
+"""Reading tables out of rendered pages, so tests can assert whole rows."""
+
+from html.parser import HTMLParser
+
+
+class _Tables(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._caption = None
+        self._rows = None
+        self._row = None
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._rows, self._caption = [], ""
+        elif tag == "caption":
+            self._cell = []
+        elif tag == "tr" and self._rows is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self._cell is not None:
+            self._caption = " ".join("".join(self._cell).split())
+            self._cell = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self._rows.append(self._row)
+            self._row = None
+        elif tag == "table" and self._rows is not None:
+            self.tables[self._caption] = self._rows
+            self._rows = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(html: str) -> dict[str, list[list[str]]]:
+    """Every table in the page, by caption, as rows of cell texts."""
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def table_starting(html: str, caption_start: str) -> list[list[str]]:
+    matches = [rows for caption, rows in tables(html).items() if caption.startswith(caption_start)]
+    assert len(matches) == 1, (
+        f"expected one table captioned {caption_start!r}: {tables(html).keys()}"
+    )
+    return matches[0]
