@@ -1,0 +1,820 @@
+"""Forms of the case editor.
+
+They take what people type: money as they write it (66,000 or £0.066m), financial years
+like 2023/24 and dates in three boxes, and say what is wrong in the GOV.UK Design
+System's words. Tables of rows (posts, cost lines, offers…) are formsets of plain forms,
+not model forms: a model form runs a database query per check constraint per row, and a
+unit with 40 posts must save in a fixed number of queries.
+"""
+
+import calendar
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME, ORDERING_FIELD_NAME
+
+from grants.models import MONEY, GrantScheme
+from grants.money import (
+    MONEY_HELP,
+    MoneyError,
+    financial_year_label,
+    parse_financial_year,
+    parse_money,
+)
+from grants.sections import Section
+from grants.services import RowEdit
+
+MONEY_HINT = "In pounds, like 66000, £66,000.00 or £0.066m"
+LARGEST_AMOUNT = Decimal(10 ** (MONEY["max_digits"] - MONEY["decimal_places"])) - Decimal("0.01")
+FORMATTING_HINT = (
+    "Leave a blank line between paragraphs. Start lines with 1. for a numbered list or "
+    "with - for a bulleted list. Write a link as [link text](https://www.example.com) and "
+    "bold text as **bold**."
+)
+OUT_OF_DATE = (
+    "This page is out of date: a row on it has been changed or removed since you opened it. "
+    "Reload the page and enter your changes again."
+)
+
+
+# Fields --------------------------------------------------------------------------------
+
+
+class MoneyField(forms.Field):
+    """An amount in pounds as people type it, read by grants.money.parse_money."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": MONEY_HELP,
+        "negative": "Enter an amount of £0 or more, without a minus sign",
+        "too_large": f"Enter an amount less than £{LARGEST_AMOUNT + Decimal('0.01'):,.0f}",
+    }
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "class": "govuk-input--width-10",
+            "spellcheck": "false",
+            "autocomplete": "off",
+        }
+
+    def to_python(self, value) -> Decimal | None:
+        if isinstance(value, Decimal):
+            return value
+        if value in self.empty_values or not str(value).strip():
+            return None
+        try:
+            amount = parse_money(str(value))
+        except MoneyError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if amount < 0:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if amount > LARGEST_AMOUNT:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        return amount
+
+    def prepare_value(self, value):
+        # Saved amounts come back as they are usually written, with thousands separators.
+        return f"{value:,.2f}" if isinstance(value, Decimal) else value
+
+
+class FteField(forms.DecimalField):
+    """Full-time equivalents: 0 to 999.99, to 2 decimal places."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, label: str, **kwargs):
+        super().__init__(
+            label=label,
+            min_value=Decimal(0),
+            max_value=Decimal("999.99"),
+            decimal_places=2,
+            **kwargs,
+        )
+        out_of_range = f"{label} must be a number from 0 to 999.99"
+        self.error_messages.update(
+            {
+                "invalid": f"{label} must be a number, like 1 or 0.5",
+                "min_value": out_of_range,
+                "max_value": out_of_range,
+                "max_decimal_places": f"{label} can have up to 2 decimal places, like 0.25",
+            }
+        )
+
+    def widget_attrs(self, widget):
+        # A text input, as the Design System advises for numbers: no spinner, no scrolling.
+        return {
+            "class": "govuk-input--width-4",
+            "inputmode": "decimal",
+            "spellcheck": "false",
+            "autocomplete": "off",
+        }
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+
+class FinancialYearField(forms.Field):
+    """A financial year typed like 2023/24, held as the year it starts in."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Enter a financial year like 2023/24"}
+    FIRST, LAST = 2000, 2098
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            year = parse_financial_year(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not self.FIRST <= year <= self.LAST:
+            raise ValidationError(
+                f"Enter a financial year between {financial_year_label(self.FIRST)} and "
+                f"{financial_year_label(self.LAST)}",
+                code="out_of_range",
+            )
+        return year
+
+    def prepare_value(self, value):
+        return financial_year_label(value) if isinstance(value, int) else value
+
+    def widget_attrs(self, widget):
+        return {"class": "govuk-input--width-5", "spellcheck": "false", "autocomplete": "off"}
+
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
+}
+
+
+class DateField(DateInputField):
+    """A GOV.UK date input (day, month and year boxes) with the Design System's messages.
+
+    `name` is how messages refer to the date, e.g. "the offer date". Each message is
+    attached to the boxes it is about, so only those are highlighted.
+    """
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, name: str, required: bool = False, **kwargs):
+        super().__init__(required=required, require_all_fields=False, **kwargs)
+        self.name = name
+
+    @property
+    def subject(self) -> str:
+        return self.name[0].upper() + self.name[1:]
+
+    def clean(self, value) -> datetime.date | None:
+        values = [str(part or "").strip() for part in [*(value or []), "", "", ""][:3]]
+        for field in self.fields:
+            field.widget.errors = []
+        if not any(values):
+            if self.required:
+                raise ValidationError(f"Enter {self.name}", code="required")
+            return None
+
+        missing = [index for index, part in enumerate(values) if not part]
+        if missing:
+            parts = " and ".join(self.PARTS[index] for index in missing)
+            self._fail(f"{self.subject} must include a {parts}", missing)
+
+        day, month, year = values
+        month_number = int(month) if month.isdigit() else MONTHS.get(month.lower())
+        if not day.isdigit():
+            self._fail(f"{self.subject} must be a real date", [0])
+        if month_number is None:
+            self._fail(f"{self.subject} must be a real date", [1])
+        if not (year.isdigit() and len(year) == 4):
+            self._fail(f"{self.subject} must include a year with 4 numbers, like 2024", [2])
+        try:
+            return datetime.date(int(year), month_number, int(day))
+        except ValueError:
+            if not 1 <= month_number <= 12:
+                self._fail(f"{self.subject} must be a real date", [1])
+            self._fail(f"{self.subject} must be a real date", [2] if int(year) < 1 else [0])
+
+    def _fail(self, message: str, parts: Sequence[int]):
+        # crispy-forms-gds reads errors from each box's widget to mark just those boxes.
+        for index in parts:
+            self.fields[index].widget.errors = [message]
+        raise ValidationError(message, code="invalid")
+
+
+# Single forms ---------------------------------------------------------------------------
+
+
+def _helper(*fields) -> FormHelper:
+    """A helper for a form inside a page's own <form>, whose buttons the page renders."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*fields)
+    return helper
+
+
+class LockForm(forms.Form):
+    """The case's lock_version as it was when the page was rendered."""
+
+    lock_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def seen_version(self) -> int | None:
+        # A missing or mangled value counts as out of date: the save is refused.
+        return self.cleaned_data["lock_version"] if self.is_valid() else None
+
+
+def scheme_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        GrantScheme.objects.all(),
+        required=False,
+        empty_label="No scheme",
+        label="Grant scheme (optional)",
+        help_text="The recurring programme the grant belongs to, if any.",
+    )
+
+
+class CaseForm(forms.Form):
+    """What a new case needs before anything else can be added."""
+
+    title = forms.CharField(
+        label="Title",
+        max_length=300,
+        help_text="As it will appear on the report, for example ‘Home Office Organised Crime "
+        "Specific Grant Agreement 2023 - 2027’.",
+        error_messages={
+            "required": "Enter the title of the case",
+            "max_length": "The title must be 300 characters or fewer",
+        },
+    )
+    financial_year = FinancialYearField(
+        label="Financial year the costs are for",
+        help_text="The year the posts and cost lines are costed for, for example 2023/24.",
+        error_messages={"required": "Enter the financial year the costs are for, like 2023/24"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"] = scheme_field()
+        self.order_fields(["title", "scheme", "financial_year"])
+        self.helper = _helper(
+            Field.text("title"),
+            Field.select("scheme"),
+            Field.text("financial_year"),
+        )
+
+
+class DetailsForm(CaseForm):
+    report_by = forms.CharField(
+        label="Report by",
+        max_length=300,
+        required=False,
+        help_text="For example, ‘Detective Superintendent A Smith on behalf of the Chief of "
+        "Corporate Services’.",
+        error_messages={"max_length": "‘Report by’ must be 300 characters or fewer"},
+    )
+    report_author = forms.CharField(
+        label="Report author",
+        required=False,
+        widget=forms.Textarea,
+        help_text="Name, job title and unit of the person who wrote the report.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout.extend(
+            [Field.text("report_by"), Field.textarea("report_author", rows=3)]
+        )
+
+
+class TimeSensitivityForm(forms.Form):
+    needed_by = DateField(
+        name="the date the decision is needed by",
+        label="When is the decision needed by?",
+        help_text="For example, 31 3 2024",
+    )
+    time_sensitivity = forms.CharField(
+        label="Why is the decision needed by then?",
+        required=False,
+        widget=forms.Textarea,
+        help_text=FORMATTING_HINT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("needed_by", context={"legend_size": Size.for_legend("m")}),
+            Field.textarea("time_sensitivity", label_size=Size.MEDIUM, rows=8),
+        )
+
+
+class SectionForm(forms.Form):
+    """One narrative section of Part 1: lightly formatted text."""
+
+    text = forms.CharField(required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, section: Section, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["text"]
+        field.label = section.title if section.required else f"{section.title} (optional)"
+        field.help_text = FORMATTING_HINT
+        # The label is the page's heading, as the Design System does for one question.
+        self.helper = _helper(
+            Field.textarea("text", label_size=Size.LARGE, label_tag="h1", rows=20)
+        )
+
+
+class Part2Form(forms.Form):
+    part2_content = forms.CharField(
+        label="Part 2 content (optional)",
+        required=False,
+        widget=forms.Textarea,
+        help_text="Exempt or confidential information that must not be published. "
+        + FORMATTING_HINT,
+    )
+    part2_exemption_reason = forms.CharField(
+        label="Why is this information exempt from publication?",
+        required=False,
+        widget=forms.Textarea,
+        help_text="For example, the exemption under the Freedom of Information Act 2000 "
+        "that applies. Needed whenever there is Part 2 content.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.textarea("part2_content", label_size=Size.MEDIUM, rows=15),
+            Field.textarea("part2_exemption_reason", label_size=Size.MEDIUM, rows=5),
+        )
+
+
+class BudgetYearsForm(forms.Form):
+    years = forms.MultipleChoiceField(
+        label="Which financial years should the revenue impact summary show?",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply. Each year gets a column in the summary.",
+        error_messages={"required": "Select at least one financial year"},
+    )
+
+    def __init__(self, *args, costed_year: int, offer_years: set[int], chosen: set[int], **kw):
+        super().__init__(*args, **kw)
+        # Years the case has costs or offers in: leaving one out is an error in the summary.
+        self.needed = dict.fromkeys(offer_years, "an offer falls in it") | {
+            costed_year: "the posts and cost lines are costed for it"
+        }
+        known = set(self.needed) | chosen
+        first, last = min(known) - 2, max(known | {costed_year + 4}) + 2
+        field = self.fields["years"]
+        field.choices = [(str(y), financial_year_label(y)) for y in range(first, last + 1)]
+        field.initial = [str(year) for year in sorted(chosen)]
+        self.helper = _helper(
+            Field.checkboxes("years", legend_size=Size.LARGE, legend_tag="h1", small=True)
+        )
+
+    def clean_years(self) -> set[int]:
+        years = {int(year) for year in self.cleaned_data["years"]}
+        for year, reason in sorted(self.needed.items()):
+            if year not in years:
+                raise ValidationError(f"Select {financial_year_label(year)}: {reason}")
+        return years
+
+
+# Rows -----------------------------------------------------------------------------------
+
+
+class RowForm(forms.Form):
+    """One row of an editable table. `number` counts rows from 1, as people do."""
+
+    noun = "Row"
+    # The model fields this form edits, read from a row and handed to the service.
+    saves: tuple[str, ...] = ()
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, number: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number = number
+
+    @property
+    def row_label(self) -> str:
+        return f"{self.noun} {self.number}"
+
+    @property
+    def is_new(self) -> bool:
+        return not self.initial.get("id")
+
+    def remove_checkbox(self) -> list[Field]:
+        # The formset adds a "remove" box to saved rows only; a new row is left blank.
+        return [] if self.is_new else [Field.checkbox(DELETION_FIELD_NAME, small=True)]
+
+    @classmethod
+    def initial_for(cls, row) -> dict:
+        return {"id": row.pk} | {name: getattr(row, name) for name in cls.saves}
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.saves}
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows of a table that people add to, change and remove in one submission."""
+
+    default_error_messages = {
+        "missing_management_form": OUT_OF_DATE,
+        "too_many_forms": "You can enter up to %(num)d rows at once",
+        "too_few_forms": "Enter at least %(num)d rows",
+    }
+
+    def __init__(self, data=None, *, rows: Sequence, prefix: str, **kwargs):
+        self.rows = {row.pk: row for row in rows}
+        initial = [self.form.initial_for(row) for row in rows]
+        super().__init__(data, initial=initial, prefix=prefix, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "number": (index or 0) + 1}
+
+    def clean(self):
+        seen = set()
+        for form in self.forms:
+            row_id = form.cleaned_data.get("id")
+            if row_id is not None and (row_id not in self.rows or row_id in seen):
+                raise ValidationError(OUT_OF_DATE, code="unknown_row")
+            seen.add(row_id)
+
+    def kept_forms(self) -> list[RowForm]:
+        """Rows to keep, in the order they will be saved; blank new rows are skipped."""
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get(DELETION_FIELD_NAME)
+        ]
+        if self.can_order:
+            # Rows without a number keep their place, after the numbered rows.
+            def number(form):
+                order = form.cleaned_data.get(ORDERING_FIELD_NAME)
+                return (order is None, order or 0)
+
+            kept.sort(key=number)
+        return kept
+
+    def row_edits(self) -> list[RowEdit]:
+        return [RowEdit(form.cleaned_data["id"], form.values()) for form in self.kept_forms()]
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if DELETION_FIELD_NAME in form.fields:
+            form.fields[DELETION_FIELD_NAME].label = f"Remove {form.row_label.lower()}"
+
+
+def row_formset(
+    form: type[RowForm],
+    *,
+    extra: int,
+    max_rows: int = 200,
+    formset: type[RowFormSet] = RowFormSet,
+    **kwargs,
+):
+    return forms.formset_factory(
+        form,
+        formset=formset,
+        extra=extra,
+        can_delete=True,
+        can_delete_extra=False,
+        max_num=max_rows,
+        validate_max=True,
+        absolute_max=max_rows + 50,
+        **kwargs,
+    )
+
+
+def _money(label: str, required_message: str | None = None, **kwargs) -> MoneyField:
+    return MoneyField(
+        label=label,
+        required=required_message is not None,
+        error_messages={"required": required_message} if required_message else None,
+        **kwargs,
+    )
+
+
+class PostForm(RowForm):
+    noun = "Post"
+    saves = ("group", "grade", "annual_cost", "grant_fte", "match_fte")
+    group = forms.CharField(
+        label="Group (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        error_messages={"max_length": "The group must be 200 characters or fewer"},
+    )
+    grade = forms.CharField(
+        label="Grade or rank",
+        max_length=120,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        error_messages={
+            "required": "Enter the grade or rank",
+            "max_length": "The grade or rank must be 120 characters or fewer",
+        },
+    )
+    annual_cost = _money("Annual cost", "Enter the annual cost")
+    grant_fte = FteField(
+        label="Grant-funded FTE", error_messages={"required": "Enter the grant-funded FTE"}
+    )
+    match_fte = FteField(label="Match-funded FTE", required=False)
+
+    def values(self):
+        # A blank match-funded FTE means the post has no match funding.
+        return super().values() | {"match_fte": self.cleaned_data["match_fte"] or Decimal(0)}
+
+
+class CostLineForm(RowForm):
+    noun = "Cost line"
+    saves = ("description", "amount")
+    description = forms.CharField(
+        label="Description",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        error_messages={
+            "required": "Enter what the cost is for, like ‘Overtime’",
+            "max_length": "The description must be 200 characters or fewer",
+        },
+    )
+    amount = _money("Amount", "Enter the amount")
+
+
+class UnitForm(RowForm):
+    noun = "Unit"
+    saves = ("name", "grant_allocation")
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        error_messages={
+            "required": "Enter the unit’s name",
+            "max_length": "The unit’s name must be 200 characters or fewer",
+        },
+    )
+    grant_allocation = _money("Grant allocation", "Enter the unit’s grant allocation")
+
+
+class BaseUnitFormSet(RowFormSet):
+    def clean(self):
+        super().clean()
+        names: dict[str, RowForm] = {}
+        for form in self.kept_forms():
+            name = form.cleaned_data.get("name", "").strip()
+            if not name:
+                continue
+            earlier = names.setdefault(name.casefold(), form)
+            if earlier is not form:
+                form.add_error(
+                    "name",
+                    f"{earlier.row_label} is already called ‘{name}’. Give each unit a "
+                    "different name.",
+                )
+
+
+class OfferForm(RowForm):
+    noun = "Offer"
+    saves = (
+        "amount",
+        "financial_year",
+        "period_start",
+        "period_end",
+        "offer_date",
+        "conditions",
+    )
+    funder = forms.TypedChoiceField(
+        label="Funder",
+        required=False,
+        error_messages={"invalid_choice": "Choose a funder from the list"},
+    )
+    new_funder = forms.CharField(
+        label="Or enter the name of a funder that is not in the list",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "The funder’s name must be 200 characters or fewer"},
+    )
+    scheme = forms.TypedChoiceField(
+        label="Grant scheme (optional)",
+        required=False,
+        error_messages={"invalid_choice": "Choose a grant scheme from the list"},
+    )
+    amount = _money("Amount offered", "Enter the amount offered", help_text=MONEY_HINT)
+    financial_year = FinancialYearField(
+        label="Financial year",
+        help_text="The year the money is for, for example 2023/24.",
+        error_messages={"required": "Enter the financial year the money is for, like 2023/24"},
+    )
+    period_start = DateField(
+        name="the start of the grant period",
+        label="Grant period starts (optional)",
+        help_text="For example, 1 4 2023",
+    )
+    period_end = DateField(
+        name="the end of the grant period",
+        label="Grant period ends (optional)",
+        help_text="For example, 31 3 2024",
+    )
+    offer_date = DateField(
+        name="the date of the offer",
+        label="Date of the offer (optional)",
+        help_text="The date on the funder’s offer letter, for example 1 9 2023",
+    )
+    conditions = forms.CharField(
+        label="Conditions (optional)",
+        required=False,
+        widget=forms.Textarea,
+        help_text="Any conditions the funder attaches to the offer.",
+    )
+
+    def __init__(self, *args, funders: Sequence, schemes: Sequence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.funders_by_name = {funder.name.casefold(): funder for funder in funders}
+        _choose(self.fields["funder"], funders, "Choose a funder")
+        _choose(self.fields["scheme"], schemes, "No scheme")
+        legend = "New offer" if self.is_new else self.row_label
+        self.helper = _helper(
+            Fieldset(
+                Field.select("funder"),
+                Field.text("new_funder", field_width="two-thirds"),
+                Field.select("scheme"),
+                Field.text("amount"),
+                Field.text("financial_year"),
+                Field("period_start"),
+                Field("period_end"),
+                Field("offer_date"),
+                Field.textarea("conditions", rows=3),
+                *self.remove_checkbox(),
+                legend=legend,
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            )
+        )
+
+    @classmethod
+    def initial_for(cls, offer) -> dict:
+        return super().initial_for(offer) | {
+            "funder": str(offer.funder_id),
+            "scheme": str(offer.scheme_id or ""),
+        }
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("new_funder", "").strip()
+        if "funder" in data and "new_funder" in data:
+            if data["funder"] and name:
+                self.add_error(
+                    "new_funder", "Choose a funder from the list or enter a new one, not both"
+                )
+            elif not data["funder"] and not name:
+                self.add_error("funder", "Choose the funder, or enter the name of a new funder")
+            elif name.casefold() in self.funders_by_name:
+                # A typed name of a funder already in the list means that funder.
+                data["funder"], data["new_funder"] = self.funders_by_name[name.casefold()], ""
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The grant period must end after it starts")
+        return data
+
+    def values(self):
+        data = self.cleaned_data
+        return super().values() | {
+            "funder": data["funder"],
+            "new_funder": data["new_funder"].strip(),
+            "scheme": data["scheme"],
+        }
+
+    def funder_key(self) -> str | None:
+        """Who the offer is from, for spotting two offers from one funder in one year."""
+        funder, name = self.cleaned_data.get("funder"), self.cleaned_data.get("new_funder")
+        return f"id:{funder.pk}" if funder else (f"name:{name.casefold()}" if name else None)
+
+
+def _choose(field: forms.TypedChoiceField, objects: Sequence, empty: str) -> None:
+    """Choices from a list the formset loads once, rather than a query per row."""
+    by_pk = {str(obj.pk): obj for obj in objects}
+
+    def coerce(pk):
+        try:
+            return by_pk[str(pk)]
+        except KeyError:
+            raise ValidationError(field.error_messages["invalid_choice"]) from None
+
+    field.choices = [("", empty), *((pk, str(obj)) for pk, obj in by_pk.items())]
+    field.coerce = coerce
+    field.empty_value = None
+
+
+class BaseOfferFormSet(RowFormSet):
+    def __init__(self, data=None, *, default_year: int, **kwargs):
+        self.default_year = default_year
+        super().__init__(data, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index >= self.initial_form_count():
+            kwargs["initial"] = {"financial_year": self.default_year}
+        return kwargs
+
+    def clean(self):
+        super().clean()
+        seen: dict[tuple[str, int], RowForm] = {}
+        for form in self.kept_forms():
+            key, year = form.funder_key(), form.cleaned_data.get("financial_year")
+            if key is None or year is None:
+                continue
+            earlier = seen.setdefault((key, year), form)
+            if earlier is not form:
+                data = form.cleaned_data
+                form.add_error(
+                    "funder" if data["funder"] else "new_funder",
+                    f"{earlier.row_label} is already from {data['funder'] or data['new_funder']} "
+                    f"for {financial_year_label(year)}. Put one funder’s money for one year in "
+                    "one offer.",
+                )
+
+
+class RecommendationForm(RowForm):
+    noun = "Recommendation"
+    saves = ("text", "is_standing_authority", "annual_cap", "ends_on")
+    text = forms.CharField(
+        label="What is the DMPC asked to approve?",
+        widget=forms.Textarea,
+        help_text="For example, ‘Approve the acceptance of OCS Grant totalling £1.701m in "
+        "2023/24.’",
+        error_messages={"required": "Enter the recommendation"},
+    )
+    is_standing_authority = forms.BooleanField(
+        label="This is a standing authority to accept future offers",
+        required=False,
+    )
+    annual_cap = _money(
+        "Most that can be accepted each year",
+        help_text="Only for a standing authority. " + MONEY_HINT,
+    )
+    ends_on = DateField(
+        name="the date the standing authority ends",
+        label="Standing authority ends on",
+        help_text="Only for a standing authority. For example, 31 3 2027",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        legend = "New recommendation" if self.is_new else self.row_label
+        self.helper = _helper(
+            Fieldset(
+                Field.text(ORDERING_FIELD_NAME, field_width=2),
+                Field.textarea("text", rows=3),
+                Field.checkbox("is_standing_authority", small=True),
+                Field.text("annual_cap"),
+                Field("ends_on"),
+                *self.remove_checkbox(),
+                legend=legend,
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            )
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_standing_authority"):
+            if "annual_cap" in data and data["annual_cap"] is None:
+                self.add_error("annual_cap", "Enter the most that can be accepted each year")
+            if "ends_on" in data and data["ends_on"] is None:
+                self.add_error("ends_on", "Enter the date the standing authority ends")
+        else:
+            for name in ("annual_cap", "ends_on"):
+                if data.get(name) is not None:
+                    self.add_error(
+                        name,
+                        "Select ‘standing authority’ if this recommendation is one, or "
+                        f"remove the {'annual cap' if name == 'annual_cap' else 'end date'}",
+                    )
+        return data
+
+
+class BaseRecommendationFormSet(RowFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        order = form.fields[ORDERING_FIELD_NAME]
+        order.label = "Number"
+        order.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        order.help_text = "Change the numbers to put the recommendations in a different order."
+        order.error_messages["invalid"] = "The number must be a whole number, like 2"
+
+
+PostFormSet = row_formset(PostForm, extra=3)
+CostLineFormSet = row_formset(CostLineForm, extra=2, max_rows=50)
+UnitFormSet = row_formset(UnitForm, formset=BaseUnitFormSet, extra=2, max_rows=50)
+OfferFormSet = row_formset(OfferForm, formset=BaseOfferFormSet, extra=1, max_rows=20)
+RecommendationFormSet = row_formset(
+    RecommendationForm, formset=BaseRecommendationFormSet, extra=1, max_rows=20, can_order=True
+)

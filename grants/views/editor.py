@@ -1,0 +1,608 @@
+"""The case editor: a task list, and a page for each part of a grant case.
+
+Every page fetches the case through grants.permissions (404 for a case the user cannot
+see, 403 for one they may see but not change), carries the case's lock_version in a
+hidden field and saves through one function in grants.services. The forms and formsets
+of a page go through _edit_page, so that every page validates, reports errors and
+refuses a stale save in the same way.
+"""
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from grants import services
+from grants.forms import (
+    BudgetYearsForm,
+    CaseForm,
+    CostLineFormSet,
+    DetailsForm,
+    LockForm,
+    OfferFormSet,
+    Part2Form,
+    PostFormSet,
+    RecommendationFormSet,
+    SectionForm,
+    TimeSensitivityForm,
+    UnitFormSet,
+)
+from grants.models import Funder, GrantCase, GrantScheme
+from grants.permissions import can_create_case, get_case_for_editing
+from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
+from grants.sections import PART_1_SECTIONS, Section
+
+
+def _section_slug(section: Section) -> str:
+    return section.field.replace("_", "-")
+
+
+SECTIONS_BY_SLUG = {_section_slug(section): section for section in PART_1_SECTIONS}
+
+# An editing page shows its form on GET and saves it on POST; nothing else.
+edit_view = require_http_methods(["GET", "HEAD", "POST"])
+
+
+# The task list ---------------------------------------------------------------------------
+
+
+class Status(enum.StrEnum):
+    NOT_STARTED = "Not started"
+    IN_PROGRESS = "In progress"
+    COMPLETED = "Completed"
+    HAS_PROBLEMS = "Has problems"
+
+    @property
+    def tag_class(self) -> str:
+        return {
+            Status.NOT_STARTED: "govuk-tag--blue",
+            Status.IN_PROGRESS: "govuk-tag--light-blue",
+            Status.HAS_PROBLEMS: "govuk-tag--red",
+        }.get(self, "")
+
+
+def _progress(*parts) -> Status:
+    done = [bool(part) for part in parts]
+    if all(done):
+        return Status.COMPLETED
+    return Status.IN_PROGRESS if any(done) else Status.NOT_STARTED
+
+
+@dataclass
+class Task:
+    key: str
+    name: str
+    url: str
+    status: Status
+    optional: bool = False
+
+    @property
+    def html_id(self) -> str:
+        return f"task-{self.key}"
+
+
+@dataclass
+class TaskGroup:
+    title: str
+    tasks: list[Task] = field(default_factory=list)
+
+
+# Where each finding is fixed. A finding about a unit belongs to that unit's task; the
+# rest are placed by their code, then by the section they name.
+TASKS_BY_CODE = {
+    # In the costed year the summary balances once the allocations match the offers.
+    "variance": "units",
+}
+TASKS_BY_SECTION = {
+    "Grant offers": "offers",
+    "Funded units": "units",
+    "Budget years": "budget-years",
+    "Recommendations": "recommendations",
+    "Time sensitivity": "time-sensitivity",
+    "Part 2": "part-2",
+} | {section.title: f"section-{_section_slug(section)}" for section in PART_1_SECTIONS}
+# Errors that only say something is not there yet. "Not started" or "In progress"
+# already says that, so they do not make a task "Has problems".
+MISSING_CODES = {"missing-section", "no-offers", "no-units"}
+
+
+def task_key_for(finding: Finding) -> str | None:
+    if finding.unit_id is not None:
+        return f"unit-{finding.unit_id}"
+    return TASKS_BY_CODE.get(finding.code) or TASKS_BY_SECTION.get(finding.section)
+
+
+def _task_groups(case: GrantCase) -> list[TaskGroup]:
+    """The editor's tasks for a case loaded with GrantCase.objects.with_contents()."""
+
+    def url(name: str, *args) -> str:
+        return reverse(f"grants:{name}", args=[case.pk, *args])
+
+    units = list(case.units.all())
+    return [
+        TaskGroup(
+            "Case details",
+            [
+                Task(
+                    "details",
+                    "Case details",
+                    url("edit-details"),
+                    _progress(case.title, case.report_by.strip(), case.report_author.strip()),
+                )
+            ],
+        ),
+        TaskGroup(
+            "Money",
+            [
+                Task("offers", "Grant offers", url("edit-offers"), _progress(case.offers.all())),
+                Task(
+                    "units",
+                    "Funded units and grant allocations",
+                    url("edit-units"),
+                    _progress(units),
+                ),
+                *(
+                    Task(
+                        f"unit-{unit.pk}",
+                        f"Posts and costs: {unit.name}",
+                        url("edit-unit", unit.pk),
+                        _progress(unit.posts.all() or unit.cost_lines.all()),
+                    )
+                    for unit in units
+                ),
+                Task(
+                    "budget-years",
+                    "Budget years",
+                    url("edit-budget-years"),
+                    _progress(case.budget_years.all()),
+                ),
+            ],
+        ),
+        TaskGroup(
+            "Recommendations and time sensitivity",
+            [
+                Task(
+                    "recommendations",
+                    "Recommendations",
+                    url("edit-recommendations"),
+                    _progress(case.recommendations.all()),
+                ),
+                Task(
+                    "time-sensitivity",
+                    "Time sensitivity",
+                    url("edit-time-sensitivity"),
+                    _progress(case.needed_by, case.time_sensitivity.strip()),
+                ),
+            ],
+        ),
+        TaskGroup(
+            "Report sections",
+            [
+                Task(
+                    f"section-{_section_slug(section)}",
+                    section.title,
+                    url("edit-section", _section_slug(section)),
+                    _progress(getattr(case, section.field).strip()),
+                    optional=not section.required,
+                )
+                for section in PART_1_SECTIONS
+            ],
+        ),
+        TaskGroup(
+            "Part 2",
+            [
+                Task(
+                    "part-2",
+                    "Part 2 (exempt information)",
+                    url("edit-part2"),
+                    _progress(case.part2_content.strip(), case.part2_exemption_reason.strip()),
+                    optional=True,
+                )
+            ],
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class FindingLink:
+    finding: Finding
+    url: str
+
+
+@login_required
+@require_safe
+def task_list(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_editing(request.user, pk, GrantCase.objects.with_contents())
+    reconciliation = reconcile_case(case)
+    groups = _task_groups(case)
+    tasks = {task.key: task for group in groups for task in group.tasks}
+
+    for finding in reconciliation.errors:
+        task = tasks.get(task_key_for(finding))
+        if task and finding.code not in MISSING_CODES:
+            task.status = Status.HAS_PROBLEMS
+
+    def link(finding: Finding) -> FindingLink:
+        task = tasks.get(task_key_for(finding))
+        return FindingLink(finding, task.url if task else reverse("grants:report", args=[pk]))
+
+    errors_first = sorted(reconciliation.findings, key=lambda finding: not finding.is_error)
+    findings = [link(finding) for finding in errors_first]
+    required = [task for task in tasks.values() if not task.optional]
+    return render(
+        request,
+        "grants/editor/task_list.html",
+        {
+            "case": case,
+            "groups": groups,
+            "findings": findings,
+            "error_count": len(reconciliation.errors),
+            "warning_count": len(reconciliation.warnings),
+            "required_count": len(required),
+            "completed_count": sum(task.status == Status.COMPLETED for task in required),
+        },
+    )
+
+
+# Editing pages ---------------------------------------------------------------------------
+
+
+def _data(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _field_anchor(bound: forms.BoundField, error: str = "") -> str:
+    """The id of the input an error is about, as crispy-forms-gds renders it."""
+    widget = bound.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        # A date: the first box the message is attached to, or the day.
+        boxes = [
+            index
+            for index, part in enumerate(bound.field.fields)
+            if error in getattr(part.widget, "errors", [])
+        ]
+        return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return f"{bound.auto_id}_1"  # crispy-forms-gds numbers the boxes from 1
+    return bound.id_for_label
+
+
+def _first_field_anchor(form: forms.Form) -> str:
+    visible = form.visible_fields()
+    return _field_anchor(visible[0]) if visible else "main-content"
+
+
+def _form_error_links(form: forms.Form) -> list[tuple[str, str]]:
+    # A table repeats its fields on every row, so say which row an error is on.
+    prefix = f"{form.row_label}: " if hasattr(form, "row_label") else ""
+    links = [(_first_field_anchor(form), prefix + error) for error in form.non_field_errors()]
+    for bound in form.visible_fields():
+        links += [(_field_anchor(bound, error), prefix + error) for error in bound.errors]
+    return links
+
+
+def error_links(parts: Iterable[forms.Form | forms.BaseFormSet]) -> list[tuple[str, str]]:
+    """Every error on a page, in page order, with the id of the field it links to."""
+    links = []
+    for part in parts:
+        if isinstance(part, forms.BaseFormSet):
+            # Rows being removed are not saved, so their errors do not matter.
+            rows = [f for f in part.forms if not f.cleaned_data.get(DELETION_FIELD_NAME)]
+            first = _first_field_anchor(rows[0]) if rows else "main-content"
+            links += [(first, error) for error in part.non_form_errors()]
+        else:
+            rows = [part]
+        for form in rows:
+            links += _form_error_links(form)
+    return links
+
+
+def _edit_page(
+    request: HttpRequest,
+    case: GrantCase,
+    *,
+    template: str,
+    parts: Mapping[str, forms.Form | forms.BaseFormSet],
+    save: Callable[[int | None], object],
+    saved: str,
+    context: Mapping | None = None,
+) -> HttpResponse:
+    """Show a page of forms; on POST, validate every form and save through `save`,
+    which takes the lock_version the page was rendered with."""
+    lock = LockForm(_data(request), initial={"lock_version": case.lock_version})
+    refusal = None
+    if request.method == "POST":
+        # Every part is validated, not just up to the first invalid one, so each shows
+        # all of its errors at once.
+        checked = [part.is_valid() for part in parts.values()]
+        valid = all(checked)
+        try:
+            # Checked before the errors are shown, too: a newer change by someone else is
+            # the likely cause of any puzzling ones, and fixing them would be wasted work.
+            services.ensure_current(case, lock.seen_version())
+            if valid:
+                save(lock.seen_version())
+                messages.success(request, saved)
+                if request.POST.get("then") == "more":
+                    return redirect(request.path)
+                return redirect("grants:task-list", pk=case.pk)
+        except services.EditRefused as error:
+            refusal = error
+    errors = error_links(parts.values()) if request.method == "POST" else []
+    return render(
+        request,
+        template,
+        {
+            "case": case,
+            "lock_form": lock,
+            **parts,
+            **(context or {}),
+            "errors": errors,
+            "refusal": refusal,
+            "case_changed": isinstance(refusal, services.CaseChanged),
+            "has_errors": bool(errors or refusal),
+        },
+        status=409 if refusal else 200,
+    )
+
+
+def _case_with_contents(request: HttpRequest, pk: int) -> GrantCase:
+    return get_case_for_editing(request.user, pk, GrantCase.objects.with_contents())
+
+
+@login_required
+@edit_view
+def create_case(request: HttpRequest) -> HttpResponse:
+    if not can_create_case(request.user):
+        raise PermissionDenied("Only grants managers can start a grant case.")
+    form = CaseForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        case = services.create_case(by=request.user, **form.cleaned_data)
+        messages.success(request, "Grant case created")
+        return redirect("grants:task-list", pk=case.pk)
+    errors = error_links([form]) if form.is_bound else []
+    return render(
+        request,
+        "grants/editor/create.html",
+        {"form": form, "errors": errors, "has_errors": bool(errors)},
+    )
+
+
+@login_required
+@edit_view
+def edit_details(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_editing(request.user, pk)
+    form = DetailsForm(
+        _data(request),
+        initial={
+            "title": case.title,
+            "scheme": case.scheme_id,
+            "financial_year": case.financial_year,
+            "report_by": case.report_by,
+            "report_author": case.report_author,
+        },
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/form_page.html",
+        parts={"form": form},
+        save=lambda version: services.save_details(
+            case, by=request.user, lock_version=version, **form.cleaned_data
+        ),
+        saved="Case details saved",
+        context={"title": "Case details", "heading": "Case details"},
+    )
+
+
+@login_required
+@edit_view
+def edit_offers(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    offers = list(case.offers.all())
+    formset = OfferFormSet(
+        _data(request),
+        rows=offers,
+        prefix="offers",
+        default_year=case.financial_year,
+        form_kwargs={
+            "funders": list(Funder.objects.all()),
+            "schemes": list(GrantScheme.objects.all()),
+        },
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/offers.html",
+        parts={"formset": formset},
+        save=lambda version: services.save_offers(
+            case, formset.row_edits(), by=request.user, lock_version=version
+        ),
+        saved="Grant offers saved",
+        context={
+            "offers_total": sum(offer.amount for offer in offers),
+            "add_more": "Save and add another offer",
+        },
+    )
+
+
+@login_required
+@edit_view
+def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    units = list(case.units.all())
+    reconciliation = reconcile_case(case)
+    formset = UnitFormSet(_data(request), rows=units, prefix="units")
+    planned = {figures.unit.pk: figures.planned_spend for figures in reconciliation.units}
+    for form in formset:
+        form.planned_spend = planned.get(form.initial.get("id"))
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/units.html",
+        parts={"formset": formset},
+        save=lambda version: services.save_units(
+            case, formset.row_edits(), by=request.user, lock_version=version
+        ),
+        saved="Funded units saved",
+        context={"reconciliation": reconciliation},
+    )
+
+
+@login_required
+@edit_view
+def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    unit = next((unit for unit in case.units.all() if unit.pk == unit_pk), None)
+    if unit is None:
+        raise Http404("No such unit in this case")
+    reconciliation = reconcile_case(case)
+    posts = PostFormSet(_data(request), rows=list(unit.posts.all()), prefix="posts")
+    cost_lines = CostLineFormSet(_data(request), rows=list(unit.cost_lines.all()), prefix="costs")
+    for form in posts:
+        saved = posts.rows.get(form.initial.get("id"))
+        form.figures = post_figures(saved) if saved else None
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/unit.html",
+        parts={"posts": posts, "cost_lines": cost_lines},
+        save=lambda version: services.save_unit_costs(
+            case,
+            unit,
+            posts=posts.row_edits(),
+            cost_lines=cost_lines.row_edits(),
+            by=request.user,
+            lock_version=version,
+        ),
+        saved=f"Posts and costs for {unit.name} saved",
+        context={
+            "unit": unit,
+            "figures": _unit_figures(reconciliation, unit),
+            "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
+        },
+    )
+
+
+def _unit_figures(reconciliation: Reconciliation, unit):
+    return next(figures for figures in reconciliation.units if figures.unit.pk == unit.pk)
+
+
+@login_required
+@edit_view
+def edit_budget_years(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    form = BudgetYearsForm(
+        _data(request),
+        costed_year=case.financial_year,
+        offer_years={offer.financial_year for offer in case.offers.all()},
+        chosen={year.financial_year for year in case.budget_years.all()},
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/form_page.html",
+        parts={"form": form},
+        save=lambda version: services.save_budget_years(
+            case, form.cleaned_data["years"], by=request.user, lock_version=version
+        ),
+        saved="Budget years saved",
+        context={"title": "Budget years"},
+    )
+
+
+@login_required
+@edit_view
+def edit_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    formset = RecommendationFormSet(
+        _data(request), rows=list(case.recommendations.all()), prefix="recommendations"
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/recommendations.html",
+        parts={"formset": formset},
+        save=lambda version: services.save_recommendations(
+            case, formset.row_edits(), by=request.user, lock_version=version
+        ),
+        saved="Recommendations saved",
+        context={"add_more": "Save and add another recommendation"},
+    )
+
+
+@login_required
+@edit_view
+def edit_time_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_editing(request.user, pk)
+    form = TimeSensitivityForm(
+        _data(request),
+        initial={"needed_by": case.needed_by, "time_sensitivity": case.time_sensitivity},
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/form_page.html",
+        parts={"form": form},
+        save=lambda version: services.save_time_sensitivity(
+            case, by=request.user, lock_version=version, **form.cleaned_data
+        ),
+        saved="Time sensitivity saved",
+        context={"title": "Time sensitivity", "heading": "Time sensitivity"},
+    )
+
+
+@login_required
+@edit_view
+def edit_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    chosen = SECTIONS_BY_SLUG.get(section)
+    if chosen is None:
+        raise Http404("No such section")
+    case = get_case_for_editing(request.user, pk)
+    form = SectionForm(
+        _data(request), section=chosen, initial={"text": getattr(case, chosen.field)}
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/form_page.html",
+        parts={"form": form},
+        save=lambda version: services.save_section(
+            case, chosen, form.cleaned_data["text"], by=request.user, lock_version=version
+        ),
+        saved=f"{chosen.title} saved",
+        context={"title": chosen.title},
+    )
+
+
+@login_required
+@edit_view
+def edit_part2(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_editing(request.user, pk)
+    form = Part2Form(
+        _data(request),
+        initial={
+            "part2_content": case.part2_content,
+            "part2_exemption_reason": case.part2_exemption_reason,
+        },
+    )
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/part2.html",
+        parts={"form": form},
+        save=lambda version: services.save_part2(
+            case, by=request.user, lock_version=version, **form.cleaned_data
+        ),
+        saved="Part 2 saved",
+        context={"title": "Part 2"},
+    )

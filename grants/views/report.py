@@ -1,0 +1,59 @@
+"""The case report, rendered like the MOPAC report it replaces, and the list of cases."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from approvals.actions import case_actions
+from grants.document import case_document
+from grants.models import CaseState, GrantCase
+from grants.permissions import (
+    can_create_case,
+    can_edit_case,
+    cases_visible_to,
+    get_case_for_user,
+)
+from grants.presentation import report_context
+from grants.reconciliation import reconcile_case
+
+
+@require_safe
+@login_required
+def case_report(request, pk):
+    case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
+    figures = reconcile_case(case)
+    can_edit, _ = can_edit_case(request.user, case)
+    return render(
+        request,
+        "grants/report.html",
+        {
+            "case": case,
+            "figures": figures,
+            "show_pounds": request.GET.get("figures") == "pounds",
+            "can_edit": can_edit,
+            "actions": case_actions(request.user, case),
+            **report_context(case_document(case, figures)),
+        },
+    )
+
+
+@require_safe
+@login_required
+def case_list(request):
+    cases = cases_visible_to(request.user).select_related("owner", "scheme")
+    state = request.GET.get("state", "")
+    unknown_state = bool(state) and state not in CaseState.values
+    if state and not unknown_state:
+        cases = cases.filter(state=state)
+    return render(
+        request,
+        "grants/case_list.html",
+        {
+            "cases": cases,
+            "can_create": can_create_case(request.user),
+            "states": CaseState.choices,
+            "state": "" if unknown_state else state,
+            "unknown_state": unknown_state,
+        },
+        status=400 if unknown_state else 200,
+    )
