@@ -26,3 +26,12 @@ def roles_of(user) -> set[str]:
 
 def has_role(user, role: Role) -> bool:
     return role.value in roles_of(user)
+
+
+def ensure_role_groups() -> None:
+    """Create any missing role group (the data migration makes them; a flushed test
+    database or a hand-cleared table may not have them)."""
+    from django.contrib.auth.models import Group
+
+    existing = set(Group.objects.filter(name__in=Role.values).values_list("name", flat=True))
+    Group.objects.bulk_create(Group(name=name) for name in Role.values if name not in existing)

@@ -106,6 +106,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take SQLite's write lock when a transaction begins, so two transactions that read
+    # and then write the same case are serialised, as row locks do on PostgreSQL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,6 +143,10 @@ STORAGES = {
         )
     },
 }
+
+# Decision references: a prefix and a number that never resets (`PCD 1234`).
+DECISION_REFERENCE_PREFIX = os.environ.get("DECISION_REFERENCE_PREFIX", "PCD")
+DECISION_REFERENCE_START = envint("DECISION_REFERENCE_START", 1)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

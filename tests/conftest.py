@@ -1,9 +1,21 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-from approvals.roles import Role
+from approvals.roles import Role, ensure_role_groups
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Property-based tests are repeatable: a fixed seed and a bounded number of examples.
+hypothesis_settings.register_profile(
+    "project",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.load_profile("project")
 
 
 def pytest_configure(config):
@@ -22,6 +34,7 @@ def pytest_configure(config):
 
 
 def make_user(username: str, *roles: Role, **extra) -> User:
+    ensure_role_groups()
     user = User.objects.create_user(
         username=username,
         password=PASSWORD,
@@ -71,3 +84,21 @@ def pytest_terminal_summary(terminalreporter):
                 counts[outcome] = counts.get(outcome, 0) + 1
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "none ran"
     terminalreporter.write_line(f"browser tests: {summary}")
+
+
+@pytest.fixture
+def people(db, manager, iam, dmpc):
+    """One user for every role, by role name."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        manager=manager,
+        iam=iam,
+        finance=make_user("finance", Role.FINANCE_ADVISER),
+        legal=make_user("legal", Role.LEGAL_ADVISER),
+        equalities=make_user("equalities", Role.EQUALITIES_ADVISER),
+        privacy=make_user("privacy", Role.PRIVACY_ADVISER),
+        dmpc_office=make_user("dmpc-office", Role.DMPC_OFFICE),
+        dmpc=dmpc,
+        publisher=make_user("publisher", Role.PUBLISHER),
+    )

@@ -1,0 +1,254 @@
+"""The decision workflow's records: versions, IAM meetings, sign-offs, decisions and the
+audit trail. Versions and audit events are written once and never changed."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from grants.models import CaseState
+
+
+class ImmutableModel(models.Model):
+    """Rows that are written once: saving an existing row or deleting one is refused."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableRecordError(f"{type(self).__name__} records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"{type(self).__name__} records cannot be deleted.")
+
+
+class ImmutableRecordError(Exception):
+    pass
+
+
+class CaseVersion(ImmutableModel):
+    """A case frozen when it was submitted: its document and the document's SHA-256."""
+
+    case = models.ForeignKey("grants.GrantCase", on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the whole document.")
+    part1_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the publishable document, without Part 2."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Everyone who changed the case before this version was frozen: none of them may
+    # endorse, sign off or decide it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self):
+        return f"Version {self.number}"
+
+
+class IamOutcome(models.TextChoices):
+    PENDING = "pending", "Not yet considered"
+    ENDORSED = "endorsed", "Endorsed"
+    ENDORSED_WITH_CONDITIONS = "endorsed_with_conditions", "Endorsed with conditions"
+    RETURNED = "returned", "Returned for changes"
+    NOT_SUPPORTED = "not_supported", "Not supported"
+
+
+class IamMeeting(models.Model):
+    """A meeting of MOPAC's Investment Advisory & Monitoring board."""
+
+    date = models.DateField()
+    attendees = models.TextField()
+    minutes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"IAM meeting, {self.date:%-d %B %Y}"
+
+
+class AgendaItem(models.Model):
+    """A case on an IAM meeting's agenda, and what the meeting advised."""
+
+    meeting = models.ForeignKey(IamMeeting, on_delete=models.PROTECT, related_name="items")
+    case = models.ForeignKey(
+        "grants.GrantCase", on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=30, choices=IamOutcome, default=IamOutcome.PENDING)
+    note = models.TextField(blank=True, help_text="Conditions, or the reasons for the outcome.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="agenda_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} at {self.meeting}"
+
+
+class ClearanceArea(models.TextChoices):
+    FINANCE = "finance", "Finance"
+    LEGAL = "legal", "Legal"
+    EQUALITIES = "equalities", "Equalities"
+    PRIVACY = "privacy", "Privacy"
+
+
+class SignOff(ImmutableModel):
+    """An adviser's advice on, and sign-off of, their own area of one version."""
+
+    version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sign_offs")
+    area = models.CharField(max_length=20, choices=ClearanceArea)
+    advice = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "area"], name="one_sign_off_per_area"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_area_display()} sign-off of {self.version}"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Decision(ImmutableModel):
+    """The DMPC's signed decision on one version of a case."""
+
+    case = models.ForeignKey("grants.GrantCase", on_delete=models.PROTECT, related_name="decisions")
+    version = models.OneToOneField(CaseVersion, on_delete=models.PROTECT, related_name="decision")
+    reference = models.CharField(max_length=30, unique=True)
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome)
+    reasons = models.TextField()
+    alternatives_considered = models.TextField(blank=True)
+    interests_declared = models.BooleanField(default=False)
+    interests = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interests_declared=False) | ~Q(interests=""),
+                name="declared_interests_are_described",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class ReferenceSequence(models.Model):
+    """The next number of each decision reference prefix. Numbers are never reused: the
+    row is locked while a number is taken and only moves forward."""
+
+    prefix = models.CharField(max_length=10, unique=True)
+    next_number = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.prefix} {self.next_number}"
+
+
+class AuditAction(models.TextChoices):
+    CASE_CREATED = "case_created", "Case created"
+    CASE_EDITED = "case_edited", "Case edited"
+    SUBMITTED = "submitted", "Submitted for IAM review"
+    MEETING_RECORDED = "meeting_recorded", "IAM meeting recorded"
+    ADDED_TO_AGENDA = "added_to_agenda", "Added to an IAM agenda"
+    IAM_OUTCOME = "iam_outcome", "IAM outcome recorded"
+    SIGNED_OFF = "signed_off", "Signed off"
+    READY_FOR_DECISION = "ready_for_decision", "Marked ready for decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned to draft"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    UPLOADED = "uploaded", "File uploaded"
+    PUBLISHED = "published", "Published"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail.
+
+    Each event's hash covers its content and the previous event's hash, so changing,
+    removing or reordering any event breaks the chain (see approvals.audit). Nothing
+    updates or deletes these rows; on PostgreSQL a trigger refuses it too.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=300)
+    action = models.CharField(max_length=30, choices=AuditAction)
+    case = models.ForeignKey(
+        "grants.GrantCase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    version = models.ForeignKey(
+        CaseVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=20, choices=CaseState, blank=True)
+    to_state = models.CharField(max_length=20, choices=CaseState, blank=True)
+    details = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["case", "sequence"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The last event of the audit chain. Writers lock this single row, so events are
+    appended one at a time, in order, each linked to the one before."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"Audit chain at event {self.sequence}"

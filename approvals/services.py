@@ -1,0 +1,408 @@
+"""The decision workflow's actions. Each checks the actor's role and the transition's
+guards on a locked case, changes state, writes its records and its audit event in one
+transaction, and sends notifications only after that transaction commits."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from approvals import audit, notifications
+from approvals.models import (
+    AgendaItem,
+    AuditAction,
+    AuditEvent,
+    CaseVersion,
+    ClearanceArea,
+    Decision,
+    DecisionOutcome,
+    IamMeeting,
+    IamOutcome,
+    ReferenceSequence,
+    SignOff,
+)
+from approvals.roles import has_role
+from approvals.workflow import (
+    AGENDA_ROLES,
+    READY_ROLES,
+    SIGN_OFF_ROLES,
+    SIGN_OFF_STATES,
+    TRANSITIONS,
+    guard_did_not_edit,
+    has_any_role,
+)
+from grants.document import case_document, document_sha256, part1_document
+from grants.models import CaseState, GrantCase
+
+
+class WorkflowError(Exception):
+    """A step that cannot be taken; the message says why, for the person who tried."""
+
+
+class CaseChanged(WorkflowError):
+    """The case moved on (someone else acted first) since the person loaded the page."""
+
+
+class NotAllowed(WorkflowError):
+    pass
+
+
+class SignatureRefused(WorkflowError):
+    """The password entered to sign a decision was not the user's."""
+
+
+def current_version(case: GrantCase) -> CaseVersion | None:
+    return case.versions.order_by("-number").first()
+
+
+def _lock(case: GrantCase) -> GrantCase:
+    return GrantCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _check_seen(case: GrantCase, version: CaseVersion | None, seen_version: int | None):
+    if seen_version is not None and (version is None or version.number != seen_version):
+        raise CaseChanged(
+            "The case has changed since you opened this page: there is a newer version. "
+            "Nothing has been saved. Check the new version and try again."
+        )
+
+
+def _take(name: str, case: GrantCase, *, by, seen_version: int | None = None, **fields):
+    """Carry out transition `name` on a locked case; return it, its version and the state
+    it left. Must run inside transaction.atomic()."""
+    transition = TRANSITIONS[name]
+    locked = _lock(case)
+    if locked.state not in transition.sources:
+        raise CaseChanged(
+            f"This case is now {locked.state_phrase}: someone else may have "
+            "acted on it first. Nothing has been changed."
+        )
+    version = current_version(locked)
+    _check_seen(locked, version, seen_version)
+    if not has_any_role(by, transition.roles):
+        raise NotAllowed("Your role does not allow you to do that.")
+    for guard in transition.guards:
+        reason = guard(locked, by, version)
+        if reason:
+            raise WorkflowError(reason)
+    from_state = locked.state
+    # Moving the lock version on makes any edit form opened before this step stale.
+    changed = GrantCase.objects.filter(pk=locked.pk, state=from_state).update(
+        state=transition.target,
+        updated_at=timezone.now(),
+        lock_version=F("lock_version") + 1,
+        **fields,
+    )
+    if changed != 1:  # pragma: no cover - the row lock makes this unreachable
+        raise CaseChanged("Someone else acted on this case first. Nothing has been changed.")
+    locked.state = transition.target
+    locked.lock_version += 1
+    for field, value in fields.items():
+        setattr(locked, field, value)
+    return locked, version, from_state
+
+
+def _require(text: str, message: str) -> str:
+    if not (text or "").strip():
+        raise WorkflowError(message)
+    return text.strip()
+
+
+def _editor_ids(case: GrantCase) -> set[int]:
+    actions = [AuditAction.CASE_CREATED, AuditAction.CASE_EDITED]
+    return set(
+        AuditEvent.objects.filter(case=case, action__in=actions, actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+
+
+def submit(case: GrantCase, *, by) -> CaseVersion:
+    """Freeze the case as a new version and send it to IAM."""
+    with transaction.atomic():
+        locked, previous, from_state = _take("submit", case, by=by, ready_for_decision_at=None)
+        document = case_document(GrantCase.objects.with_contents().get(pk=locked.pk))
+        version = CaseVersion.objects.create(
+            case=locked,
+            number=(previous.number if previous else 0) + 1,
+            document=document,
+            sha256=document_sha256(document),
+            part1_sha256=document_sha256(part1_document(document)),
+            created_by=by,
+        )
+        version.editors.set(_editor_ids(locked) | {by.pk})
+        audit.record(
+            AuditAction.SUBMITTED,
+            actor=by,
+            case=locked,
+            version=version,
+            from_state=from_state,
+            to_state=locked.state,
+            details={"version": version.number, "sha256": version.sha256},
+        )
+        notifications.after_commit(locked, "has been submitted for IAM review")
+    return version
+
+
+def record_meeting(*, by, date, attendees: str, minutes: str = "") -> IamMeeting:
+    if not has_any_role(by, AGENDA_ROLES):
+        raise NotAllowed("Only the IAM secretariat records IAM meetings.")
+    with transaction.atomic():
+        meeting = IamMeeting.objects.create(
+            date=date,
+            attendees=_require(attendees, "Enter who attended the meeting"),
+            minutes=minutes,
+            created_by=by,
+        )
+        audit.record(
+            AuditAction.MEETING_RECORDED,
+            actor=by,
+            details={"meeting": meeting.pk, "date": date.isoformat(), "attendees": attendees},
+        )
+    return meeting
+
+
+def add_to_agenda(meeting: IamMeeting, case: GrantCase, *, by) -> AgendaItem:
+    if not has_any_role(by, AGENDA_ROLES):
+        raise NotAllowed("Only the IAM secretariat sets IAM agendas.")
+    with transaction.atomic():
+        locked = _lock(case)
+        if locked.state != CaseState.IAM_REVIEW:
+            raise CaseChanged(f"This case is {locked.state_phrase}, not waiting for IAM review.")
+        version = current_version(locked)
+        if AgendaItem.objects.filter(version=version, outcome=IamOutcome.PENDING).exists():
+            raise WorkflowError("This version of the case is already on an IAM agenda.")
+        item = AgendaItem.objects.create(meeting=meeting, case=locked, version=version)
+        audit.record(
+            AuditAction.ADDED_TO_AGENDA,
+            actor=by,
+            case=locked,
+            version=version,
+            details={"meeting": meeting.pk, "date": meeting.date.isoformat()},
+        )
+    return item
+
+
+IAM_TRANSITIONS = {
+    IamOutcome.ENDORSED: "endorse",
+    IamOutcome.ENDORSED_WITH_CONDITIONS: "endorse",
+    IamOutcome.NOT_SUPPORTED: "not_supported",
+    IamOutcome.RETURNED: "iam_return",
+}
+IAM_NOTE_REQUIRED = {
+    IamOutcome.ENDORSED_WITH_CONDITIONS: "Enter the conditions of the endorsement",
+    IamOutcome.NOT_SUPPORTED: "Enter why IAM does not support the case",
+    IamOutcome.RETURNED: "Enter what needs to change",
+}
+
+
+def record_iam_outcome(
+    case: GrantCase, *, by, outcome: IamOutcome, note: str = "", seen_version: int | None = None
+) -> AgendaItem:
+    """Record what IAM advised on the case's current version, and move the case on."""
+    if outcome not in IAM_TRANSITIONS:
+        raise WorkflowError("Choose what the meeting advised")
+    if outcome in IAM_NOTE_REQUIRED:
+        note = _require(note, IAM_NOTE_REQUIRED[outcome])
+    name = IAM_TRANSITIONS[outcome]
+    with transaction.atomic():
+        fields = {"ready_for_decision_at": None}
+        locked, version, from_state = _take(name, case, by=by, seen_version=seen_version, **fields)
+        item = AgendaItem.objects.select_for_update().get(
+            version=version, outcome=IamOutcome.PENDING
+        )
+        item.outcome, item.note = outcome, note
+        item.recorded_by, item.recorded_at = by, timezone.now()
+        item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
+        audit.record(
+            TRANSITIONS[name].audit_action,
+            actor=by,
+            case=locked,
+            version=version,
+            from_state=from_state,
+            to_state=locked.state,
+            details={"outcome": outcome.value, "note": note, "meeting": item.meeting_id},
+        )
+        notifications.after_commit(locked, f"has been {item.get_outcome_display().lower()} by IAM")
+    return item
+
+
+def sign_off(
+    case: GrantCase, *, by, area: ClearanceArea, advice: str, seen_version: int | None = None
+) -> SignOff:
+    """An adviser's advice on, and sign-off of, their own area of the current version."""
+    advice = _require(advice, "Enter your advice")
+    if not has_role(by, SIGN_OFF_ROLES[area]):
+        raise NotAllowed(
+            f"Only a {SIGN_OFF_ROLES[area].label.lower()} signs off {area.label.lower()}."
+        )
+    with transaction.atomic():
+        locked = _lock(case)
+        if locked.state not in SIGN_OFF_STATES:
+            raise CaseChanged(
+                f"This case is {locked.state_phrase}: it is not waiting for advisers’ sign-off."
+            )
+        version = current_version(locked)
+        _check_seen(locked, version, seen_version)
+        reason = guard_did_not_edit(locked, by, version)
+        if reason:
+            raise WorkflowError(reason)
+        existing = SignOff.objects.filter(version=version, area=area).first()
+        if existing:
+            raise CaseChanged(
+                f"{area.label} was already signed off by {existing.signed_by.get_full_name()} "
+                f"on {timezone.localtime(existing.signed_at):%-d %B %Y at %H:%M}."
+            )
+        try:
+            with transaction.atomic():
+                signed = SignOff.objects.create(
+                    version=version, area=area, advice=advice, signed_by=by
+                )
+        except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
+            raise CaseChanged(f"{area.label} was signed off by someone else first.") from None
+        audit.record(
+            AuditAction.SIGNED_OFF,
+            actor=by,
+            case=locked,
+            version=version,
+            details={"area": area.value, "advice": advice},
+        )
+        if not outstanding_areas(version):
+            notifications.after_commit(locked, "has been signed off by every adviser")
+    return signed
+
+
+def outstanding_areas(version: CaseVersion | None) -> list[ClearanceArea]:
+    signed = set(SignOff.objects.filter(version=version).values_list("area", flat=True))
+    return [area for area in ClearanceArea if area.value not in signed]
+
+
+def mark_ready(case: GrantCase, *, by, seen_version: int | None = None) -> GrantCase:
+    """The DMPC office confirms the case is ready for the DMPC's decision."""
+    if not has_any_role(by, READY_ROLES):
+        raise NotAllowed("Only the DMPC office marks cases ready for decision.")
+    with transaction.atomic():
+        locked = _lock(case)
+        if locked.state != CaseState.DMPC_REVIEW:
+            raise CaseChanged(f"This case is {locked.state_phrase}.")
+        version = current_version(locked)
+        _check_seen(locked, version, seen_version)
+        if locked.ready_for_decision_at is not None:
+            raise CaseChanged("This case has already been marked ready for decision.")
+        outstanding = outstanding_areas(version)
+        if outstanding:
+            names = ", ".join(area.label.lower() for area in outstanding)
+            raise WorkflowError(f"Every area must be signed off first. Still outstanding: {names}.")
+        locked.ready_for_decision_at = timezone.now()
+        locked.save(update_fields=["ready_for_decision_at", "updated_at"])
+        audit.record(AuditAction.READY_FOR_DECISION, actor=by, case=locked, version=version)
+        notifications.after_commit(locked, "is ready for the DMPC’s decision")
+    return locked
+
+
+def next_reference() -> str:
+    """The next decision reference, like `PCD 1234`. Run inside the decision's transaction:
+    the sequence row stays locked until it commits, and numbers only move forward."""
+    prefix = settings.DECISION_REFERENCE_PREFIX
+    sequence = ReferenceSequence.objects.select_for_update().filter(prefix=prefix).first()
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                ReferenceSequence.objects.create(
+                    prefix=prefix, next_number=settings.DECISION_REFERENCE_START
+                )
+        except IntegrityError:
+            pass  # another decision created it first
+        sequence = ReferenceSequence.objects.select_for_update().get(prefix=prefix)
+    number = sequence.next_number
+    sequence.next_number = number + 1
+    sequence.save(update_fields=["next_number"])
+    return f"{prefix} {number}"
+
+
+DECISION_TRANSITIONS = {"approve": "approve", "reject": "reject", "return": "dmpc_return"}
+
+
+def decide(
+    case: GrantCase,
+    *,
+    by,
+    outcome: str,
+    password: str,
+    reasons: str = "",
+    alternatives_considered: str = "",
+    interests_declared: bool = False,
+    interests: str = "",
+    seen_version: int | None = None,
+) -> Decision | None:
+    """The DMPC's signed decision: approve or reject (both get a decision reference), or
+    return the case to draft. The DMPC re-enters their password to sign."""
+    if outcome not in DECISION_TRANSITIONS:
+        raise WorkflowError("Choose whether to approve, reject or return the case")
+    if outcome in ("reject", "return"):
+        reasons = _require(reasons, f"Enter the reasons to {outcome} the case")
+    if interests_declared:
+        interests = _require(interests, "Describe the interests you are declaring")
+    else:
+        interests = ""
+    if not by.check_password(password or ""):
+        raise SignatureRefused(
+            "The password is not right. Enter your password to sign the decision."
+        )
+
+    with transaction.atomic():
+        name = DECISION_TRANSITIONS[outcome]
+        fields = {"ready_for_decision_at": None} if outcome == "return" else {}
+        locked, version, from_state = _take(name, case, by=by, seen_version=seen_version, **fields)
+        details = {
+            "outcome": outcome,
+            "reasons": reasons,
+            "alternatives_considered": alternatives_considered,
+            "interests_declared": interests_declared,
+            "interests": interests,
+        }
+        decision = None
+        if outcome != "return":
+            decision = Decision.objects.create(
+                case=locked,
+                version=version,
+                reference=next_reference(),
+                outcome=DecisionOutcome.APPROVED
+                if outcome == "approve"
+                else DecisionOutcome.REJECTED,
+                reasons=reasons,
+                alternatives_considered=alternatives_considered,
+                interests_declared=interests_declared,
+                interests=interests,
+                decided_by=by,
+            )
+            details["reference"] = decision.reference
+        audit.record(
+            TRANSITIONS[name].audit_action,
+            actor=by,
+            case=locked,
+            version=version,
+            from_state=from_state,
+            to_state=locked.state,
+            details=details,
+        )
+        verb = {"approve": "approved", "reject": "rejected", "return": "returned for changes"}
+        notifications.after_commit(locked, f"has been {verb[outcome]} by the DMPC")
+    return decision
+
+
+def withdraw(case: GrantCase, *, by, reasons: str) -> GrantCase:
+    reasons = _require(reasons, "Enter why the case is being withdrawn")
+    with transaction.atomic():
+        locked, version, from_state = _take("withdraw", case, by=by)
+        audit.record(
+            AuditAction.WITHDRAWN,
+            actor=by,
+            case=locked,
+            version=version,
+            from_state=from_state,
+            to_state=locked.state,
+            details={"reasons": reasons},
+        )
+        notifications.after_commit(locked, "has been withdrawn")
+    return locked
