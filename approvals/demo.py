@@ -1,8 +1,22 @@
 """Demo data for a local run: one user per role and a superuser."""
 
-from django.contrib.auth.models import Group, User
+import datetime
 
-from approvals.roles import Role
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from approvals import audit, services
+from approvals.models import AuditAction, ClearanceArea, IamOutcome
+from approvals.roles import Role, ensure_role_groups
+from grants.demo import (
+    DRAFT_TITLE,
+    TOEX_TITLE,
+    VICTIMS_TITLE,
+    create_complete_case,
+    create_draft_case,
+)
+from grants.models import GrantCase
+from grants.seed import SEED_TITLE, create_seed_case
 
 DEMO_USERS = [
     ("manager", "Grace", "Okafor", Role.GRANTS_MANAGER),
@@ -19,6 +33,7 @@ DEMO_USERS = [
 
 def create_demo_users(password: str) -> list[tuple[str, str]]:
     """Create or refresh the demo users; return (username, role label) pairs."""
+    ensure_role_groups()
     logins = []
     for username, first_name, last_name, role in DEMO_USERS:
         user, _ = User.objects.update_or_create(
@@ -50,3 +65,86 @@ def create_demo_users(password: str) -> list[tuple[str, str]]:
     admin.save()
     logins.append(("admin", "Administrator"))
     return logins
+
+
+def create_demo_cases(password: str) -> list[GrantCase]:
+    """Demo cases in several states, each made once only with its audit history: the seed
+    report approved, one at DMPC review, one at IAM review and one still in draft."""
+    people = {user.username: user for user in User.objects.filter(is_active=True)}
+    manager = people["manager"]
+    steps = [
+        (SEED_TITLE, lambda: create_seed_case(manager), _to_approved),
+        (TOEX_TITLE, lambda: create_complete_case(manager, TOEX_TITLE, "Home Office", "268660"),
+         _to_part_signed),
+        (VICTIMS_TITLE,
+         lambda: create_complete_case(manager, VICTIMS_TITLE, "Ministry of Justice", "268660"),
+         _to_iam_agenda),
+        (DRAFT_TITLE, lambda: create_draft_case(manager), None),
+    ]  # fmt: skip
+    cases = []
+    for title, create, advance in steps:
+        case = GrantCase.objects.filter(title=title).first()
+        if case is None:
+            with transaction.atomic():
+                case = create()
+                audit.record(
+                    AuditAction.CASE_CREATED, actor=manager, case=case, details={"title": title}
+                )
+            if advance:
+                advance(case, people, password)
+            case.refresh_from_db()
+        cases.append(case)
+    return cases
+
+
+def _meeting(people):
+    return services.record_meeting(
+        by=people["iam"],
+        date=datetime.date(2026, 11, 19),
+        attendees="Chief Finance Officer (chair), Director of Strategy, Head of Oversight",
+        minutes="The meeting considered the grant cases on its agenda.",
+    )
+
+
+def _to_iam_agenda(case, people, password):
+    services.submit(case, by=people["manager"])
+    services.add_to_agenda(_meeting(people), case, by=people["iam"])
+
+
+def _to_dmpc_review(case, people, password):
+    _to_iam_agenda(case, people, password)
+    services.record_iam_outcome(case, by=people["iam"], outcome=IamOutcome.ENDORSED)
+
+
+def _to_part_signed(case, people, password):
+    _to_dmpc_review(case, people, password)
+    services.sign_off(
+        case,
+        by=people["finance"],
+        area=ClearanceArea.FINANCE,
+        advice="The figures reconcile and the match funding is budgeted.",
+    )
+    services.sign_off(case, by=people["legal"], area=ClearanceArea.LEGAL,
+                      advice="MOPAC may lawfully accept the grant.")  # fmt: skip
+
+
+def _to_approved(case, people, password):
+    _to_dmpc_review(case, people, password)
+    advice = {
+        ClearanceArea.FINANCE: "The grant and match funding reconcile to the budget.",
+        ClearanceArea.LEGAL: "MOPAC may accept the grant; the agreement must be published.",
+        ClearanceArea.EQUALITIES: "Screened: no impact on any protected group.",
+        ClearanceArea.PRIVACY: "Existing privacy notices and DPIA screening cover the work.",
+    }
+    for area, text in advice.items():
+        services.sign_off(case, by=people[area.value], area=area, advice=text)
+    services.mark_ready(case, by=people["dmpc-office"])
+    services.decide(
+        case,
+        by=people["dmpc"],
+        outcome="approve",
+        password=password,
+        reasons="The grant funds established teams tackling serious and organised crime, "
+        "and the MPS has budgeted the match funding.",
+        alternatives_considered="Not accepting the grant, which would leave the teams unfunded.",
+    )

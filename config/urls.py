@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from approvals import public_views
 from approvals import views as approvals_views
@@ -21,5 +21,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", approvals_views.staff_home, name="staff-home"),
+    path("staff/cases/", include("grants.urls")),
+    path("staff/", include("approvals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from approvals.queues import queues_for
 from approvals.roles import Role, roles_of
 
 
@@ -10,4 +11,4 @@ from approvals.roles import Role, roles_of
 def staff_home(request):
     held = roles_of(request.user)
     roles = [role.label for role in Role if role.value in held]
-    return render(request, "staff/home.html", {"roles": roles})
+    return render(request, "staff/home.html", {"roles": roles, "queues": queues_for(request.user)})

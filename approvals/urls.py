@@ -1,0 +1,23 @@
+from django.urls import path
+
+from approvals.views import clearance, decisions, history, iam
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("cases/<int:pk>/submit/", decisions.submit, name="submit"),
+    path("cases/<int:pk>/withdraw/", decisions.withdraw, name="withdraw"),
+    path("cases/<int:pk>/decide/", decisions.decide, name="decide"),
+    path("cases/<int:pk>/clearance/", clearance.clearance, name="clearance"),
+    path("cases/<int:pk>/clearance/<slug:area>/", clearance.sign_off, name="sign-off"),
+    path("cases/<int:pk>/ready/", clearance.mark_ready, name="mark-ready"),
+    path("cases/<int:pk>/versions/", history.version_list, name="versions"),
+    path("cases/<int:pk>/versions/<int:number>/", history.version_detail, name="version"),
+    path("cases/<int:pk>/versions/compare/", history.version_compare, name="compare"),
+    path("cases/<int:pk>/history/", history.case_history, name="history"),
+    path("iam/", iam.meeting_list, name="meetings"),
+    path("iam/new/", iam.meeting_create, name="meeting-create"),
+    path("iam/<int:meeting_pk>/", iam.meeting_detail, name="meeting"),
+    path("iam/<int:meeting_pk>/agenda/", iam.add_to_agenda, name="add-to-agenda"),
+    path("iam/<int:meeting_pk>/items/<int:item_pk>/", iam.record_outcome, name="record-outcome"),
+]

@@ -1,0 +1,231 @@
+"""IAM meetings: the IAM secretariat records each meeting, puts cases waiting for IAM on
+its agenda and records what the meeting advised on each. The pages are the
+secretariat's alone; every change goes through approvals.services."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from approvals import services
+from approvals.iam_forms import AgendaForm, MeetingForm, OutcomeForm
+from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
+from approvals.services import CaseChanged, WorkflowError
+from approvals.workflow import AGENDA_ROLES, has_any_role
+from grants.models import CaseState, GrantCase
+from grants.permissions import cases_visible_to
+
+form_view = require_http_methods(["GET", "HEAD", "POST"])
+
+OUTCOME_TAGS = {
+    IamOutcome.PENDING: "govuk-tag--grey",
+    IamOutcome.ENDORSED: "govuk-tag--green",
+    IamOutcome.ENDORSED_WITH_CONDITIONS: "govuk-tag--turquoise",
+    IamOutcome.RETURNED: "govuk-tag--orange",
+    IamOutcome.NOT_SUPPORTED: "govuk-tag--red",
+}
+
+
+def secretariat_only(view):
+    """Signed-in members of the IAM secretariat; anyone else signed in gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not has_any_role(request.user, AGENDA_ROLES):
+            raise PermissionDenied(
+                "Only the IAM secretariat can see IAM meetings and record what they advised."
+            )
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _data(request):
+    # Not `request.POST or None`: an empty POST must be checked (and refused), not
+    # treated as a first visit to the page.
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request, template: str, context: dict):
+    """A page with a form: 400 when it shows errors, so a failed POST is not a success."""
+    form = context.get("form")
+    return render(request, template, context, status=400 if form and form.errors else 200)
+
+
+def cases_waiting(user) -> QuerySet[GrantCase]:
+    """Cases in IAM review whose current version is not yet on an agenda awaiting an
+    outcome, longest waiting first, each with its current version's number."""
+    current = CaseVersion.objects.filter(case=OuterRef("pk")).order_by("-number")
+    on_agenda = AgendaItem.objects.filter(
+        version=OuterRef("current_version"), outcome=IamOutcome.PENDING
+    )
+    return (
+        cases_visible_to(user, GrantCase.objects.filter(state=CaseState.IAM_REVIEW))
+        .annotate(
+            current_version=Subquery(current.values("pk")[:1]),
+            version_number=Subquery(current.values("number")[:1]),
+            submitted_at=Subquery(current.values("created_at")[:1]),
+        )
+        .filter(~Exists(on_agenda))
+        .order_by("submitted_at", "pk")
+    )
+
+
+@secretariat_only
+@require_safe
+def meeting_list(request):
+    meetings = IamMeeting.objects.annotate(
+        case_count=Count("items"),
+        recorded_count=Count("items", filter=~Q(items__outcome=IamOutcome.PENDING)),
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "approvals/iam/meeting_list.html",
+        {
+            "upcoming": meetings.filter(date__gte=today).order_by("date", "pk"),
+            "past": meetings.filter(date__lt=today).order_by("-date", "-pk"),
+            "waiting": cases_waiting(request.user),
+        },
+    )
+
+
+@secretariat_only
+@form_view
+def meeting_create(request):
+    form = MeetingForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.record_meeting(by=request.user, **form.cleaned_data)
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"The IAM meeting of {meeting.date:%-d %B %Y} has been recorded. "
+                "You can now add cases to its agenda.",
+            )
+            return redirect("approvals:meeting", meeting.pk)
+    return _page(request, "approvals/iam/meeting_create.html", {"form": form})
+
+
+def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
+    """The meeting, its agenda and the form that adds to it (with errors, after a failed
+    add)."""
+    items = list(meeting.items.select_related("case", "version").order_by("pk"))
+    # Cases returned to draft are their grants managers' again: link only to the ones
+    # the secretariat can still open.
+    visible = set(
+        cases_visible_to(request.user)
+        .filter(pk__in=[item.case_id for item in items])
+        .values_list("pk", flat=True)
+    )
+    for item in items:
+        item.tag_class = OUTCOME_TAGS[item.outcome]
+        item.case_visible = item.case_id in visible
+        item.can_record = (
+            item.outcome == IamOutcome.PENDING and item.case.state == CaseState.IAM_REVIEW
+        )
+    waiting = cases_waiting(request.user)
+    if form is None:
+        form = AgendaForm(waiting=waiting, visible=cases_visible_to(request.user))
+    return _page(
+        request,
+        "approvals/iam/meeting_detail.html",
+        {"meeting": meeting, "items": items, "form": form, "any_waiting": waiting.exists()},
+    )
+
+
+@secretariat_only
+@require_safe
+def meeting_detail(request, meeting_pk):
+    return _meeting_page(request, get_object_or_404(IamMeeting, pk=meeting_pk))
+
+
+@secretariat_only
+@require_POST
+def add_to_agenda(request, meeting_pk):
+    meeting = get_object_or_404(IamMeeting, pk=meeting_pk)
+    form = AgendaForm(
+        request.POST,
+        waiting=cases_waiting(request.user),
+        visible=cases_visible_to(request.user),
+    )
+    if form.is_valid():
+        case = form.cleaned_data["case"]
+        try:
+            services.add_to_agenda(meeting, case, by=request.user)
+        except CaseChanged as changed:
+            messages.warning(request, str(changed))
+            return redirect("approvals:meeting", meeting.pk)
+        except WorkflowError as refused:
+            form.add_error("case", str(refused))
+        else:
+            messages.success(request, f"‘{case.title}’ has been added to the agenda.")
+            return redirect("approvals:meeting", meeting.pk)
+    return _meeting_page(request, meeting, form)
+
+
+def _next_step(outcome: IamOutcome) -> str:
+    if outcome == IamOutcome.RETURNED:
+        return "The case is back in draft with its grants manager."
+    return "The case now goes to the advisers for sign-off and then to the DMPC."
+
+
+@secretariat_only
+@form_view
+def record_outcome(request, meeting_pk, item_pk):
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("meeting", "case", "version"),
+        pk=item_pk,
+        meeting_id=meeting_pk,
+    )
+    case = item.case
+    if item.outcome != IamOutcome.PENDING:
+        messages.warning(
+            request,
+            f"IAM’s outcome for ‘{case.title}’ has already been recorded: "
+            f"{item.get_outcome_display().lower()}. Nothing has been changed.",
+        )
+        return redirect("approvals:meeting", meeting_pk)
+    if case.state != CaseState.IAM_REVIEW:
+        messages.warning(
+            request,
+            f"‘{case.title}’ is no longer waiting for IAM (it is now "
+            f"‘{case.get_state_display()}’), so IAM’s outcome cannot be recorded.",
+        )
+        return redirect("approvals:meeting", meeting_pk)
+
+    form = OutcomeForm(_data(request), initial={"seen_version": item.version.number})
+    if request.method == "POST" and form.is_valid():
+        outcome = form.chosen_outcome
+        try:
+            services.record_iam_outcome(
+                case,
+                by=request.user,
+                outcome=outcome,
+                note=form.note,
+                seen_version=form.cleaned_data["seen_version"],
+            )
+        except CaseChanged as changed:
+            messages.warning(request, str(changed))
+            return redirect("approvals:meeting", meeting_pk)
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"IAM’s outcome for ‘{case.title}’ has been recorded: "
+                f"{outcome.label.lower()}. {_next_step(outcome)}",
+            )
+            return redirect("approvals:meeting", meeting_pk)
+    return _page(
+        request,
+        "approvals/iam/record_outcome.html",
+        {"item": item, "meeting": item.meeting, "case": case, "form": form},
+    )

@@ -1,0 +1,80 @@
+import re
+
+import pytest
+
+from approvals import services
+from approvals.models import AuditEvent, CaseVersion, IamOutcome
+from grants.models import GrantCase
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.conftest import PASSWORD
+from tests.factories import make_case
+from tests.workflow import approve, to_iam, to_ready
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def walked(people):
+    """Returned by IAM, edited, resubmitted and approved: two versions, a full history."""
+    case = make_case(people.manager)
+    to_iam(case, people)
+    services.record_iam_outcome(
+        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Make the summary clearer."
+    )
+    GrantCase.objects.filter(pk=case.pk).update(executive_summary="A clearer summary.")
+    to_ready(case, people)
+    approve(case, people)
+    return case
+
+
+def test_the_history_page_is_accessible(page, people, walked):
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{walked.pk}/history/")
+    assert page.get_by_role("heading", level=1).inner_text() == "History"
+    events = page.get_by_role("list").filter(has=page.locator(".app-timeline__item"))
+    assert events.get_by_role("listitem").count() == AuditEvent.objects.filter(case=walked).count()
+    assert page.get_by_role("heading", name="Approved", level=2).is_visible()
+    assert_accessible(page)
+
+    # A short hash shows only its start, yet the page holds, and copies, all of it.
+    first = AuditEvent.objects.filter(case=walked).order_by("sequence").first()
+    short = page.locator("code.app-hash--short").first
+    assert short.inner_text() == first.hash
+    assert short.evaluate("code => code.scrollWidth > code.clientWidth")
+
+
+def test_versions_are_compared_from_the_versions_page_by_keyboard(page, people, walked):
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{walked.pk}/versions/")
+    assert_accessible(page)
+    assert page.get_by_label("Compare version").input_value() == "1"
+    assert page.get_by_label("with version").input_value() == "2"
+
+    page.get_by_role("button", name="Compare versions").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/versions/compare/\?from=1&to=2$"))
+    assert page.get_by_role("heading", name="1 field differs").is_visible()
+    changes = page.get_by_role("table", name="Fields that differ")
+    row = changes.get_by_role("row", name=re.compile("Sections › Executive summary"))
+    assert "A clearer summary." in row.inner_text()
+    assert_accessible(page)
+
+
+def test_a_bad_comparison_shows_an_accessible_error_summary(page, people, walked):
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{walked.pk}/versions/compare/?from=2&to=2")
+    summary = page.locator(".govuk-error-summary")
+    assert "Choose two different versions to compare" in summary.inner_text()
+    assert page.title().startswith("Error: ")
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "id_to"
+    assert_accessible(page)
+
+
+def test_a_version_page_is_accessible(page, people, walked):
+    version = CaseVersion.objects.get(case=walked, number=1)
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{walked.pk}/versions/1/")
+    assert page.get_by_text("Version 1", exact=True).is_visible()
+    assert page.get_by_text(version.sha256).is_visible()
+    assert_accessible(page)
