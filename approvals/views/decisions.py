@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from approvals import services
+from approvals.clearance import clearance_status
 from approvals.forms import DecisionForm, ReasonsForm
 from approvals.models import AgendaItem
 from approvals.roles import Role, has_role
@@ -115,7 +116,6 @@ def decide(request, pk):
                 messages.success(request, f"Decision {decision.reference} signed: {outcome}.")
             return redirect("grants:report", case.pk)
 
-    from approvals.clearance import clearance_status
 
     iam = (
         AgendaItem.objects.filter(version=version)
