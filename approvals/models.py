@@ -1,6 +1,8 @@
 """The decision workflow's records: versions, IAM meetings, sign-offs, decisions and the
 audit trail. Versions and audit events are written once and never changed."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -194,6 +196,9 @@ class AuditAction(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     UPLOADED = "uploaded", "File uploaded"
     PUBLISHED = "published", "Published"
+    PUBLICATION_DEFERRED = "publication_deferred", "Publication deferred"
+    STANDING_ACCEPTANCE = "standing_acceptance", "Offer accepted under standing authority"
+    RELATED_DECISION = "related_decision", "Related decision linked"
 
 
 class AuditEvent(models.Model):
@@ -252,3 +257,163 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"Audit chain at event {self.sequence}"
+
+
+def agreement_path(instance, filename: str) -> str:
+    """Uploaded agreements are stored under random names: the name a person gave the file
+    never reaches the storage."""
+    return f"agreements/{uuid.uuid4().hex}.pdf"
+
+
+class GrantAgreement(models.Model):
+    """The signed grant agreement for an approved decision, as a PDF."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="agreements")
+    file = models.FileField(upload_to=agreement_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decision", "-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"Grant agreement for {self.decision}"
+
+
+class Publication(models.Model):
+    """A decision's place on the public register.
+
+    It is due one working day after the decision unless deferred. The fields copied from
+    the decision and its version serve the register's list, search, filters and open data
+    without reading documents."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="publication")
+    slug = models.SlugField(max_length=40, unique=True)
+    due_at = models.DateTimeField()
+    deferred_until = models.DateTimeField(null=True, blank=True)
+    deferral_reason = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    legal_basis = models.TextField()
+
+    reference = models.CharField(max_length=30)
+    title = models.CharField(max_length=300)
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome)
+    decision_date = models.DateField()
+    funders = models.CharField(max_length=1000, help_text="Funder names, separated by '; '.")
+    total_grant_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    financial_years = models.CharField(max_length=200, help_text="Like '2023/24; 2024/25'.")
+    summary = models.TextField(blank=True)
+    recommendations = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="publication_register"),
+            models.Index(fields=["due_at"], name="publication_due"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def effective_due_at(self):
+        """When publish_due will publish it: the deferral date if deferred."""
+        return self.deferred_until or self.due_at
+
+
+class PublishedRevision(ImmutableModel):
+    """One published form of a decision. A correction is a new revision with a note; the
+    earlier ones stay visible."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="What a correction changed, and why.")
+    record = models.JSONField(help_text="The decision record as published.")
+    document = models.JSONField(help_text="Part 1 of the approved version: no Part 2 content.")
+    document_sha256 = models.CharField(max_length=64)
+    agreement = models.ForeignKey(
+        GrantAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["publication", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.publication} revision {self.number}"
+
+
+class RelatedDecisionKind(models.TextChoices):
+    VARIES = "varies", "Varies"
+    EXTENDS = "extends", "Extends"
+    SUPERSEDES = "supersedes", "Supersedes"
+
+
+class RelatedDecision(models.Model):
+    """A case's typed link to an earlier decision ("PCD 1216 refers")."""
+
+    case = models.ForeignKey(
+        "grants.GrantCase", on_delete=models.CASCADE, related_name="related_decisions"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=RelatedDecisionKind)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "decision"], name="related_decision_once")
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display().lower()} {self.decision}"
+
+
+class StandingAuthorityAcceptance(models.Model):
+    """A later year's offer accepted under an approved standing authority."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="standing_acceptances"
+    )
+    recommendation = models.PositiveSmallIntegerField(
+        help_text="The position of the standing authority among the decision's recommendations."
+    )
+    funder = models.CharField(max_length=200)
+    financial_year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    offer_date = models.DateField()
+    note = models.TextField(blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decision", "financial_year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="standing_acceptance_amount_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.funder} {self.amount} under {self.decision}"

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from approvals import audit, notifications
+from approvals import audit, notifications, publication
 from approvals.models import (
     AgendaItem,
     AuditAction,
@@ -377,6 +377,7 @@ def decide(
                 decided_by=by,
             )
             details["reference"] = decision.reference
+            details["publication_due"] = publication.schedule(decision).due_at.isoformat()
         audit.record(
             TRANSITIONS[name].audit_action,
             actor=by,

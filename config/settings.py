@@ -134,8 +134,26 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Uploaded files: a local folder, or S3-compatible object storage that every app server
+# shares when AWS_STORAGE_BUCKET_NAME is set (see README.md).
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    DEFAULT_FILE_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_FILE_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_FILE_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_BACKEND",
@@ -147,6 +165,17 @@ STORAGES = {
 # Decision references: a prefix and a number that never resets (`PCD 1234`).
 DECISION_REFERENCE_PREFIX = os.environ.get("DECISION_REFERENCE_PREFIX", "PCD")
 DECISION_REFERENCE_START = envint("DECISION_REFERENCE_START", 1)
+
+# Publication: decisions are published this many working days after they are made
+# (weekends and England and Wales bank holidays excluded), unless deferred.
+PUBLICATION_WORKING_DAYS = envint("PUBLICATION_WORKING_DAYS", 1)
+DEFAULT_LEGAL_BASIS = os.environ.get(
+    "DEFAULT_LEGAL_BASIS",
+    "Published under the Elected Local Policing Bodies (Specified Information) Order 2011, "
+    "Schedule 1, Part 1, paragraph 5(d): a record of each decision of significant public "
+    "interest. Grant agreements are published under Schedule 1, paragraph 3(g).",
+)
+AGREEMENT_MAX_BYTES = envint("AGREEMENT_MAX_BYTES", 20 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

@@ -116,7 +116,6 @@ def decide(request, pk):
                 messages.success(request, f"Decision {decision.reference} signed: {outcome}.")
             return redirect("grants:report", case.pk)
 
-
     iam = (
         AgendaItem.objects.filter(version=version)
         .exclude(outcome="pending")

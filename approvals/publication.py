@@ -1,0 +1,291 @@
+"""Publication: putting decisions on the public register, on time, and never editing what
+was published.
+
+A decision is scheduled when it is made, due a set number of working days later. It is
+published by a publisher ("publish now") or by `manage.py publish_due`, which cron runs
+every minute on each app server. A published decision is a series of immutable
+revisions: the first, then corrections, each with a note.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+import holidays
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from approvals import audit
+from approvals.models import (
+    AuditAction,
+    Decision,
+    GrantAgreement,
+    Publication,
+    PublishedRevision,
+)
+from approvals.roles import Role, has_role
+from grants.document import document_sha256, part1_document
+from grants.models import CaseState, GrantCase
+
+
+class PublicationError(Exception):
+    """A publication step that cannot be taken; the message says why."""
+
+
+def _bank_holidays(years: Iterable[int]):
+    # England and Wales share their bank holidays.
+    return holidays.country_holidays("GB", subdiv="ENG", years=list(years))
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays([day.year])
+
+
+def working_days_after(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The same time of day, `days` working days later (London time)."""
+    local = timezone.localtime(moment)
+    day = local.date()
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def _listing_fields(decision: Decision) -> dict:
+    """What the register lists, searches and exports, from the decided version."""
+    document = decision.version.document
+    offers = document["offers"]
+    return {
+        "reference": decision.reference,
+        "title": document["case"]["title"],
+        "outcome": decision.outcome,
+        "decision_date": timezone.localdate(decision.decided_at),
+        "funders": "; ".join(sorted({offer["funder"] for offer in offers})),
+        "total_grant_amount": Decimal(document["totals"]["offers"]),
+        "financial_years": "; ".join(sorted({offer["financial_year"] for offer in offers})),
+        "summary": document["sections"].get("executive_summary", ""),
+        "recommendations": "\n".join(rec["text"] for rec in document["recommendations"]),
+    }
+
+
+def schedule(decision: Decision) -> Publication:
+    """Put a new decision on the publication schedule. Runs in the decision's transaction."""
+    return Publication.objects.create(
+        decision=decision,
+        slug=slugify(decision.reference),
+        due_at=working_days_after(decision.decided_at, settings.PUBLICATION_WORKING_DAYS),
+        legal_basis=settings.DEFAULT_LEGAL_BASIS,
+        **_listing_fields(decision),
+    )
+
+
+def decision_record(publication: Publication) -> dict:
+    """The decision record as the public sees it: never Part 2's content."""
+    decision = publication.decision
+    return {
+        "reference": publication.reference,
+        "title": publication.title,
+        "outcome": decision.outcome,
+        "decision_date": publication.decision_date.isoformat(),
+        "decided_by": {
+            "name": decision.decided_by.get_full_name() or decision.decided_by.get_username(),
+            "role": Role.DMPC.label,
+        },
+        "reasons": decision.reasons,
+        "alternatives_considered": decision.alternatives_considered,
+        "declaration_of_interests": decision.interests if decision.interests_declared else "",
+        "interests_declared": decision.interests_declared,
+        "has_part2": bool(decision.version.document.get("part2", {}).get("content", "").strip()),
+        "legal_basis": publication.legal_basis,
+        "funders": publication.funders,
+        "total_grant_amount": str(publication.total_grant_amount),
+        "financial_years": publication.financial_years,
+    }
+
+
+def latest_agreement(decision: Decision) -> GrantAgreement | None:
+    return decision.agreements.order_by("-uploaded_at", "-id").first()
+
+
+def _new_revision(publication: Publication, *, by, note: str, record: dict) -> PublishedRevision:
+    previous = publication.revisions.order_by("-number").first()
+    version = publication.decision.version
+    document = part1_document(version.document)
+    now = timezone.now()
+    revision = PublishedRevision.objects.create(
+        publication=publication,
+        number=(previous.number if previous else 0) + 1,
+        published_at=now,
+        published_by=by,
+        note=note,
+        record=record,
+        document=document,
+        document_sha256=document_sha256(document),
+        agreement=latest_agreement(publication.decision),
+    )
+    first = publication.published_at is None
+    if first:
+        publication.published_at = now
+        publication.save(update_fields=["published_at", "updated_at"])
+    case = GrantCase.objects.select_for_update().get(pk=publication.decision.case_id)
+    from_state = case.state
+    if first and case.state == CaseState.APPROVED:
+        case.state = CaseState.PUBLISHED
+        case.save(update_fields=["state", "updated_at"])
+    audit.record(
+        AuditAction.PUBLISHED,
+        actor=by,
+        case=case,
+        version=version,
+        from_state=from_state if case.state != from_state else "",
+        to_state=case.state if case.state != from_state else "",
+        details={
+            "reference": publication.reference,
+            "revision": revision.number,
+            "note": note,
+            "document_sha256": revision.document_sha256,
+            "agreement": revision.agreement.sha256 if revision.agreement else None,
+        },
+    )
+    return revision
+
+
+def _locked(publication: Publication) -> Publication:
+    return (
+        Publication.objects.select_for_update()
+        .select_related("decision__version", "decision__decided_by")
+        .get(pk=publication.pk)
+    )
+
+
+def _require_publisher(user) -> None:
+    if not has_role(user, Role.PUBLISHER):
+        raise PublicationError("Only publishers publish decisions.")
+
+
+def publish_now(publication: Publication, *, by) -> PublishedRevision:
+    """A publisher publishes a scheduled or deferred decision straight away."""
+    _require_publisher(by)
+    with transaction.atomic():
+        locked = _locked(publication)
+        if locked.is_published:
+            raise PublicationError(f"{locked.reference} is already published.")
+        return _new_revision(locked, by=by, note="", record=decision_record(locked))
+
+
+def defer(publication: Publication, *, by, until: datetime.datetime, reason: str) -> Publication:
+    """Keep a decision off the register until a later date, for a stated reason."""
+    _require_publisher(by)
+    if not reason.strip():
+        raise PublicationError("Enter why publication is being deferred")
+    if until <= timezone.now():
+        raise PublicationError("The date to publish on must be in the future")
+    with transaction.atomic():
+        locked = _locked(publication)
+        if locked.is_published:
+            raise PublicationError(
+                f"{locked.reference} is already published: it can be corrected, not deferred."
+            )
+        locked.deferred_until, locked.deferral_reason = until, reason.strip()
+        locked.save(update_fields=["deferred_until", "deferral_reason", "updated_at"])
+        audit.record(
+            AuditAction.PUBLICATION_DEFERRED,
+            actor=by,
+            case=locked.decision.case,
+            version=locked.decision.version,
+            details={
+                "reference": locked.reference,
+                "until": until.isoformat(),
+                "reason": locked.deferral_reason,
+            },
+        )
+    return locked
+
+
+CORRECTABLE = ("title", "reasons", "alternatives_considered", "legal_basis")
+
+
+def publish_correction(
+    publication: Publication, *, by, note: str, changes: dict[str, str]
+) -> PublishedRevision:
+    """Publish a corrected decision record as a new revision; earlier ones stay visible."""
+    _require_publisher(by)
+    if not note.strip():
+        raise PublicationError("Enter a note saying what the correction changes and why")
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise PublicationError(f"These cannot be corrected: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = _locked(publication)
+        current = locked.revisions.order_by("-number").first()
+        if current is None:
+            raise PublicationError(f"{locked.reference} is not published yet.")
+        record = {**current.record, **{k: v.strip() for k, v in changes.items()}}
+        if record == current.record and latest_agreement(locked.decision) == current.agreement:
+            raise PublicationError("The correction changes nothing.")
+        if "title" in changes:
+            locked.title = record["title"]
+        if "legal_basis" in changes:
+            locked.legal_basis = record["legal_basis"]
+        locked.save(update_fields=["title", "legal_basis", "updated_at"])
+        return _new_revision(locked, by=by, note=note.strip(), record=record)
+
+
+def due(now: datetime.datetime | None = None):
+    """Publications whose time has come: not yet published, due, and not deferred beyond now."""
+    now = now or timezone.now()
+    return Publication.objects.filter(published_at__isnull=True, due_at__lte=now).exclude(
+        deferred_until__gt=now
+    )
+
+
+def agreements_due():
+    """Published decisions whose newest signed agreement is not yet on the register."""
+    published = Publication.objects.filter(published_at__isnull=False).select_related("decision")
+    for publication in published.filter(decision__agreements__isnull=False).distinct():
+        current = publication.revisions.order_by("-number").first()
+        if latest_agreement(publication.decision) != current.agreement:
+            yield publication
+
+
+def publish_due(now: datetime.datetime | None = None) -> list[PublishedRevision]:
+    """Publish everything due. Safe to run again and from several servers at once: each
+    publication is claimed with a row lock that other runs skip, and checked again
+    under it."""
+    now = now or timezone.now()
+    published = []
+    for pk in list(due(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            claimed = due(now).select_for_update(skip_locked=True).filter(pk=pk).first()
+            if claimed is None:
+                continue
+            locked = _locked(claimed)
+            published.append(
+                _new_revision(locked, by=None, note="", record=decision_record(locked))
+            )
+    for publication in list(agreements_due()):
+        with transaction.atomic():
+            locked = (
+                Publication.objects.select_for_update(skip_locked=True)
+                .filter(pk=publication.pk)
+                .first()
+            )
+            if locked is None:
+                continue
+            current = locked.revisions.order_by("-number").first()
+            if latest_agreement(locked.decision) == current.agreement:
+                continue
+            locked = _locked(locked)
+            published.append(
+                _new_revision(
+                    locked,
+                    by=None,
+                    note="The signed grant agreement was added.",
+                    record=current.record,
+                )
+            )
+    return published
