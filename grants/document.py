@@ -134,6 +134,10 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
             "variance": money_string(figures.variance),
             "grant_fte": _fte(figures.grant_fte),
         },
+        "related_decisions": [
+            {"kind": link.kind, "reference": link.decision.reference}
+            for link in case.related_decisions.all()
+        ],
         "part2": {
             "content": case.part2_content,
             "exemption_reason": case.part2_exemption_reason,

@@ -66,6 +66,13 @@ class CaseState(models.TextChoices):
         }.get(self.value, self.label.lower())
 
 
+def _related_decisions():
+    # Decisions belong to the workflow app, which depends on this one.
+    from approvals.models import RelatedDecision
+
+    return RelatedDecision.objects.all()
+
+
 class GrantCaseQuerySet(models.QuerySet):
     def with_contents(self):
         """Everything the report, the reconciliation and the case document read."""
@@ -80,6 +87,9 @@ class GrantCaseQuerySet(models.QuerySet):
             ),
             "recommendations",
             "budget_years",
+            models.Prefetch(
+                "related_decisions", queryset=_related_decisions().select_related("decision")
+            ),
         )
 
 

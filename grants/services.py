@@ -66,7 +66,7 @@ def ensure_current(case: GrantCase, lock_version: int | None) -> None:
 
 
 @contextmanager
-def _editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) -> Iterator[None]:
+def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) -> Iterator[None]:
     """Lock the case, check the actor and the version, and count the edit when it is done."""
     with transaction.atomic():
         locked = GrantCase.objects.select_for_update().get(pk=case.pk)
@@ -127,7 +127,7 @@ def save_details(
     report_by: str,
     report_author: str,
 ) -> None:
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _update_case(
             case,
             title=title,
@@ -148,14 +148,14 @@ def save_time_sensitivity(
     needed_by: datetime.date | None,
     time_sensitivity: str,
 ) -> None:
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _update_case(case, needed_by=needed_by, time_sensitivity=time_sensitivity)
 
 
 def save_section(
     case: GrantCase, section: Section, text: str, *, by: AbstractBaseUser, lock_version: int | None
 ) -> None:
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _update_case(case, **{section.field: text})
 
 
@@ -167,7 +167,7 @@ def save_part2(
     part2_content: str,
     part2_exemption_reason: str,
 ) -> None:
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _update_case(
             case, part2_content=part2_content, part2_exemption_reason=part2_exemption_reason
         )
@@ -176,7 +176,7 @@ def save_part2(
 def save_budget_years(
     case: GrantCase, years: Collection[int], *, by: AbstractBaseUser, lock_version: int | None
 ) -> None:
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         current = set(case.budget_years.values_list("financial_year", flat=True))
         case.budget_years.filter(financial_year__in=current - set(years)).delete()
         BudgetYear.objects.bulk_create(
@@ -188,7 +188,7 @@ def save_offers(
     case: GrantCase, rows: Sequence[RowEdit], *, by: AbstractBaseUser, lock_version: int | None
 ) -> None:
     """Make the case's grant offers exactly `rows`, creating any new funders named."""
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         edits = []
         for row in rows:
             values = dict(row.values)
@@ -217,7 +217,7 @@ def save_units(
 ) -> None:
     """Make the case's funded units exactly `rows`. Removing a unit removes its posts and
     cost lines."""
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _replace_rows(
             FundedUnit,
             {unit.pk: unit for unit in case.units.all()},
@@ -240,7 +240,7 @@ def save_unit_costs(
     """Make a unit's posts and cost lines exactly those given."""
     if unit.case_id != case.pk:
         raise EditRefused("That unit belongs to another case.")
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         _replace_rows(Post, {p.pk: p for p in unit.posts.all()}, posts, parent={"unit": unit})
         _replace_rows(
             CostLine, {c.pk: c for c in unit.cost_lines.all()}, cost_lines, parent={"unit": unit}
@@ -251,7 +251,7 @@ def save_recommendations(
     case: GrantCase, rows: Sequence[RowEdit], *, by: AbstractBaseUser, lock_version: int | None
 ) -> None:
     """Make the case's recommendations exactly `rows`, numbered in the order given."""
-    with _editing(case, by=by, lock_version=lock_version):
+    with editing(case, by=by, lock_version=lock_version):
         edits = []
         for row in rows:
             values = dict(row.values)

@@ -504,7 +504,7 @@ def test_a_unit_of_another_case_and_an_unknown_section_are_not_found(manager_cli
 # A save also reads the case document before and after, for the audit event's field-level
 # diff, and appends that event to the chain.
 GET_QUERIES = 12
-POST_QUERIES = 33
+POST_QUERIES = 36
 
 
 @pytest.mark.parametrize("posts", [5, 40])

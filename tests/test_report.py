@@ -192,7 +192,7 @@ def test_the_report_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
     assert response.content.decode().count("Grade 6") >= 2 * (posts // 7)
     # The same queries whatever the size of the case.
-    assert len(captured) == 10
+    assert len(captured) == 11
 
 
 def test_a_draft_is_hidden_from_everyone_but_its_grants_managers(client, manager):

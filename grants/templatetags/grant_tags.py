@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from grants.formatting import render_text
-from grants.money import format_millions, format_pounds
+from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def figure(amount, exact: bool = False) -> str:
     if amount is None:
         return ""
     return format_pounds(amount) if exact else format_millions(amount)
+
+
+@register.filter
+def financial_year(start_year) -> str:
+    """2023 → 2023/24."""
+    return "" if start_year in (None, "") else financial_year_label(int(start_year))

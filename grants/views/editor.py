@@ -182,6 +182,13 @@ def _task_groups(case: GrantCase) -> list[TaskGroup]:
                     url("edit-time-sensitivity"),
                     _progress(case.needed_by, case.time_sensitivity.strip()),
                 ),
+                Task(
+                    "related-decisions",
+                    "Related decisions",
+                    reverse("approvals:related-decisions", args=[case.pk]),
+                    _progress(case.related_decisions.all()),
+                    optional=True,
+                ),
             ],
         ),
         TaskGroup(

@@ -1,0 +1,176 @@
+"""Standing authorities and related decisions.
+
+A recommendation approved as a standing authority lets MOPAC accept later years' offers up
+to a cap a year until an end date without a new case. Each acceptance is checked against
+the cap and the date, audited and listed publicly on the original decision's page.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from approvals import audit
+from approvals.models import (
+    AuditAction,
+    Decision,
+    DecisionOutcome,
+    RelatedDecision,
+    RelatedDecisionKind,
+    StandingAuthorityAcceptance,
+)
+from approvals.roles import Role, has_role
+from grants import services as editing
+from grants.models import GrantCase
+from grants.money import financial_year_label, format_millions
+
+NEW_CASE_NEEDED = "A new grant case is needed."
+
+
+class StandingAuthorityError(Exception):
+    """An offer that cannot be accepted under a standing authority; the message says why."""
+
+
+@dataclass(frozen=True)
+class StandingAuthority:
+    position: int
+    text: str
+    annual_cap: Decimal
+    ends_on: datetime.date
+
+
+def standing_authorities(decision: Decision) -> list[StandingAuthority]:
+    """The standing authorities among the recommendations the decision approved."""
+    if decision.outcome != DecisionOutcome.APPROVED:
+        return []
+    return [
+        StandingAuthority(
+            position=rec["position"],
+            text=rec["text"],
+            annual_cap=Decimal(rec["standing_authority"]["annual_cap"]),
+            ends_on=datetime.date.fromisoformat(rec["standing_authority"]["ends_on"]),
+        )
+        for rec in decision.version.document["recommendations"]
+        if rec.get("standing_authority")
+    ]
+
+
+def accept_under_standing_authority(
+    decision: Decision,
+    *,
+    by,
+    recommendation: int,
+    funder: str,
+    financial_year: int,
+    amount: Decimal,
+    offer_date: datetime.date,
+    note: str = "",
+) -> StandingAuthorityAcceptance:
+    if not (has_role(by, Role.GRANTS_MANAGER) or has_role(by, Role.DMPC_OFFICE)):
+        raise StandingAuthorityError(
+            "Only grants managers and the DMPC office record offers under a standing authority."
+        )
+    authority = next(
+        (a for a in standing_authorities(decision) if a.position == recommendation), None
+    )
+    if authority is None:
+        raise StandingAuthorityError(
+            f"{decision.reference} approved no standing authority as recommendation "
+            f"{recommendation}."
+        )
+    if not funder.strip():
+        raise StandingAuthorityError("Enter the funder making the offer")
+    if amount <= 0:
+        raise StandingAuthorityError("Enter an amount more than £0")
+    costed_year = decision.case.financial_year
+    if financial_year <= costed_year:
+        raise StandingAuthorityError(
+            f"A standing authority covers later years: {financial_year_label(costed_year)} "
+            f"was decided by {decision.reference} itself."
+        )
+    if offer_date > authority.ends_on:
+        raise StandingAuthorityError(
+            f"The standing authority ended on {authority.ends_on:%-d %B %Y}, before this offer "
+            f"was made. {NEW_CASE_NEEDED}"
+        )
+    if datetime.date(financial_year, 4, 1) > authority.ends_on:
+        raise StandingAuthorityError(
+            f"The standing authority ends on {authority.ends_on:%-d %B %Y}, before "
+            f"{financial_year_label(financial_year)} begins. {NEW_CASE_NEEDED}"
+        )
+
+    with transaction.atomic():
+        # One acceptance at a time per decision, so two cannot together pass the cap.
+        locked = Decision.objects.select_for_update().get(pk=decision.pk)
+        accepted = StandingAuthorityAcceptance.objects.filter(
+            decision=locked, recommendation=recommendation, financial_year=financial_year
+        ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        if accepted + amount > authority.annual_cap:
+            year, total = financial_year_label(financial_year), format_millions(accepted + amount)
+            raise StandingAuthorityError(
+                f"£{format_millions(amount)}m would take the offers accepted for {year} to "
+                f"£{total}m, above the standing authority's cap of "
+                f"£{format_millions(authority.annual_cap)}m a year. {NEW_CASE_NEEDED}"
+            )
+        acceptance = StandingAuthorityAcceptance.objects.create(
+            decision=locked,
+            recommendation=recommendation,
+            funder=funder.strip(),
+            financial_year=financial_year,
+            amount=amount,
+            offer_date=offer_date,
+            note=note.strip(),
+            accepted_by=by,
+        )
+        audit.record(
+            AuditAction.STANDING_ACCEPTANCE,
+            actor=by,
+            case=locked.case,
+            version=locked.version,
+            details={
+                "reference": locked.reference,
+                "recommendation": recommendation,
+                "funder": acceptance.funder,
+                "financial_year": financial_year_label(financial_year),
+                "amount": str(amount),
+                "offer_date": offer_date.isoformat(),
+                "note": acceptance.note,
+            },
+        )
+    return acceptance
+
+
+def link_decision(
+    case: GrantCase, *, by, reference: str, kind: RelatedDecisionKind, lock_version: int | None
+) -> RelatedDecision:
+    """Link a case in draft to an earlier decision it varies, extends or supersedes."""
+    decision = Decision.objects.filter(reference__iexact=" ".join(reference.split())).first()
+    if decision is None:
+        raise editing.EditRefused(f"There is no decision {reference.strip()}. Check the reference.")
+    if decision.case_id == case.pk:
+        raise editing.EditRefused("A case cannot refer to its own decision.")
+    try:
+        with editing.editing(case, by=by, lock_version=lock_version), transaction.atomic():
+            return RelatedDecision.objects.create(
+                case=case, decision=decision, kind=kind, added_by=by
+            )
+    except IntegrityError:
+        raise editing.EditRefused(f"The case already refers to {decision.reference}.") from None
+
+
+def unlink_decision(case: GrantCase, link_pk: int, *, by, lock_version: int | None) -> None:
+    with editing.editing(case, by=by, lock_version=lock_version):
+        deleted, _ = RelatedDecision.objects.filter(case=case, pk=link_pk).delete()
+        if not deleted:
+            raise editing.EditRefused("That link has already been removed.")
+
+
+def links_to(decision: Decision):
+    """Later decisions whose cases name this one, with how they relate to it."""
+    return (
+        RelatedDecision.objects.filter(decision=decision, case__decisions__isnull=False)
+        .select_related("case")
+        .prefetch_related("case__decisions")
+    )
