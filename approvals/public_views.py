@@ -1,7 +1,43 @@
-"""Pages anyone may read: the register's home page and the statements every service publishes."""
+"""Pages anyone may read: the home page, the register of published decisions and its open
+data, and the statements every service publishes.
 
+The register reads only what approvals.register says is published. A decision's pages
+show its current published revision, which holds the decision record and Part 1 of the
+report: Part 2 never reaches a public page.
+"""
+
+import datetime
+import functools
+import hashlib
+from collections.abc import Callable
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition, require_safe
+
+from approvals import register as reg
+from approvals.models import DecisionOutcome, PublishedRevision
+from grants.document import document_json
+from grants.presentation import report_context
+
+# Browsers and shared caches may keep public pages this long; a new decision appears
+# on the register within five minutes.
+PUBLIC_MAX_AGE = 300
+LIST_FIELDS = (
+    "slug",
+    "reference",
+    "title",
+    "outcome",
+    "decision_date",
+    "published_at",
+    "funders",
+    "total_grant_amount",
+    "financial_years",
+)
+FILTER_LABELS = {"q": "Search", "year": "Financial year", "funder": "Funder", "outcome": "Decision"}
 
 
 @require_safe
@@ -17,3 +53,240 @@ def accessibility(request):
 @require_safe
 def privacy(request):
     return render(request, "public/privacy.html")
+
+
+# ---- Caching and conditional GET -------------------------------------------------------
+
+
+def _cacheable(view: Callable, *, per_user: bool) -> Callable:
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            # A signed-in member of staff sees their own navigation (and a sign-out form
+            # with a CSRF token): no shared cache may keep that.
+            if per_user and request.user.is_authenticated:
+                patch_cache_control(response, private=True, max_age=0)
+            else:
+                patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        return response
+
+    return wrapped
+
+
+def public_page(view: Callable) -> Callable:
+    """An HTML page of the register: cached publicly, except for signed-in staff."""
+    return _cacheable(view, per_user=True)
+
+
+def open_data(view: Callable) -> Callable:
+    """A data file: the same for everyone, cached publicly and readable from any site."""
+    cached = _cacheable(view, per_user=False)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = cached(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapped
+
+
+@functools.cache
+def _release() -> str:
+    # The stylesheet's and script's hashed names change with a release that changes
+    # them, so a page kept from before it is not revalidated with links to old assets.
+    assets = static("dist/app.css") + static("dist/app.js")
+    return hashlib.sha256(assets.encode()).hexdigest()[:12]
+
+
+def _page_etag(request, tag: str) -> str:
+    viewer = "staff" if request.user.is_authenticated else "public"
+    return f'W/"{tag}-{viewer}-{_release()}"'
+
+
+def _register_version(request) -> reg.Version:
+    # Computed once a request: the ETag and Last-Modified come from the same query.
+    if not hasattr(request, "register_version"):
+        request.register_version = reg.register_version()
+    return request.register_version
+
+
+def _revision(request, slug: str) -> dict | None:
+    if not hasattr(request, "current_revision"):
+        request.current_revision = reg.current_revision(slug)
+    return request.current_revision
+
+
+def register_etag(request, *args, **kwargs) -> str:
+    return f'W/"{_register_version(request).tag}"'
+
+
+def register_last_modified(request, *args, **kwargs) -> datetime.datetime | None:
+    return _register_version(request).last_modified
+
+
+def _register_page_etag(request) -> str:
+    return _page_etag(request, _register_version(request).tag)
+
+
+def _decision_etag(request, slug: str) -> str | None:
+    current = _revision(request, slug)
+    return _page_etag(request, f"revision-{current['pk']}") if current else None
+
+
+def _document_etag(request, slug: str) -> str | None:
+    # The document's bytes are exactly the ones its SHA-256 was taken of.
+    current = _revision(request, slug)
+    return f'"{current["document_sha256"]}"' if current else None
+
+
+def _revision_last_modified(request, slug: str) -> datetime.datetime | None:
+    current = _revision(request, slug)
+    return current["published_at"] if current else None
+
+
+# ---- The register ----------------------------------------------------------------------
+
+
+def _register_url(params: dict[str, object]) -> str:
+    return reverse("register") + reg.query_string(params)
+
+
+def _active_filters(filters: dict[str, str]) -> list[dict[str, str]]:
+    outcomes = dict(DecisionOutcome.choices)
+    return [
+        {
+            "label": FILTER_LABELS[name],
+            "value": outcomes.get(value, value) if name == "outcome" else value,
+            "remove_url": _register_url({k: v for k, v in filters.items() if k != name}),
+        }
+        for name, value in filters.items()
+    ]
+
+
+def _pagination(page, filters: dict[str, str]) -> dict:
+    def url(number: int) -> str:
+        return _register_url({**filters, "page": number if number > 1 else ""})
+
+    items = [
+        None
+        if number == page.paginator.ELLIPSIS
+        else {"number": number, "url": url(number), "current": number == page.number}
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    ]
+    return {
+        "items": items if page.paginator.num_pages > 1 else [],
+        "previous": url(page.previous_page_number()) if page.has_previous() else "",
+        "next": url(page.next_page_number()) if page.has_next() else "",
+    }
+
+
+@require_safe
+@public_page
+@condition(etag_func=_register_page_etag, last_modified_func=register_last_modified)
+def register(request):
+    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
+    filters = form.filters()
+    results = reg.page_of(reg.filtered(filters).only(*LIST_FIELDS), request.GET.get("page", ""))
+    page = results.page
+    context = {
+        "form": form,
+        "page": page,
+        "decisions": list(page.object_list),
+        "count": page.paginator.count,
+        "page_problem": results.problem,
+        "active_filters": _active_filters(filters),
+        "pagination": _pagination(page, filters),
+        "data_query": reg.query_string(filters),
+    }
+    # A filter that could not be read is a bad request; the page still shows the
+    # results of the others, and says what to correct.
+    status = 400 if form.errors else 200
+    return render(request, "public/register/list.html", context, status=status)
+
+
+@require_safe
+@public_page
+@condition(etag_func=_decision_etag, last_modified_func=_revision_last_modified)
+def decision(request, slug):
+    current = _revision(request, slug)
+    if current is None:
+        raise Http404("No published decision has this reference.")
+    revision = PublishedRevision.objects.select_related("publication", "agreement").get(
+        pk=current["pk"]
+    )
+    earlier = list(
+        PublishedRevision.objects.filter(publication_id=revision.publication_id)
+        .exclude(pk=revision.pk)
+        .order_by("-number")
+        .only("number", "published_at", "note")
+    )
+    record = revision.record
+    context = {
+        "publication": revision.publication,
+        "revision": revision,
+        "record": record,
+        "decision_date": datetime.date.fromisoformat(record["decision_date"]),
+        # Newest first; shown only once a correction has been published.
+        "history": [revision, *earlier] if earlier else [],
+        # Part 1 as the report shows it, in £m; never part2.html here.
+        **report_context(revision.document),
+        "show_pounds": False,
+    }
+    return render(request, "public/register/detail.html", context)
+
+
+@require_safe
+@open_data
+@condition(etag_func=_document_etag, last_modified_func=_revision_last_modified)
+def decision_document(request, slug):
+    current = _revision(request, slug)
+    if current is None:
+        raise Http404("No published decision has this reference.")
+    document = PublishedRevision.objects.values_list("document", flat=True).get(pk=current["pk"])
+    response = HttpResponse(document_json(document), content_type="application/json")
+    response["Content-Disposition"] = f'inline; filename="{slug}-document.json"'
+    return response
+
+
+# ---- Open data ---------------------------------------------------------------------------
+
+
+def _export(request, *, content_type: str, filename: str, write: Callable):
+    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
+    filters = form.filters()
+    if form.errors:
+        problems = [error for errors in form.errors.values() for error in errors]
+        return HttpResponseBadRequest(
+            "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
+        )
+    # A HEAD request needs the headers only: the query is not run.
+    rows = reg.open_data_rows(reg.filtered(filters)) if request.method == "GET" else []
+    response = StreamingHttpResponse(write(rows), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@open_data
+@condition(etag_func=register_etag, last_modified_func=register_last_modified)
+def decisions_csv(request):
+    return _export(
+        request,
+        content_type="text/csv; charset=utf-8; header=present",
+        filename="grant-decisions.csv",
+        write=reg.csv_lines,
+    )
+
+
+@require_safe
+@open_data
+@condition(etag_func=register_etag, last_modified_func=register_last_modified)
+def decisions_json(request):
+    return _export(
+        request,
+        content_type="application/json",
+        filename="grant-decisions.json",
+        write=reg.json_array,
+    )

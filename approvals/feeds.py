@@ -1,0 +1,79 @@
+"""The Atom feed of the newest published decisions, for feed readers and anyone who wants
+to hear of a decision as soon as it is published."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import condition, require_safe
+
+from approvals import register as reg
+from approvals.public_views import open_data, register_etag, register_last_modified
+from grants.formatting import render_text
+
+FEED_FIELDS = ("slug", "reference", "title", "outcome", "summary", "published_at", "funders")
+
+
+def _absolute(name: str, **kwargs) -> str:
+    # Every link is built on SITE_URL, as the open data's are, not on the Host header.
+    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+class DecisionsFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Grant decisions – MOPAC"
+    subtitle = (
+        "Decisions by the Mayor’s Office for Policing and Crime on grants offered to the "
+        "Metropolitan Police, newest first."
+    )
+    author_name = "Mayor’s Office for Policing and Crime"
+
+    def __call__(self, request, *args, **kwargs):
+        view = require_safe(
+            open_data(
+                condition(etag_func=register_etag, last_modified_func=register_last_modified)(
+                    self._render
+                )
+            )
+        )
+        return view(request, *args, **kwargs)
+
+    def _render(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # Feed dates Last-Modified by the newest entry; the register's own time, which
+        # counts corrections too, is set in its place.
+        del response.headers["Last-Modified"]
+        return response
+
+    def link(self):
+        return _absolute("register")
+
+    def feed_url(self):
+        return _absolute("decisions-feed")
+
+    def items(self):
+        published = reg.newest_first(reg.published()).only(*FEED_FIELDS)
+        return published[: reg.FEED_SIZE]
+
+    def item_title(self, item):
+        return f"{item.reference}: {item.title}"
+
+    def item_link(self, item):
+        return _absolute("decision", slug=item.slug)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.published_at
+
+    def item_description(self, item):
+        # Atom's summary is HTML here: the outcome, then the summary as the register
+        # shows it (sanitised, so nothing a writer typed becomes markup).
+        outcome = format_html("<p>{}.</p>", item.get_outcome_display())
+        return outcome + mark_safe(render_text(item.summary))  # render_text sanitises
+
+    def item_categories(self, item):
+        return reg.split_list(item.funders)

@@ -1,0 +1,379 @@
+"""The public register's queries: what is published, how it is searched and filtered, and
+its open data.
+
+Everything here reads published publications (published_at set) and their revisions,
+never a case, a version or Part 2. The list, search, filters and exports use the
+fields copied onto each publication, so none of them reads a document.
+"""
+
+import csv
+import datetime
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size
+from django import forms
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import Count, Max, Q, QuerySet
+from django.urls import reverse
+from django.utils.text import slugify
+
+from approvals.models import DecisionOutcome, Publication, PublishedRevision
+
+PAGE_SIZE = 20
+MAX_SEARCH_LENGTH = 200
+FEED_SIZE = 50
+# Rows fetched from the database at a time while streaming an export: memory stays flat
+# however many decisions there are.
+EXPORT_CHUNK_ROWS = 2000
+# Bytes gathered before an export hands a chunk to the server, so 100,000 rows are not
+# 100,000 tiny writes.
+EXPORT_CHUNK_BYTES = 64 * 1024
+SEPARATOR = "; "
+
+# The open data contract (DESIGN.md §6): these fields, in this order, in CSV and JSON.
+OPEN_DATA_FIELDS = (
+    "reference",
+    "title",
+    "outcome",
+    "decision_date",
+    "published_at",
+    "funders",
+    "total_grant_amount",
+    "financial_years",
+    "url",
+)
+_STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
+
+_FINANCIAL_YEAR = re.compile(r"(\d{4})\s*[/-]\s*(\d{2})", re.ASCII)
+_PAGE = re.compile(r"[0-9]{1,9}")
+
+
+def published() -> QuerySet[Publication]:
+    """Publications on the register: a deferred or not yet due one has no published_at."""
+    return Publication.objects.filter(published_at__isnull=False)
+
+
+def newest_first(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+    # The id breaks ties, so pages never repeat or skip a decision published in the
+    # same instant as another.
+    return queryset.order_by("-published_at", "-id")
+
+
+def split_list(text: str) -> list[str]:
+    return [item for item in text.split(SEPARATOR) if item]
+
+
+# ---- Filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The funders and financial years that published decisions have, for the selects."""
+
+    funders: list[str]
+    years: list[str]
+
+
+def filter_options() -> FilterOptions:
+    """One query: the distinct funder and year combinations are few, however many
+    decisions there are."""
+    funders: set[str] = set()
+    years: set[str] = set()
+    # order_by() clears the model's ordering, which DISTINCT would otherwise include.
+    rows = published().order_by().values_list("funders", "financial_years").distinct()
+    for funder_text, year_text in rows:
+        funders.update(split_list(funder_text))
+        years.update(split_list(year_text))
+    return FilterOptions(sorted(funders, key=str.casefold), sorted(years, reverse=True))
+
+
+def normalise_financial_year(text: str) -> str | None:
+    """'2023/24', '2023-24' or '2023 / 24' → '2023/24'; None unless it is a real year."""
+    match = _FINANCIAL_YEAR.fullmatch(text.strip())
+    if not match:
+        return None
+    start, end = int(match[1]), int(match[2])
+    if (start + 1) % 100 != end:
+        return None
+    return f"{start}/{end:02d}"
+
+
+class RegisterFilterForm(forms.Form):
+    """The register's search and filters, read from the query string.
+
+    Every parameter is checked here, so nothing a person types reaches a query unless
+    it is valid: a bad value becomes a message on the page, never an error."""
+
+    q = forms.CharField(
+        label="Search decisions",
+        help_text="For example, a title, a grant scheme or a reference like PCD 1234",
+        required=False,
+        max_length=MAX_SEARCH_LENGTH,
+        error_messages={
+            "max_length": f"Search terms must be {MAX_SEARCH_LENGTH} characters or fewer",
+            "null_characters_not_allowed": "Search terms must not contain control characters",
+        },
+    )
+    # Any well-formed year is accepted, not only those in the select: a link to a year
+    # with no decisions yet says that none match.
+    year = forms.CharField(
+        label="Financial year",
+        required=False,
+        widget=forms.Select,
+        error_messages={"null_characters_not_allowed": "Enter a financial year like 2023/24"},
+    )
+    funder = forms.ChoiceField(
+        label="Funder",
+        required=False,
+        error_messages={"invalid_choice": "Select a funder from the list"},
+    )
+    outcome = forms.ChoiceField(
+        label="Decision",
+        required=False,
+        choices=[("", "Any decision"), *DecisionOutcome.choices],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select approved, rejected or any decision"},
+    )
+
+    def __init__(self, params, *, options: FilterOptions):
+        # Missing parameters are empty ones, so "Any decision" is checked on a first visit.
+        data = {name: params.get(name, "") for name in self.base_fields}
+        # "2023-24" is shown selected as "2023/24".
+        chosen_year = normalise_financial_year(data["year"])
+        data["year"] = chosen_year or data["year"]
+        super().__init__(data)
+        years = list(options.years)
+        if chosen_year and chosen_year not in years:
+            years = sorted([*years, chosen_year], reverse=True)
+        self.fields["year"].widget.choices = [("", "All years"), *((y, y) for y in years)]
+        self.fields["funder"].choices = [("", "All funders"), *((f, f) for f in options.funders)]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("q", label_size=Size.SMALL),
+            Field.select("year"),
+            Field.select("funder"),
+            Field.radios("outcome", legend_size=Size.SMALL, small=True),
+        )
+
+    def clean_q(self):
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean_year(self):
+        text = self.cleaned_data["year"]
+        if not text:
+            return ""
+        year = normalise_financial_year(text)
+        if year is None:
+            raise forms.ValidationError("Enter a financial year like 2023/24")
+        return year
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters that are in use; a field in error is left out."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
+    """Decisions whose title, summary or recommendations match; or whose reference is
+    the text ("PCD 12", "pcd-12")."""
+    by_reference = Q(slug=slugify(text))
+    if connections[queryset.db].vendor == "postgresql":
+        # websearch_to_tsquery reads what people type ("quoted phrases", or, -not) and
+        # never fails on stray punctuation.
+        vector = SearchVector("title", "summary", "recommendations", config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return queryset.annotate(search=vector).filter(Q(search=query) | by_reference)
+    # Elsewhere (SQLite in development), every word must appear in one of the fields.
+    every_word = Q()
+    for word in text.replace('"', " ").split():
+        every_word &= (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(recommendations__icontains=word)
+        )
+    return queryset.filter(every_word | by_reference)
+
+
+def _has_item(field: str, item: str) -> Q:
+    """The '; '-separated `field` includes exactly `item`."""
+    return (
+        Q(**{field: item})
+        | Q(**{f"{field}__startswith": item + SEPARATOR})
+        | Q(**{f"{field}__endswith": SEPARATOR + item})
+        | Q(**{f"{field}__contains": SEPARATOR + item + SEPARATOR})
+    )
+
+
+def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
+    """Published decisions matching the filters, newest first."""
+    queryset = published()
+    if filters.get("q"):
+        queryset = search(queryset, filters["q"])
+    if filters.get("year"):
+        queryset = queryset.filter(_has_item("financial_years", filters["year"]))
+    if filters.get("funder"):
+        queryset = queryset.filter(_has_item("funders", filters["funder"]))
+    if filters.get("outcome"):
+        queryset = queryset.filter(outcome=filters["outcome"])
+    return newest_first(queryset)
+
+
+def query_string(params: dict[str, object]) -> str:
+    """'?q=x&page=2' from the parameters that have a value; '' when none do."""
+    used = {name: value for name, value in params.items() if value not in ("", None)}
+    return f"?{urlencode(used)}" if used else ""
+
+
+# ---- Pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    page: Page
+    problem: str  # Why the page shown is not the one asked for, or ""
+
+
+def page_of(queryset: QuerySet[Publication], requested: str) -> RegisterPage:
+    """The requested page of results. A page that is not a number, or beyond the last,
+    shows the nearest real page and says why."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if requested == "":
+        return RegisterPage(paginator.page(1), "")
+    if not _PAGE.fullmatch(requested) or int(requested) < 1:
+        return RegisterPage(
+            paginator.page(1), "Page numbers are whole numbers, like 2. This is page 1."
+        )
+    number = int(requested)
+    if number > paginator.num_pages:
+        last = paginator.num_pages
+        return RegisterPage(
+            paginator.page(last),
+            f"There is no page {number}. This is the last page, page {last}.",
+        )
+    return RegisterPage(paginator.page(number), "")
+
+
+# ---- Versions, for conditional GET -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a response depends on: a tag that changes whenever it does, and a time."""
+
+    tag: str
+    last_modified: datetime.datetime | None
+
+
+def register_version() -> Version:
+    """Changes whenever a decision is published or a correction changes a published
+    decision's listed fields (both save the publication, moving updated_at)."""
+    stats = published().aggregate(
+        count=Count("id"), published=Max("published_at"), updated=Max("updated_at")
+    )
+    if not stats["count"]:
+        return Version("empty", None)
+    latest = max(stats["published"], stats["updated"])
+    return Version(f"{stats['count']}-{latest.timestamp():.6f}", latest)
+
+
+def current_revision(slug: str) -> dict | None:
+    """A published decision's newest revision (pk, number, time and document hash), or
+    None. Revisions never change, so this identifies everything its pages show."""
+    return (
+        PublishedRevision.objects.filter(
+            publication__slug=slug, publication__published_at__isnull=False
+        )
+        .order_by("-number")
+        .values("pk", "number", "published_at", "document_sha256")
+        .first()
+    )
+
+
+# ---- Open data ---------------------------------------------------------------------------
+
+
+def _decision_url_maker():
+    # Reversing once and filling in each slug keeps 100,000 rows fast; slugs need no
+    # escaping in a path.
+    placeholder = "slug-placeholder"
+    template = settings.SITE_URL + reverse("decision", kwargs={"slug": placeholder})
+    before, after = template.split(placeholder)
+    return lambda slug: f"{before}{slug}{after}"
+
+
+def _utc_iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _pounds(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:
+    """Each decision as the open data fields, read in chunks from the database."""
+    url_for = _decision_url_maker()
+    rows = queryset.values(*_STORED_FIELDS).iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    for row in rows:
+        yield {
+            "reference": row["reference"],
+            "title": row["title"],
+            "outcome": row["outcome"],
+            "decision_date": row["decision_date"].isoformat(),
+            "published_at": _utc_iso(row["published_at"]),
+            "funders": row["funders"],
+            "total_grant_amount": _pounds(row["total_grant_amount"]),
+            "financial_years": row["financial_years"],
+            "url": url_for(row["slug"]),
+        }
+
+
+def _in_chunks(pieces: Iterable[str]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= EXPORT_CHUNK_BYTES:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    def lines():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(OPEN_DATA_FIELDS)
+        for row in rows:
+            yield writer.writerow([row[field] for field in OPEN_DATA_FIELDS])
+
+    return _in_chunks(lines())
+
+
+def json_array(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    """One JSON array, written an object at a time."""
+
+    def pieces():
+        yield "["
+        for index, row in enumerate(rows):
+            yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        yield "\n]\n"
+
+    return _in_chunks(pieces())

@@ -1,0 +1,174 @@
+"""Nothing that is not published reaches a public URL.
+
+Distinctive words are planted wherever unpublished or exempt information lives: Part 2
+and its exemption reason, a draft's title and sections, a case under review, an approved
+decision not yet published, a deferred one and its reason, advisers' advice, IAM
+minutes, and the name of an agreement uploaded for an unpublished decision. Then every
+public URL is fetched, including searches for each planted word, and none may appear."""
+
+import hashlib
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from pypdf import PdfReader, PdfWriter
+
+from approvals import publication as publishing
+from approvals import services
+from approvals.models import ClearanceArea, GrantAgreement, IamMeeting, Publication
+from grants.models import GrantCase
+from tests.factories import make_case
+from tests.test_register import decide_only
+from tests.workflow import ADVISERS, approve, to_dmpc_review, to_iam
+
+pytestmark = pytest.mark.django_db
+
+PLANTED = {
+    "part2": "zqxpartwocontent",
+    "exemption": "zqxexemptionreason",
+    "draft title": "zqxdrafttitle",
+    "draft section": "zqxdraftsection",
+    "under review": "zqxunderreview",
+    "unpublished title": "zqxunpublishedtitle",
+    "deferred title": "zqxdeferredtitle",
+    "deferral reason": "zqxdeferralreason",
+    "advice": "zqxadvisersadvice",
+    "minutes": "zqxiamminutes",
+    "agreement name": "zqxagreementname",
+}
+STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
+LISTS = ["/decisions/", "/decisions.csv", "/decisions.json", "/decisions/feed/"]
+PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
+
+
+def blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def add_agreement(decision, by, *, name: str) -> GrantAgreement:
+    content = blank_pdf()
+    return GrantAgreement.objects.create(
+        decision=decision,
+        file=ContentFile(content, name="agreement.pdf"),
+        original_name=name,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=by,
+    )
+
+
+@pytest.fixture
+def planted(people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    # Published, with Part 2, internal advice and IAM minutes behind it.
+    case = make_case(
+        people.manager,
+        title="A published grant",
+        part2_content=f"Exempt: {PLANTED['part2']}.",
+        part2_exemption_reason=f"Because {PLANTED['exemption']}.",
+    )
+    to_dmpc_review(case, people)
+    IamMeeting.objects.update(minutes=f"Minutes: {PLANTED['minutes']}.")
+    for area, name in ADVISERS.items():
+        services.sign_off(
+            case,
+            by=getattr(people, name),
+            area=ClearanceArea(area),
+            advice=f"{area.label}: {PLANTED['advice']}.",
+        )
+    services.mark_ready(case, by=people.dmpc_office)
+    published = approve(case, people)
+    add_agreement(published, people.manager, name="Signed agreement.pdf")
+    publishing.publish_now(published.publication, by=people.publisher)
+
+    # Not published, at each stage.
+    make_case(
+        people.manager,
+        title=PLANTED["draft title"],
+        executive_summary=f"Summary {PLANTED['draft section']}.",
+        introduction=f"Introduction {PLANTED['draft section']}.",
+    )
+    to_iam(make_case(people.manager, title=PLANTED["under review"]), people)
+    unpublished = decide_only(people, title=PLANTED["unpublished title"])
+    add_agreement(unpublished, people.manager, name=f"{PLANTED['agreement name']}.pdf")
+    deferred = decide_only(people, title=PLANTED["deferred title"])
+    publishing.defer(
+        deferred.publication,
+        by=people.publisher,
+        until=timezone.now() + timezone.timedelta(days=30),
+        reason=f"Operation {PLANTED['deferral reason']}.",
+    )
+    return published.publication
+
+
+def public_urls() -> list[str]:
+    urls = STATIC_PAGES + LISTS
+    # Every decision's URLs, published or not: the unpublished ones must answer 404.
+    for slug in Publication.objects.values_list("slug", flat=True):
+        urls += [f"/decisions/{slug}{suffix}" for suffix in PER_DECISION]
+    for word in PLANTED.values():
+        urls += [f"{path}?q={word}" for path in LISTS[:3]]
+    urls += ["/decisions/?page=2", "/decisions/?outcome=approved", "/decisions/?funder=x"]
+    return urls
+
+
+def readable(response) -> str:
+    """Everything a visitor receives: headers and the body, with a PDF's text extracted."""
+    # The test client closes a streamed response once it has been read to the end.
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    headers = "\n".join(f"{name}: {value}" for name, value in response.items())
+    if response.get("Content-Type", "").startswith("application/pdf") and content:
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    else:
+        text = content.decode("utf-8", errors="replace")
+    return f"{headers}\n{text}".casefold()
+
+
+def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
+    # The planted words are really there to be leaked.
+    assert GrantCase.objects.filter(title=PLANTED["draft title"]).exists()
+    assert GrantAgreement.objects.filter(original_name__contains=PLANTED["agreement name"])
+    statuses = {}
+    for url in public_urls():
+        response = client.get(url)
+        statuses[url] = response.status_code
+        text = readable(response)
+        searched = parse_qs(urlsplit(url).query).get("q", [""])[0]
+        if searched and url.startswith("/decisions/?"):
+            # The search page repeats what was searched for; it must find nothing.
+            assert "0 decisions" in text, url
+            text = text.replace(searched, "")
+        for where, word in PLANTED.items():
+            assert word not in text, f"{where} ({word}) appears at {url}"
+    # The published decision was really visited, and only it.
+    slug = planted.slug
+    assert statuses[f"/decisions/{slug}/"] == 200
+    assert statuses[f"/decisions/{slug}/document.json"] == 200
+    unpublished = Publication.objects.filter(published_at__isnull=True)
+    assert unpublished.count() == 2
+    for other in unpublished:
+        for suffix in PER_DECISION:
+            assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+
+
+def test_searching_for_unpublished_words_finds_nothing(client, planted):
+    for word in PLANTED.values():
+        page = client.get("/decisions/", {"q": word}).content.decode()
+        assert "0 decisions" in page, word
+
+
+def test_the_published_page_says_there_is_a_part_2_without_showing_it(client, planted):
+    text = readable(client.get(f"/decisions/{planted.slug}/"))
+    assert "part 2 of the report holds exempt information. it is not published." in text
+    assert "a published grant" in text
+    # The PDF check reads the PDF's text, so it would see a leak there.
+    pdf = client.get(f"/decisions/{planted.slug}/decision.pdf")
+    if pdf.status_code == 200:
+        assert "a published grant" in readable(pdf)
