@@ -210,9 +210,15 @@ CORRECTABLE = ("title", "reasons", "alternatives_considered", "legal_basis")
 
 
 def publish_correction(
-    publication: Publication, *, by, note: str, changes: dict[str, str]
+    publication: Publication,
+    *,
+    by,
+    note: str,
+    changes: dict[str, str],
+    seen_revision: int | None = None,
 ) -> PublishedRevision:
-    """Publish a corrected decision record as a new revision; earlier ones stay visible."""
+    """Publish a corrected decision record as a new revision; earlier ones stay visible.
+    `seen_revision` is the revision the publisher corrected: a newer one refuses it."""
     _require_publisher(by)
     if not note.strip():
         raise PublicationError("Enter a note saying what the correction changes and why")
@@ -224,6 +230,11 @@ def publish_correction(
         current = locked.revisions.order_by("-number").first()
         if current is None:
             raise PublicationError(f"{locked.reference} is not published yet.")
+        if seen_revision is not None and current.number != seen_revision:
+            raise PublicationError(
+                f"Someone published revision {current.number} of {locked.reference} after you "
+                "opened this page. Check it, then make your correction again."
+            )
         record = {**current.record, **{k: v.strip() for k, v in changes.items()}}
         if record == current.record and latest_agreement(locked.decision) == current.agreement:
             raise PublicationError("The correction changes nothing.")

@@ -1,0 +1,184 @@
+"""Forms of the publication pages and of the grant agreement upload.
+
+They check what people typed and say what is wrong in the GOV.UK Design System's words.
+The rules of publication (who may publish, what is already published, what a correction
+may change) stay in approvals.publication, and the checks of an uploaded file in
+approvals.agreements; the views show their refusals on these forms.
+"""
+
+import datetime
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
+
+from approvals import agreements
+from approvals.iam_forms import ErrorSummaryMixin
+from approvals.publication import CORRECTABLE
+from grants.forms import DateField
+
+# Deferred decisions are published at the start of the working day they are deferred to.
+PUBLISH_AT = datetime.time(9, 0)
+PUBLISH_AT_TEXT = "9am"  # PUBLISH_AT as people write it
+# Further ahead than this is almost always a mistyped year (2062 for 2026).
+DEFERRAL_HORIZON_YEARS = 5
+
+
+def _helper(*fields) -> FormHelper:
+    """A helper for a form inside the page's own <form>, which adds the CSRF token."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*fields)
+    return helper
+
+
+def _submit(text: str, **kwargs) -> Button:
+    # GOV.UK Frontend ignores a second click within a second, so a double click sends one
+    # request (the services refuse a repeat anyway, with a message).
+    return Button("submit", text, data_prevent_double_click="true", **kwargs)
+
+
+def _text(label: str, *, limit: tuple[str, int], required: str | None = None, **kwargs):
+    """Free text. The limit, (subject, characters), is checked on the server rather than
+    with maxlength, which would make browsers cut pasted text short without saying so."""
+    subject, characters = limit
+    return forms.CharField(
+        label=label,
+        required=required is not None,
+        widget=forms.Textarea,
+        validators=[
+            MaxLengthValidator(characters, f"{subject} must be {characters:,} characters or fewer")
+        ],
+        error_messages={"required": required} if required else None,
+        **kwargs,
+    )
+
+
+class AgreementForm(ErrorSummaryMixin, forms.Form):
+    """The signed grant agreement. Only its presence is checked here: what makes a file
+    acceptable is approval.agreements' to say, whoever calls it."""
+
+    file = forms.FileField(
+        label="Upload the signed grant agreement",
+        required=False,  # checked in clean_file, after the size limit
+        allow_empty_file=True,
+        # crispy-forms-gds styles this widget (not FileInput) as a GOV.UK file upload; with
+        # no initial file it is a plain file input.
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An upload over the limit is dropped while it is received (see
+        # approvals.views.publishing.UploadLimit); this says why it is missing.
+        self.too_large = too_large
+        limit = agreements.size_label(settings.AGREEMENT_MAX_BYTES)
+        self.fields["file"].help_text = f"A PDF, smaller than {limit}, without a password."
+        self.helper = _helper(
+            Field("file", context={"label_size": Size.for_label(Size.MEDIUM)}),
+            _submit("Upload the agreement"),
+        )
+
+    def clean_file(self):
+        if self.too_large:
+            raise forms.ValidationError(agreements.too_large_message())
+        uploaded = self.cleaned_data.get("file")
+        if not uploaded:
+            raise forms.ValidationError(agreements.SELECT_A_FILE)
+        return uploaded
+
+
+class DeferForm(ErrorSummaryMixin, forms.Form):
+    until = DateField(
+        name="the date to publish on",
+        required=True,
+        label="Date to publish on",
+        help_text=f"It will be published at {PUBLISH_AT_TEXT} on that day. For example, 27 3 2027",
+    )
+    reason = _text(
+        "Why is publication being deferred?",
+        required="Enter why publication is being deferred",
+        limit=("The reason", 5_000),
+        help_text="It is kept in the audit trail.",
+    )
+
+    def __init__(self, *args, secondary: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Secondary beside "Publish now"; the main action on a page of its own.
+        button = {"css_class": "govuk-button--secondary"} if secondary else {}
+        self.helper = _helper(
+            Field("until", context={"legend_size": Size.for_legend("s")}),
+            Field.textarea("reason", label_size=Size.SMALL, rows=4),
+            _submit("Defer publication", **button),
+        )
+
+    def clean_until(self) -> datetime.date:
+        day = self.cleaned_data["until"]
+        today = timezone.localdate()
+        if day <= today:
+            raise forms.ValidationError("The date to publish on must be in the future")
+        if day > today + datetime.timedelta(days=366 * DEFERRAL_HORIZON_YEARS):
+            raise forms.ValidationError(
+                f"The date to publish on must be within the next {DEFERRAL_HORIZON_YEARS} years"
+            )
+        return day
+
+    @property
+    def publish_at(self) -> datetime.datetime:
+        """The moment publication is deferred to, in London time."""
+        return timezone.make_aware(
+            datetime.datetime.combine(self.cleaned_data["until"], PUBLISH_AT)
+        )
+
+
+class CorrectionForm(ErrorSummaryMixin, forms.Form):
+    """The correctable parts of the published decision record, as the current revision
+    has them, and a note saying what the correction changes."""
+
+    title = forms.CharField(
+        label="Title",
+        max_length=300,
+        error_messages={
+            "required": "Enter the title",
+            "max_length": "The title must be 300 characters or fewer",
+        },
+    )
+    reasons = _text("Reasons for the decision", limit=("The reasons", 10_000))
+    alternatives_considered = _text(
+        "Alternatives considered", limit=("The alternatives considered", 10_000)
+    )
+    legal_basis = _text(
+        "Legal basis for publication",
+        required="Enter the legal basis for publication",
+        limit=("The legal basis", 2_000),
+    )
+    note = _text(
+        "What does the correction change, and why?",
+        required="Enter what the correction changes and why",
+        limit=("The note", 5_000),
+        help_text="The public sees this note with the corrected record. Earlier versions "
+        "stay visible.",
+    )
+    # The revision the page showed: a correction of an older one would undo what was
+    # published since, so the view refuses it.
+    seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("title"),
+            Field.textarea("reasons", rows=5),
+            Field.textarea("alternatives_considered", rows=3),
+            Field.textarea("legal_basis", rows=4),
+            Field.textarea("note", label_size=Size.SMALL, rows=3),
+            "seen_revision",
+            _submit("Publish the correction"),
+        )
+
+    @property
+    def changes(self) -> dict[str, str]:
+        return {field: self.cleaned_data[field] for field in CORRECTABLE}

@@ -1,0 +1,433 @@
+"""Publication pages and grant agreements.
+
+Publishers see what is waiting to be published, publish it, defer it or publish a
+correction, and check that decisions were published on time; every change goes through
+approvals.publication. A case's grants managers upload its signed grant agreement once
+it is approved (approvals.agreements), and anyone who can see the case can download it.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from approvals import agreements, publication
+from approvals.agreements import AgreementError
+from approvals.models import DecisionOutcome, GrantAgreement, Publication, PublishedRevision
+from approvals.pdf import decision_record_rows
+from approvals.public_files import agreement_response
+from approvals.publication import PublicationError
+from approvals.publishing_forms import (
+    PUBLISH_AT_TEXT,
+    AgreementForm,
+    CorrectionForm,
+    DeferForm,
+)
+from approvals.roles import Role, has_role
+from grants.permissions import get_case_for_user
+
+form_view = require_http_methods(["GET", "HEAD", "POST"])
+RECENTLY_PUBLISHED = 20
+
+
+def publishers_only(view):
+    """Signed-in publishers; anyone else signed in gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not has_role(request.user, Role.PUBLISHER):
+            raise PermissionDenied("Only publishers can see and change publication.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _data(request):
+    # Not `request.POST or None`: an empty POST must be checked (and refused), not
+    # treated as a first visit to the page.
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request, template: str, context: dict):
+    """A page with a form: 400 when it shows errors, so a failed POST is not a success."""
+    form = context.get("form")
+    return render(request, template, context, status=400 if form and form.errors else 200)
+
+
+def _publication(pk: int) -> Publication:
+    return get_object_or_404(
+        Publication.objects.select_related(
+            "decision__version", "decision__decided_by", "decision__case"
+        ),
+        pk=pk,
+    )
+
+
+def _revisions(item: Publication) -> list[PublishedRevision]:
+    return list(
+        item.revisions.select_related("published_by", "agreement", "publication").order_by(
+            "-number"
+        )
+    )
+
+
+def _with_agreements(publications):
+    """Each publication with its newest uploaded agreement and the one its current
+    revision publishes, so that a list shows both without a query per row."""
+    newest = GrantAgreement.objects.filter(decision=OuterRef("decision")).order_by(
+        "-uploaded_at", "-id"
+    )
+    current = PublishedRevision.objects.filter(publication=OuterRef("pk")).order_by("-number")
+    return publications.annotate(
+        newest_agreement=Subquery(newest.values("pk")[:1]),
+        published_agreement=Subquery(current.values("agreement")[:1]),
+    )
+
+
+# Publication ------------------------------------------------------------------------------
+
+
+@publishers_only
+@require_safe
+def publication_list(request):
+    waiting = (
+        _with_agreements(Publication.objects.filter(published_at__isnull=True))
+        .select_related("decision")
+        .annotate(publish_at=Coalesce("deferred_until", "due_at"))
+        .order_by("publish_at", "pk")
+    )
+    published = (
+        _with_agreements(Publication.objects.filter(published_at__isnull=False))
+        .select_related("decision")
+        .annotate(revision_count=Count("revisions"))
+        .order_by("-published_at", "-pk")[:RECENTLY_PUBLISHED]
+    )
+    return render(
+        request,
+        "approvals/publishing/publication_list.html",
+        {"waiting": waiting, "published": published, "now": timezone.now()},
+    )
+
+
+def _detail_context(item: Publication) -> dict:
+    revisions = _revisions(item)
+    current = revisions[0] if revisions else None
+    newest_agreement = publication.latest_agreement(item.decision)
+    return {
+        "publication": item,
+        "decision": item.decision,
+        # As published, or as it will be: the same function makes both.
+        "record_rows": decision_record_rows(
+            current.record if current else publication.decision_record(item)
+        ),
+        "revisions": revisions,
+        "current": current,
+        "newest_agreement": newest_agreement,
+        "agreement_waiting": newest_agreement is not None
+        and (current is None or current.agreement_id != newest_agreement.pk),
+        "approved": item.decision.outcome == DecisionOutcome.APPROVED,
+        "now": timezone.now(),
+        "defer_form": _defer_form(item, secondary=True) if current is None else None,
+        "correction_form": _correction_form(current) if current else None,
+    }
+
+
+def _defer_form(item: Publication, data=None, **kwargs) -> DeferForm:
+    initial = {"reason": item.deferral_reason}
+    if item.deferred_until:
+        initial["until"] = timezone.localdate(item.deferred_until)
+    return DeferForm(data, initial=initial, **kwargs)
+
+
+def _correction_form(current: PublishedRevision, data=None) -> CorrectionForm:
+    initial = {field: current.record.get(field, "") for field in publication.CORRECTABLE}
+    return CorrectionForm(data, initial={**initial, "seen_revision": current.number})
+
+
+@publishers_only
+@require_safe
+def publication_detail(request, publication_pk):
+    item = _publication(publication_pk)
+    return render(request, "approvals/publishing/publication_detail.html", _detail_context(item))
+
+
+@publishers_only
+@require_POST
+def publish_now(request, publication_pk):
+    item = _publication(publication_pk)
+    try:
+        revision = publication.publish_now(item, by=request.user)
+    except PublicationError as refused:
+        messages.error(request, str(refused))
+    else:
+        published = f"{item.reference} has been published"
+        if revision.agreement is None and item.decision.outcome == DecisionOutcome.APPROVED:
+            published += (
+                " without its grant agreement, which will be added when a grants manager uploads it"
+            )
+        messages.success(request, published + ".")
+    return redirect("approvals:publication", item.pk)
+
+
+@publishers_only
+@form_view
+def defer(request, publication_pk):
+    item = _publication(publication_pk)
+    if item.is_published:
+        messages.error(
+            request, f"{item.reference} is already published: it can be corrected, not deferred."
+        )
+        return redirect("approvals:publication", item.pk)
+    form = _defer_form(item, _data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication.defer(
+                item, by=request.user, until=form.publish_at, reason=form.cleaned_data["reason"]
+            )
+        except PublicationError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"Publication of {item.reference} is deferred. It will be published at "
+                f"{PUBLISH_AT_TEXT} on {form.cleaned_data['until']:%-d %B %Y}.",
+            )
+            return redirect("approvals:publication", item.pk)
+    return _page(request, "approvals/publishing/defer.html", {"publication": item, "form": form})
+
+
+@publishers_only
+@form_view
+def correct(request, publication_pk):
+    item = _publication(publication_pk)
+    revisions = _revisions(item)
+    if not revisions:
+        messages.error(
+            request, f"{item.reference} is not published yet: there is nothing to correct."
+        )
+        return redirect("approvals:publication", item.pk)
+    current = revisions[0]
+    form = _correction_form(current, _data(request))
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["seen_revision"] != current.number:
+            form = _out_of_date(request, item, current)
+        else:
+            try:
+                revision = publication.publish_correction(
+                    item,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    changes=form.changes,
+                    seen_revision=current.number,
+                )
+            except PublicationError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    f"The correction has been published as revision {revision.number} of "
+                    f"{item.reference}.",
+                )
+                return redirect("approvals:publication", item.pk)
+    return _page(
+        request,
+        "approvals/publishing/correct.html",
+        {
+            "publication": item,
+            "current": current,
+            "record_rows": decision_record_rows(current.record),
+            "form": form,
+        },
+    )
+
+
+def _out_of_date(request, item: Publication, current: PublishedRevision) -> CorrectionForm:
+    """The correction as typed, refused because another revision was published since the
+    page was opened: what was typed is kept, and sending it again corrects the current
+    revision, which the page shows."""
+    data = request.POST.copy()
+    data["seen_revision"] = str(current.number)
+    form = CorrectionForm(data)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"{item.reference} has been republished since you opened this page: it is now "
+        f"revision {current.number}. Check your correction against the current record "
+        "and publish it again",
+    )
+    return form
+
+
+# Compliance ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    key: str  # "on_time", "late", "overdue" or "not_due"
+    label: str
+    tag: str
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is in the on-time share: everything published or past its due time."""
+        return self.key != "not_due"
+
+
+ON_TIME = Timeliness("on_time", "On time", "govuk-tag--green")
+LATE = Timeliness("late", "Published late", "govuk-tag--red")
+OVERDUE = Timeliness("overdue", "Overdue", "govuk-tag--red")
+NOT_DUE = Timeliness("not_due", "Not yet due", "govuk-tag--grey")
+
+
+def timeliness(item: Publication, now) -> Timeliness:
+    """Whether a decision was published by the time it was due (one working day after it
+    was made). A deferral, however well founded, does not move that time."""
+    if item.published_at is not None:
+        return ON_TIME if item.published_at <= item.due_at else LATE
+    return NOT_DUE if now < item.due_at else OVERDUE
+
+
+def on_time_share(statuses: list[Timeliness]) -> tuple[int, int, int | None]:
+    """(on time, counted, whole percent). The percent is rounded down, so that one late
+    decision among hundreds never shows as 100%."""
+    counted = [status for status in statuses if status.counts]
+    on_time = sum(status is ON_TIME for status in counted)
+    percent = on_time * 100 // len(counted) if counted else None
+    return on_time, len(counted), percent
+
+
+@publishers_only
+@require_safe
+def compliance(request):
+    now = timezone.now()
+    publications = list(
+        Publication.objects.select_related("decision").order_by("-decision__decided_at", "-pk")
+    )
+    rows = [(item, timeliness(item, now)) for item in publications]
+    on_time, counted, percent = on_time_share([status for _, status in rows])
+    return render(
+        request,
+        "approvals/publishing/compliance.html",
+        {
+            "rows": rows,
+            "on_time": on_time,
+            "counted": counted,
+            "percent": percent,
+            "not_due": len(rows) - counted,
+            "working_days": settings.PUBLICATION_WORKING_DAYS,
+        },
+    )
+
+
+# Grant agreements ---------------------------------------------------------------------------
+
+
+class UploadLimit(FileUploadHandler):
+    """Drops an uploaded file once it passes the size limit, so that an oversized upload
+    is not written to a temporary file in full before it is refused."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.too_large = False
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large = True
+            raise SkipFile
+        return raw_data  # on to the next handler, which stores it
+
+    def file_complete(self, file_size):
+        return None
+
+
+@csrf_exempt  # checked by _upload_agreement, once the size limit is in place
+@login_required
+@form_view
+def upload_agreement(request, pk):
+    # The CSRF check reads the request's body, after which its upload handlers are fixed.
+    limit = UploadLimit(request, settings.AGREEMENT_MAX_BYTES)
+    request.upload_handlers.insert(0, limit)
+    return _upload_agreement(request, pk, limit)
+
+
+@csrf_protect
+def _upload_agreement(request, pk, limit: UploadLimit):
+    case = get_case_for_user(request.user, pk)
+    decision = agreements.approved_decision(case)
+    allowed, reason = agreements.can_upload_agreement(request.user, case, decision)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+    posted = request.method == "POST"
+    form = AgreementForm(
+        _data(request), request.FILES if posted else None, too_large=limit.too_large
+    )
+    if posted and form.is_valid():
+        try:
+            agreement = agreements.upload_agreement(
+                decision, form.cleaned_data["file"], by=request.user
+            )
+        except AgreementError as refused:
+            form.add_error("file", str(refused))
+        else:
+            published = Publication.objects.filter(
+                decision=decision, published_at__isnull=False
+            ).exists()
+            when = (
+                "It will be added to the published decision shortly."
+                if published
+                else "It will be published with the decision."
+            )
+            messages.success(request, f"‘{agreement.original_name}’ has been uploaded. {when}")
+            return redirect("grants:report", case.pk)
+    return _page(
+        request,
+        "approvals/publishing/upload_agreement.html",
+        {
+            "case": case,
+            "decision": decision,
+            "form": form,
+            "agreements": list(
+                decision.agreements.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+            ),
+            "published_agreement": _published_agreement_pk(decision),
+        },
+    )
+
+
+def _published_agreement_pk(decision) -> int | None:
+    """The agreement the public sees now, if any."""
+    return (
+        PublishedRevision.objects.filter(publication__decision=decision)
+        .order_by("-number")
+        .values_list("agreement", flat=True)
+        .first()
+    )
+
+
+@login_required
+@require_safe
+def staff_agreement(request, pk, agreement_pk):
+    case = get_case_for_user(request.user, pk)
+    agreement = get_object_or_404(GrantAgreement, pk=agreement_pk, decision__case=case)
+    response = agreement_response(agreement, filename=agreement.original_name)
+    # Not yet public, perhaps never: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,131 @@
+"""Grant agreements in S3-compatible object storage, as production keeps them when
+AWS_STORAGE_BUCKET_NAME is set: upload, publish and download against a local S3 server
+(moto), and nothing left in the bucket by a failed upload."""
+
+import boto3
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from moto.server import ThreadedMotoServer
+
+from approvals import agreements, publication
+from approvals.agreements import AgreementError, upload_agreement
+from approvals.models import GrantAgreement
+from tests.factories import make_case
+from tests.test_agreements import PDF
+from tests.workflow import approve, to_ready
+
+pytestmark = pytest.mark.django_db
+
+BUCKET = "grant-decisions-test"
+KEYS = {"access_key": "testing", "secret_key": "testing"}
+REGION = "eu-west-2"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings):
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=REGION,
+        aws_access_key_id=KEYS["access_key"],
+        aws_secret_access_key=KEYS["secret_key"],
+    )
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # The same options config/settings.py gives S3Storage in production.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "region_name": REGION,
+                **KEYS,
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        },
+    }
+    yield s3
+    for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=BUCKET, Key=item["Key"])
+    s3.delete_bucket(Bucket=BUCKET)
+
+
+def keys(s3) -> list[str]:
+    return [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+@pytest.fixture
+def decision(people):
+    case = make_case(people.manager)
+    to_ready(case, people)
+    return approve(case, people)
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_an_agreement_goes_to_s3_and_is_published_from_there(bucket, decision, people, client):
+    agreement = upload_agreement(decision, upload("Signed agreement.pdf", PDF), by=people.manager)
+    assert keys(bucket) == [agreement.file.name]
+    stored = bucket.get_object(Bucket=BUCKET, Key=agreement.file.name)
+    assert stored["Body"].read() == PDF
+    assert stored["ContentType"] == "application/pdf"
+
+    url = f"/decisions/{decision.publication.slug}/agreement.pdf"
+    assert client.get(url).status_code == 404  # not published yet
+    publication.publish_now(decision.publication, by=people.publisher)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_staff_download_reads_from_s3(bucket, decision, people, manager_client):
+    agreement = upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
+    response = manager_client.get(f"/staff/cases/{decision.case_id}/agreements/{agreement.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_refused_upload_puts_nothing_in_the_bucket(bucket, decision, people):
+    with pytest.raises(AgreementError):
+        upload_agreement(decision, upload("notes.pdf", b"not a PDF"), by=people.manager)
+    assert keys(bucket) == []
+
+
+def test_a_failure_after_storing_deletes_the_object(bucket, decision, people, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(agreements.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
+    assert keys(bucket) == []
+    assert not GrantAgreement.objects.exists()
+
+
+def test_an_unreachable_bucket_is_a_clear_refusal(bucket, decision, people, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "bucket_name": "no-such"},
+        },
+    }
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
+    assert str(refused.value) == agreements.NOT_STORED
+    assert not GrantAgreement.objects.exists()
