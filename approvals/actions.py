@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from approvals.models import Publication
 from approvals.roles import Role, has_role
+from approvals.standing import standing_authorities
 from approvals.workflow import SIGN_OFF_ROLES, transitions_for
 from grants.models import CaseState
 from grants.permissions import is_case_editor
@@ -34,6 +36,22 @@ def case_actions(user, case) -> list[Action]:
             actions.append(Action("Check clearance", url))
         if has_role(user, Role.DMPC):
             actions.append(Action("Decide", reverse("approvals:decide", args=[case.pk])))
+    decided = case.state in (CaseState.APPROVED, CaseState.PUBLISHED)
+    if decided and is_case_editor(user, case):
+        url = reverse("approvals:upload-agreement", args=[case.pk])
+        actions.append(Action("Upload the signed grant agreement", url))
+    if decided and (has_role(user, Role.GRANTS_MANAGER) or has_role(user, Role.DMPC_OFFICE)):
+        decision = case.decisions.first()
+        if decision is not None and standing_authorities(decision):
+            url = reverse("approvals:standing-authority", args=[decision.pk])
+            actions.append(Action("Accept an offer under the standing authority", url, True))
+    if case.state in (CaseState.APPROVED, CaseState.REJECTED, CaseState.PUBLISHED) and has_role(
+        user, Role.PUBLISHER
+    ):
+        publication = Publication.objects.filter(decision__case=case).first()
+        if publication is not None:
+            url = reverse("approvals:publication", args=[publication.pk])
+            actions.append(Action("Publication", url, secondary=True))
     if "withdraw" in names and (has_role(user, Role.DMPC_OFFICE) or is_case_editor(user, case)):
         url = reverse("approvals:withdraw", args=[case.pk])
         actions.append(Action("Withdraw the case", url, secondary=True))

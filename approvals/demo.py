@@ -1,14 +1,22 @@
 """Demo data for a local run: one user per role and a superuser."""
 
 import datetime
+import io
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from approvals import audit, services
+from approvals import audit, publication, services
+from approvals.agreements import upload_agreement
 from approvals.models import AuditAction, ClearanceArea, IamOutcome
 from approvals.roles import Role, ensure_role_groups
 from grants.demo import (
+    COUNTY_LINES_TITLE,
     DRAFT_TITLE,
     TOEX_TITLE,
     VICTIMS_TITLE,
@@ -73,9 +81,12 @@ def create_demo_cases(password: str) -> list[GrantCase]:
     people = {user.username: user for user in User.objects.filter(is_active=True)}
     manager = people["manager"]
     steps = [
-        (SEED_TITLE, lambda: create_seed_case(manager), _to_approved),
+        (SEED_TITLE, lambda: create_seed_case(manager), _to_published),
         (TOEX_TITLE, lambda: create_complete_case(manager, TOEX_TITLE, "Home Office", "268660"),
          _to_part_signed),
+        (COUNTY_LINES_TITLE,
+         lambda: create_complete_case(manager, COUNTY_LINES_TITLE, "Home Office", "268660"),
+         _to_deferred),
         (VICTIMS_TITLE,
          lambda: create_complete_case(manager, VICTIMS_TITLE, "Ministry of Justice", "268660"),
          _to_iam_agenda),
@@ -128,23 +139,75 @@ def _to_part_signed(case, people, password):
                       advice="MOPAC may lawfully accept the grant.")  # fmt: skip
 
 
-def _to_approved(case, people, password):
-    _to_dmpc_review(case, people, password)
-    advice = {
-        ClearanceArea.FINANCE: "The grant and match funding reconcile to the budget.",
-        ClearanceArea.LEGAL: "MOPAC may accept the grant; the agreement must be published.",
-        ClearanceArea.EQUALITIES: "Screened: no impact on any protected group.",
-        ClearanceArea.PRIVACY: "Existing privacy notices and DPIA screening cover the work.",
-    }
-    for area, text in advice.items():
-        services.sign_off(case, by=people[area.value], area=area, advice=text)
+def _approve(case, people, password, reasons: str):
     services.mark_ready(case, by=people["dmpc-office"])
-    services.decide(
+    return services.decide(
         case,
         by=people["dmpc"],
         outcome="approve",
         password=password,
-        reasons="The grant funds established teams tackling serious and organised crime, "
-        "and the MPS has budgeted the match funding.",
+        reasons=reasons,
         alternatives_considered="Not accepting the grant, which would leave the teams unfunded.",
+    )
+
+
+def _sign_all(case, people, advice: dict):
+    for area in ClearanceArea:
+        services.sign_off(case, by=people[area.value], area=area, advice=advice[area])
+
+
+STANDARD_ADVICE = {
+    ClearanceArea.FINANCE: "The grant and match funding reconcile to the budget.",
+    ClearanceArea.LEGAL: "MOPAC may accept the grant; the agreement must be published.",
+    ClearanceArea.EQUALITIES: "Screened: no impact on any protected group.",
+    ClearanceArea.PRIVACY: "Existing privacy notices and DPIA screening cover the work.",
+}
+
+
+def _to_published(case, people, password):
+    """The seed report: approved, its signed agreement uploaded, and published."""
+    _to_dmpc_review(case, people, password)
+    _sign_all(case, people, STANDARD_ADVICE)
+    decision = _approve(
+        case,
+        people,
+        password,
+        "The grant funds established teams tackling serious and organised crime, and the MPS "
+        "has budgeted the match funding.",
+    )
+    upload_agreement(decision, agreement_pdf(decision), by=people["manager"])
+    publication.publish_now(decision.publication, by=people["publisher"])
+
+
+def _to_deferred(case, people, password):
+    _to_dmpc_review(case, people, password)
+    _sign_all(case, people, STANDARD_ADVICE)
+    decision = _approve(case, people, password, "The grant funds work already under way.")
+    publication.defer(
+        decision.publication,
+        by=people["publisher"],
+        until=timezone.now() + datetime.timedelta(days=90),
+        reason="Publishing now would prejudice a live police operation.",
+    )
+
+
+def agreement_pdf(decision) -> SimpleUploadedFile:
+    """A one-page signed grant agreement for the demo."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=A4, title="Grant agreement")
+    styles = getSampleStyleSheet()
+    story = [
+        Paragraph("Grant agreement", styles["Title"]),
+        Paragraph(decision.version.document["case"]["title"], styles["Heading2"]),
+        Paragraph(
+            f"This agreement records the grant accepted by MOPAC under decision "
+            f"{decision.reference}, on the terms of the funder's offer.",
+            styles["BodyText"],
+        ),
+        Spacer(1, 24),
+        Paragraph("Signed for the funder and for MOPAC.", styles["BodyText"]),
+    ]
+    document.build(story)
+    return SimpleUploadedFile(
+        "signed-grant-agreement.pdf", buffer.getvalue(), content_type="application/pdf"
     )

@@ -44,6 +44,12 @@ def queues_for(user) -> list[Queue]:
         every_area_signed = [Exists(_signed(area)) for area in SIGN_OFF_ROLES]
         ready_to_mark = in_review.filter(*every_area_signed, ready_for_decision_at__isnull=True)
         queues.append(Queue("Signed off, to mark ready for decision", ready_to_mark))
+    if Role.PUBLISHER in held:
+        waiting = cases.filter(
+            decisions__publication__isnull=False,
+            decisions__publication__published_at__isnull=True,
+        )
+        queues.append(Queue("Decisions waiting to be published", waiting))
     if Role.DMPC in held:
         queues.append(
             Queue(

@@ -93,6 +93,7 @@ def create_draft_case(owner) -> GrantCase:
 
 TOEX_TITLE = "Home Office Tackling Organised Exploitation grant 2025/26"
 VICTIMS_TITLE = "Ministry of Justice Modern Slavery Victim Care grant 2025/26"
+COUNTY_LINES_TITLE = "Home Office County Lines Programme grant 2025/26"
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from approvals.models import AuditAction, AuditEvent
-from grants.demo import DRAFT_TITLE, TOEX_TITLE, VICTIMS_TITLE
+from grants.demo import COUNTY_LINES_TITLE, DRAFT_TITLE, TOEX_TITLE, VICTIMS_TITLE
 from grants.document import SCHEMA, case_document, document_json
 from grants.models import GrantCase
 from grants.seed import SEED_TITLE, create_seed_case
@@ -105,16 +105,24 @@ def test_load_demo_puts_cases_in_several_states_once_with_an_intact_trail(monkey
     assert AuditEvent.objects.count() == events
     states = dict(GrantCase.objects.values_list("title", "state"))
     assert states == {
-        SEED_TITLE: "approved",
+        SEED_TITLE: "published",
+        COUNTY_LINES_TITLE: "approved",
         TOEX_TITLE: "dmpc_review",
         VICTIMS_TITLE: "iam_review",
         DRAFT_TITLE: "draft",
     }
     seed = GrantCase.objects.get(title=SEED_TITLE)
-    assert seed.decisions.get().reference == "PCD 1"
+    decision = seed.decisions.get()
+    assert decision.reference == "PCD 1"
+    revision = decision.publication.revisions.get()
+    assert revision.agreement is not None and revision.agreement.size > 0
+    deferred = GrantCase.objects.get(title=COUNTY_LINES_TITLE).decisions.get().publication
+    assert deferred.published_at is None
+    assert deferred.deferred_until > deferred.due_at and deferred.deferral_reason
     actions = list(seed.audit_events.values_list("action", flat=True))
-    assert actions[0] == AuditAction.CASE_CREATED and actions[-1] == AuditAction.APPROVED
-    assert len(actions) == 10
+    assert actions[0] == AuditAction.CASE_CREATED
+    assert actions[-3:] == [AuditAction.APPROVED, AuditAction.UPLOADED, AuditAction.PUBLISHED]
+    assert len(actions) == 12
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
     assert f"Audit trail intact: {events} events." in out.getvalue()
