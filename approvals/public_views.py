@@ -20,6 +20,7 @@ from django.views.decorators.http import condition, require_safe
 
 from approvals import register as reg
 from approvals.models import DecisionOutcome, PublishedRevision
+from approvals.standing import public_annex
 from grants.document import document_json
 from grants.presentation import report_context
 
@@ -130,9 +131,23 @@ def _register_page_etag(request) -> str:
     return _page_etag(request, _register_version(request).tag)
 
 
+def _annex(request, slug: str) -> dict:
+    """Later events shown on a decision's page; cached for the request, since the ETag
+    depends on them too."""
+    if not hasattr(request, "decision_annex"):
+        current = _revision(request, slug)
+        request.decision_annex = (
+            public_annex(current["publication__decision_id"]) if current else {}
+        )
+    return request.decision_annex
+
+
 def _decision_etag(request, slug: str) -> str | None:
     current = _revision(request, slug)
-    return _page_etag(request, f"revision-{current['pk']}") if current else None
+    if not current:
+        return None
+    annex = hashlib.sha256(repr(_annex(request, slug)).encode()).hexdigest()[:16]
+    return _page_etag(request, f"revision-{current['pk']}-{annex}")
 
 
 def _document_etag(request, slug: str) -> str | None:
@@ -232,6 +247,7 @@ def decision(request, slug):
         "history": [revision, *earlier] if earlier else [],
         # Part 1 as the report shows it, in £m; never part2.html here.
         **report_context(revision.document),
+        **_annex(request, slug),
         "show_pounds": False,
     }
     return render(request, "public/register/detail.html", context)

@@ -294,7 +294,7 @@ def current_revision(slug: str) -> dict | None:
             publication__slug=slug, publication__published_at__isnull=False
         )
         .order_by("-number")
-        .values("pk", "number", "published_at", "document_sha256")
+        .values("pk", "number", "published_at", "document_sha256", "publication__decision_id")
         .first()
     )
 

@@ -174,3 +174,32 @@ def links_to(decision: Decision):
         .select_related("case")
         .prefetch_related("case__decisions")
     )
+
+
+def public_annex(decision_id: int) -> dict:
+    """What a published decision's page adds from later events: offers accepted under its
+    standing authority, and published decisions that vary, extend or supersede it."""
+    acceptances = list(
+        StandingAuthorityAcceptance.objects.filter(decision_id=decision_id)
+        .order_by("financial_year", "id")
+        .values("recommendation", "funder", "financial_year", "amount", "offer_date")
+    )
+    cited_by = [
+        {
+            "kind": RelatedDecisionKind(row["kind"]).label.lower(),
+            "reference": row["case__decisions__reference"],
+            "slug": row["case__decisions__publication__slug"],
+            "title": row["case__decisions__publication__title"],
+        }
+        for row in RelatedDecision.objects.filter(
+            decision_id=decision_id, case__decisions__publication__published_at__isnull=False
+        )
+        .order_by("case__decisions__decided_at")
+        .values(
+            "kind",
+            "case__decisions__reference",
+            "case__decisions__publication__slug",
+            "case__decisions__publication__title",
+        )
+    ]
+    return {"acceptances": acceptances, "cited_by": cited_by}

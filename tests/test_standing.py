@@ -174,3 +174,39 @@ def test_the_related_decisions_page_adds_and_removes_links(client, seed_decision
     assert not RelatedDecision.objects.exists()
     garbage = client.post(url, {"action": "remove", "link": "x", "lock_version": "y"}, follow=True)
     assert garbage.status_code == 200
+
+
+def test_both_decision_pages_show_the_link_and_the_acceptances_once_published(
+    client, seed_decision, people, django_assert_max_num_queries
+):
+    from approvals import publication
+
+    publication.publish_now(seed_decision.publication, by=people.publisher)
+    offer(seed_decision, people, amount=Decimal("1800000"))
+    later = make_case(people.manager, title="Later grant")
+    link_decision(
+        later, by=people.manager, reference="PCD 1", kind="varies",
+        lock_version=GrantCase.objects.get(pk=later.pk).lock_version,
+    )  # fmt: skip
+    to_ready(later, people)
+    later_decision = approve(later, people)
+
+    original = client.get("/decisions/pcd-1/").content.decode()
+    assert "£1,800,000.00" in original and "2024/25" in original
+    assert "PCD 2" not in original  # the later decision is not published yet
+
+    publication.publish_now(later_decision.publication, by=people.publisher)
+    with django_assert_max_num_queries(8):
+        original = client.get("/decisions/pcd-1/").content.decode()
+    assert 'href="/decisions/pcd-2/">PCD 2: Later grant</a> varies this decision.' in original
+    assert "This decision varies PCD 1." in client.get("/decisions/pcd-2/").content.decode()
+
+
+def test_a_new_acceptance_changes_the_decision_pages_etag(client, seed_decision, people):
+    from approvals import publication
+
+    publication.publish_now(seed_decision.publication, by=people.publisher)
+    etag = client.get("/decisions/pcd-1/")["ETag"]
+    assert client.get("/decisions/pcd-1/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    offer(seed_decision, people)
+    assert client.get("/decisions/pcd-1/", HTTP_IF_NONE_MATCH=etag).status_code == 200
