@@ -199,6 +199,7 @@ class AuditAction(models.TextChoices):
     PUBLICATION_DEFERRED = "publication_deferred", "Publication deferred"
     STANDING_ACCEPTANCE = "standing_acceptance", "Offer accepted under standing authority"
     RELATED_DECISION = "related_decision", "Related decision linked"
+    SIGNATURE_REFUSED = "signature_refused", "Decision signature refused: wrong password"
 
 
 class AuditEvent(models.Model):

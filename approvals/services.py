@@ -320,6 +320,26 @@ def next_reference() -> str:
     return f"{prefix} {number}"
 
 
+def _check_signature(case: GrantCase, by, password: str) -> None:
+    """The DMPC signs with their password. Wrong passwords are audited, each in its own
+    transaction, and counted across every app server: after too many, signing waits."""
+    since = timezone.now() - settings.SIGNATURE_COOLOFF
+    refused = AuditEvent.objects.filter(
+        action=AuditAction.SIGNATURE_REFUSED, actor=by, occurred_at__gte=since
+    ).count()
+    if refused >= settings.SIGNATURE_FAILURE_LIMIT:
+        minutes = int(settings.SIGNATURE_COOLOFF.total_seconds() // 60)
+        raise SignatureRefused(
+            "You have entered a wrong password too many times. Wait "
+            f"{minutes} minutes, then try again."
+        )
+    if not by.check_password(password or ""):
+        audit.record_now(AuditAction.SIGNATURE_REFUSED, actor=by, case=case)
+        raise SignatureRefused(
+            "The password is not right. Enter your password to sign the decision."
+        )
+
+
 DECISION_TRANSITIONS = {"approve": "approve", "reject": "reject", "return": "dmpc_return"}
 
 
@@ -345,10 +365,7 @@ def decide(
         interests = _require(interests, "Describe the interests you are declaring")
     else:
         interests = ""
-    if not by.check_password(password or ""):
-        raise SignatureRefused(
-            "The password is not right. Enter your password to sign the decision."
-        )
+    _check_signature(case, by, password)
 
     with transaction.atomic():
         name = DECISION_TRANSITIONS[outcome]

@@ -36,8 +36,20 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # --- Multi-factor sign-in (approvals/mfa.py) ---
+    path("accounts/mfa/", include("approvals.mfa")),
+    # --- End of multi-factor sign-in ---
     path("staff/", approvals_views.staff_home, name="staff-home"),
     path("staff/cases/", include("grants.urls")),
     path("staff/", include("approvals.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# ---- Benchmark views (bench/run.py): only when BENCHMARK_VIEWS is true ----
+from django.conf import settings  # noqa: E402
+
+if settings.BENCHMARK_VIEWS:
+    from config import bench_views
+
+    urlpatterns += bench_views.urlpatterns
+# ---- End of benchmark views ----

@@ -31,6 +31,10 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Most tests sign people in directly; the tests of multi-factor sign-in and of
+    # lockouts switch these back on.
+    settings.MFA_REQUIRED = False
+    settings.AXES_ENABLED = False
 
 
 def make_user(username: str, *roles: Role, **extra) -> User:

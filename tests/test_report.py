@@ -192,7 +192,8 @@ def test_the_report_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
     assert response.content.decode().count("Grade 6") >= 2 * (posts // 7)
     # The same queries whatever the size of the case.
-    assert len(captured) == 11
+    # ...and three more to save the session, whose expiry slides with each request.
+    assert len(captured) == 14
 
 
 def test_a_draft_is_hidden_from_everyone_but_its_grants_managers(client, manager):
