@@ -98,7 +98,9 @@ class _Blocks(HTMLParser):
             self._flush()
         if tag in ("ul", "ol"):
             start = attrs.get("start") or "1"
-            self._lists.append([tag, int(start) if start.isdigit() else 1])
+            # int() refuses thousands of digits; a list cannot really start that far on.
+            number = int(start) if start.isdigit() and len(start) <= 9 else 1
+            self._lists.append([tag, number])
         elif tag == "li":
             current = self._lists[-1] if self._lists else ["ul", 1]
             if current[0] == "ol":

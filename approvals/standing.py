@@ -57,6 +57,14 @@ def standing_authorities(decision: Decision) -> list[StandingAuthority]:
     ]
 
 
+def can_accept(user) -> tuple[bool, str]:
+    if has_role(user, Role.GRANTS_MANAGER) or has_role(user, Role.DMPC_OFFICE):
+        return True, ""
+    return False, (
+        "Only grants managers and the DMPC office record offers under a standing authority."
+    )
+
+
 def accept_under_standing_authority(
     decision: Decision,
     *,
@@ -68,10 +76,9 @@ def accept_under_standing_authority(
     offer_date: datetime.date,
     note: str = "",
 ) -> StandingAuthorityAcceptance:
-    if not (has_role(by, Role.GRANTS_MANAGER) or has_role(by, Role.DMPC_OFFICE)):
-        raise StandingAuthorityError(
-            "Only grants managers and the DMPC office record offers under a standing authority."
-        )
+    allowed, reason = can_accept(by)
+    if not allowed:
+        raise StandingAuthorityError(reason)
     authority = next(
         (a for a in standing_authorities(decision) if a.position == recommendation), None
     )

@@ -10,7 +10,7 @@ unit with 40 posts must save in a fixed number of queries.
 import calendar
 import datetime
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
@@ -74,6 +74,8 @@ class MoneyField(forms.Field):
             amount = parse_money(str(value))
         except MoneyError as error:
             raise ValidationError(str(error), code="invalid") from None
+        except InvalidOperation:  # more digits than a Decimal can hold to the penny
+            raise ValidationError(self.error_messages["too_large"], code="too_large") from None
         if amount < 0:
             raise ValidationError(self.error_messages["negative"], code="negative")
         if amount > LARGEST_AMOUNT:
@@ -159,6 +161,12 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 }
 
 
+def _whole_number(text: str) -> int | None:
+    """A day or month typed in digits. Not isdigit(), which passes "²" that int() refuses;
+    and at most nine of them, which datetime.date() refuses without overflowing."""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
+
+
 class DateField(DateInputField):
     """A GOV.UK date input (day, month and year boxes) with the Design System's messages.
 
@@ -191,15 +199,17 @@ class DateField(DateInputField):
             self._fail(f"{self.subject} must include a {parts}", missing)
 
         day, month, year = values
-        month_number = int(month) if month.isdigit() else MONTHS.get(month.lower())
-        if not day.isdigit():
+        day_number, month_number = _whole_number(day), _whole_number(month)
+        if month_number is None:
+            month_number = MONTHS.get(month.lower())
+        if day_number is None:
             self._fail(f"{self.subject} must be a real date", [0])
         if month_number is None:
             self._fail(f"{self.subject} must be a real date", [1])
-        if not (year.isdigit() and len(year) == 4):
+        if not (year.isdecimal() and len(year) == 4):
             self._fail(f"{self.subject} must include a year with 4 numbers, like 2024", [2])
         try:
-            return datetime.date(int(year), month_number, int(day))
+            return datetime.date(int(year), month_number, day_number)
         except ValueError:
             if not 1 <= month_number <= 12:
                 self._fail(f"{self.subject} must be a real date", [1])

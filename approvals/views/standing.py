@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from approvals.models import Decision, RelatedDecision
 from approvals.standing import (
     StandingAuthorityError,
+    can_accept,
     link_decision,
     standing_authorities,
     unlink_decision,
@@ -33,6 +35,9 @@ def accept_under_standing_authority(request, decision_pk):
     authorities = standing_authorities(decision)
     if not authorities:
         raise Http404("This decision approved no standing authority.")
+    allowed, reason = can_accept(request.user)
+    if not allowed:
+        raise PermissionDenied(reason)
     form = AcceptanceForm(request.POST or None, authorities=authorities)
     if request.method == "POST" and form.is_valid():
         try:

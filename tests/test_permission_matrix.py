@@ -1,0 +1,720 @@
+"""Who gets what from every URL of the project: the permission matrix.
+
+A world of cases in every state is built once per test, with one person for each role.
+MATRIX has a row for every URL pattern (at least one; more where the object matters),
+with real arguments from that world and the status each role gets on GET. A pattern
+without a row fails test_every_url_pattern_has_a_row_in_the_matrix, so a new page cannot
+be added without saying who may see it.
+
+Statuses: 200 shown; LOGIN (302 to the sign-in page) for an anonymous visitor on a staff
+page; 403 for a role refused a page or action on something it may see; 404 for an object
+it may not see, or that does not exist; 405 for an action that only takes POST.
+"""
+
+import datetime
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from pypdf import PdfReader
+from reportlab.pdfgen import canvas
+
+from approvals import publication as publishing
+from approvals.agreements import upload_agreement
+from approvals.models import AgendaItem, AuditEvent, Decision, Publication
+from approvals.roles import Role
+from grants.document import case_document
+from grants.models import GrantCase
+from grants.seed import create_seed_case
+from tests.conftest import PASSWORD, make_user
+from tests.factories import make_case
+from tests.test_register import decide_only
+from tests.workflow import approve, to_dmpc_review, to_iam, to_ready
+
+pytestmark = pytest.mark.django_db
+
+# Planted in Part 2 of the case waiting for a decision and of the published one.
+PART2 = "zqxmatrixparttwo"
+
+ROLES = (
+    "anonymous",
+    "owner",
+    "other_manager",
+    "iam",
+    "finance",
+    "legal",
+    "dmpc_office",
+    "dmpc",
+    "publisher",
+    "admin",
+)
+STAFF = ROLES[1:]
+
+
+# The world ---------------------------------------------------------------------------------
+
+
+def tiny_pdf(text: str = "Signed grant agreement") -> bytes:
+    buffer = io.BytesIO()
+    document = canvas.Canvas(buffer)
+    document.drawString(72, 720, text)
+    document.showPage()
+    document.save()
+    return buffer.getvalue()
+
+
+def build_people(people) -> dict:
+    """The person playing each role; None for an anonymous visitor."""
+    return {
+        "anonymous": None,
+        "owner": people.manager,
+        "other_manager": make_user("other-manager", Role.GRANTS_MANAGER),
+        "iam": people.iam,
+        "finance": people.finance,
+        "legal": people.legal,
+        "dmpc_office": people.dmpc_office,
+        "dmpc": people.dmpc,
+        "publisher": people.publisher,
+        "admin": make_user("admin", is_staff=True, is_superuser=True),
+    }
+
+
+def build_world(people) -> SimpleNamespace:
+    """Cases in every state, all owned by people.manager but one. MEDIA_ROOT must point
+    somewhere disposable: the published decision's agreement is stored."""
+    world = SimpleNamespace(people=people)
+    world.users = build_people(people)
+
+    world.draft = make_case(people.manager, title="A draft of the owner's")
+    world.unit = world.draft.units.get()
+    world.other_draft = make_case(world.users["other_manager"], title="Another manager's draft")
+    world.other_unit = world.other_draft.units.get()
+
+    world.at_iam = make_case(people.manager, title="A case at IAM")
+    world.meeting = to_iam(world.at_iam, people)
+    world.item = AgendaItem.objects.get(case=world.at_iam)
+
+    # At DMPC review, no adviser has signed off yet.
+    world.clearing = make_case(people.manager, title="A case in clearance")
+    to_dmpc_review(world.clearing, people)
+
+    world.ready = make_case(
+        people.manager,
+        title="A case ready for decision",
+        part2_content=f"Exempt: {PART2}.",
+        part2_exemption_reason="Commercial interests.",
+    )
+    to_ready(world.ready, people)
+    world.ready_item = AgendaItem.objects.get(case=world.ready)
+
+    world.published = make_case(
+        people.manager,
+        title="A published decision",
+        part2_content=f"Exempt: {PART2}.",
+        part2_exemption_reason="Commercial interests.",
+    )
+    to_ready(world.published, people)
+    world.decision = approve(world.published, people)
+    world.agreement = upload_agreement(
+        world.decision,
+        SimpleUploadedFile("agreement.pdf", tiny_pdf(), content_type="application/pdf"),
+        by=people.manager,
+    )
+    world.publication = world.decision.publication
+    publishing.publish_now(world.publication, by=people.publisher)
+    world.published.refresh_from_db()
+
+    world.deferred_decision = decide_only(people, title="A deferred decision")
+    world.deferred = world.deferred_decision.publication
+    publishing.defer(
+        world.deferred,
+        by=people.publisher,
+        until=timezone.now() + datetime.timedelta(days=30),
+        reason="An operation is under way.",
+    )
+
+    # The seed's second recommendation is a standing authority; its approval is
+    # scheduled for publication, not yet published.
+    seed = create_seed_case(people.manager)
+    to_ready(seed, people)
+    world.standing = approve(seed, people)
+    return world
+
+
+@pytest.fixture
+def world(people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world(people)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def snapshot() -> dict:
+    """What a request could change: the audit trail, every case as its document, state
+    and lock, every publication, and the number of rows of each of the project's models."""
+    models = [
+        *apps.get_app_config("grants").get_models(),
+        *apps.get_app_config("approvals").get_models(),
+        apps.get_model("auth", "User"),
+    ]
+    return {
+        "audit": list(AuditEvent.objects.order_by("sequence").values_list("action", flat=True)),
+        "cases": {
+            case.pk: (case.state, case.lock_version, case_document(case))
+            for case in GrantCase.objects.with_contents().order_by("pk")
+        },
+        "publications": list(Publication.objects.order_by("pk").values()),
+        "rows": {
+            model._meta.label: model.objects.count() for model in models if model is not AuditEvent
+        },
+    }
+
+
+# Expected statuses ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to `to` (a path, formatted with the world's attributes), query ignored."""
+
+    to: str
+
+    def resolve(self, world) -> "Redirect":
+        return Redirect(self.to.format(**vars(world)))
+
+
+LOGIN = Redirect("/accounts/login/")
+ADMIN_LOGIN = Redirect("/admin/login/")
+
+
+def everyone(status) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+def staff(default, **roles) -> dict:
+    """A staff page: anonymous visitors are sent to sign in, every signed-in role gets
+    `default` unless named."""
+    unknown = set(roles) - set(STAFF)
+    assert not unknown, unknown
+    return {"anonymous": LOGIN, **dict.fromkeys(STAFF, default), **roles}
+
+
+def owners_draft(owner=200) -> dict:
+    """A page about the owner's draft: nobody else may see a draft; the superuser sees
+    every case but holds no role, so is refused what only a grants manager may do."""
+    return staff(404, owner=owner, admin=403)
+
+
+def under_review(default, **roles) -> dict:
+    """A page about one of the owner's cases that has left draft: every role but
+    another grants manager may see it."""
+    return staff(default, other_manager=404, **roles)
+
+
+def iam_only(status=200) -> dict:
+    return staff(403, iam=status)
+
+
+def publisher_only(status=200) -> dict:
+    return staff(403, publisher=status)
+
+
+@dataclass(frozen=True)
+class Row:
+    pattern: str  # the URL name, with its namespace
+    args: tuple  # W(...) for things from the world, or literal values
+    expect: dict
+    what: str = ""
+
+    def url(self, world) -> str:
+        if self.pattern == "admin":
+            return "/admin/"
+        return reverse(self.pattern, args=[_arg(world, arg) for arg in self.args])
+
+    @property
+    def id(self) -> str:
+        return f"{self.pattern} {self.what}".strip()
+
+
+@dataclass(frozen=True)
+class W:
+    """Something from the world, by its attribute path: W("draft.pk")."""
+
+    path: str
+
+    @classmethod
+    def pk_of(cls, name: str) -> "W":
+        return cls(f"{name}.pk")
+
+    def find(self, world):
+        value = world
+        for name in self.path.split("."):
+            value = getattr(value, name)
+        return value
+
+
+def _arg(world, arg):
+    return arg.find(world) if isinstance(arg, W) else arg
+
+
+SIGNED_IN_ELSEWHERE = Redirect("/staff/")
+MFA_SETUP = Redirect("/accounts/mfa/setup/")
+
+MATRIX = [
+    # The public site and the register.
+    Row("home", (), everyone(200)),
+    Row("accessibility", (), everyone(200)),
+    Row("privacy", (), everyone(200)),
+    Row("healthz", (), everyone(200)),
+    Row("register", (), everyone(200)),
+    Row("decisions-csv", (), everyone(200)),
+    Row("decisions-json", (), everyone(200)),
+    Row("decisions-feed", (), everyone(200)),
+    Row("decision", (W("publication.slug"),), everyone(200), "published"),
+    Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
+    Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),
+    Row("decision", ("pcd-99999",), everyone(404), "unknown"),
+    Row("decision-document", (W("publication.slug"),), everyone(200), "published"),
+    Row("decision-document", (W("deferred.slug"),), everyone(404), "deferred"),
+    Row("decision-pdf", (W("publication.slug"),), everyone(200), "published"),
+    Row("decision-pdf", (W("standing.publication.slug"),), everyone(404), "scheduled"),
+    Row("decision-agreement", (W("publication.slug"),), everyone(200), "published"),
+    Row("decision-agreement", (W("deferred.slug"),), everyone(404), "deferred"),
+    # Signing in and out.
+    Row("login", (), {**everyone(SIGNED_IN_ELSEWHERE), "anonymous": 200}),
+    Row("logout", (), everyone(405)),
+    # Multi-factor sign-in; MFA_REQUIRED is off in tests, so nobody has set it up yet.
+    Row("mfa-setup", (), staff(200)),
+    Row("mfa-verify", (), staff(MFA_SETUP)),
+    Row("mfa-recovery-codes", (), staff(MFA_SETUP)),
+    Row("staff-home", (), staff(200)),
+    Row("admin", (), {**everyone(ADMIN_LOGIN), "admin": 200}),
+    # Cases and the editor.
+    Row("grants:case-list", (), staff(200)),
+    Row("grants:case-create", (), staff(403, owner=200, other_manager=200)),
+    Row("grants:report", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
+    Row(
+        "grants:report",
+        (W("other_draft.pk"),),
+        staff(404, other_manager=200, admin=200),
+        "another manager's draft",
+    ),
+    Row("grants:report", (W("ready.pk"),), under_review(200), "ready"),
+    Row("grants:report", (W("published.pk"),), under_review(200), "published"),
+    Row("grants:task-list", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:task-list", (W("at_iam.pk"),), under_review(403), "at IAM"),
+    Row(
+        "grants:task-list",
+        (W("other_draft.pk"),),
+        staff(404, other_manager=200, admin=403),
+        "another manager's draft",
+    ),
+    Row("grants:edit-details", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-details", (W("published.pk"),), under_review(403), "published"),
+    Row("grants:edit-offers", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-units", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-unit", (W("draft.pk"), W("unit.pk")), owners_draft(), "draft"),
+    Row(
+        "grants:edit-unit",
+        (W("draft.pk"), W("other_unit.pk")),
+        owners_draft(owner=404),
+        "another case's unit",
+    ),
+    Row("grants:edit-budget-years", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-recommendations", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-recommendations", (W("at_iam.pk"),), under_review(403), "at IAM"),
+    Row("grants:edit-time-sensitivity", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-section", (W("draft.pk"), "executive-summary"), owners_draft(), "draft"),
+    Row("grants:edit-section", (W("draft.pk"), "no-such-section"), staff(404), "unknown section"),
+    Row("grants:edit-part2", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("grants:edit-part2", (W("ready.pk"),), under_review(403), "ready"),
+    # The workflow's actions.
+    Row("approvals:submit", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("approvals:submit", (W("other_draft.pk"),), staff(404, other_manager=200, admin=403)),
+    Row("approvals:withdraw", (W("draft.pk"),), owners_draft(), "draft"),
+    Row(
+        "approvals:withdraw",
+        (W("at_iam.pk"),),
+        under_review(403, owner=200, dmpc_office=200),
+        "at IAM",
+    ),
+    Row("approvals:decide", (W("ready.pk"),), under_review(403, dmpc=200), "ready"),
+    Row(
+        "approvals:decide",
+        (W("at_iam.pk"),),
+        under_review(403, dmpc=Redirect("/staff/cases/{at_iam.pk}/")),
+        "at IAM",
+    ),
+    Row("approvals:decide", (W("draft.pk"),), staff(404, owner=403, admin=403), "draft"),
+    Row("approvals:clearance", (W("clearing.pk"),), under_review(200), "in clearance"),
+    Row("approvals:clearance", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
+    Row(
+        "approvals:sign-off",
+        (W("clearing.pk"), "finance"),
+        under_review(403, finance=200),
+        "finance, in clearance",
+    ),
+    Row(
+        "approvals:sign-off",
+        (W("clearing.pk"), "legal"),
+        under_review(403, legal=200),
+        "legal, in clearance",
+    ),
+    Row(
+        "approvals:sign-off",
+        (W("ready.pk"), "legal"),
+        under_review(403, legal=Redirect("/staff/cases/{ready.pk}/clearance/")),
+        "legal, already signed",
+    ),
+    Row("approvals:sign-off", (W("clearing.pk"), "nonsense"), staff(404), "unknown area"),
+    Row(
+        "approvals:sign-off", (W("draft.pk"), "finance"), staff(404, owner=403, admin=403), "draft"
+    ),
+    Row("approvals:mark-ready", (W("clearing.pk"),), staff(405)),
+    # Versions and history.
+    Row("approvals:versions", (W("ready.pk"),), under_review(200), "ready"),
+    Row("approvals:versions", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
+    Row("approvals:version", (W("ready.pk"), 1), under_review(200), "ready"),
+    Row("approvals:version", (W("ready.pk"), 99), staff(404), "no such version"),
+    Row("approvals:compare", (W("ready.pk"),), under_review(200), "ready"),
+    Row("approvals:history", (W("ready.pk"),), under_review(200), "ready"),
+    Row("approvals:history", (W("other_draft.pk"),), staff(404, other_manager=200, admin=200)),
+    # Agreements, standing authorities and related decisions.
+    Row(
+        "approvals:upload-agreement", (W("published.pk"),), under_review(403, owner=200), "approved"
+    ),
+    Row("approvals:upload-agreement", (W("ready.pk"),), under_review(403), "not yet approved"),
+    Row(
+        "approvals:staff-agreement",
+        (W("published.pk"), W("agreement.pk")),
+        under_review(200),
+        "its own agreement",
+    ),
+    Row(
+        "approvals:staff-agreement",
+        (W("ready.pk"), W("agreement.pk")),
+        staff(404),
+        "another case's",
+    ),
+    Row("approvals:related-decisions", (W("draft.pk"),), owners_draft(), "draft"),
+    Row("approvals:related-decisions", (W("at_iam.pk"),), under_review(403), "at IAM"),
+    Row(
+        "approvals:standing-authority",
+        (W("standing.pk"),),
+        under_review(403, owner=200, dmpc_office=200),
+        "with a standing authority",
+    ),
+    Row("approvals:standing-authority", (W("decision.pk"),), staff(404), "without one"),
+    # Publication.
+    Row("approvals:publications", (), publisher_only()),
+    Row("approvals:compliance", (), publisher_only()),
+    Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
+    Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
+    Row("approvals:publication", (99999,), publisher_only(404), "unknown"),
+    Row("approvals:publish-now", (W("deferred.pk"),), publisher_only(405)),
+    Row("approvals:defer", (W("deferred.pk"),), publisher_only(), "deferred"),
+    Row(
+        "approvals:defer",
+        (W("publication.pk"),),
+        publisher_only(Redirect("/staff/publications/{publication.pk}/")),
+        "already published",
+    ),
+    Row("approvals:correct", (W("publication.pk"),), publisher_only(), "published"),
+    Row(
+        "approvals:correct",
+        (W("deferred.pk"),),
+        publisher_only(Redirect("/staff/publications/{deferred.pk}/")),
+        "not yet published",
+    ),
+    # IAM meetings.
+    Row("approvals:meetings", (), iam_only()),
+    Row("approvals:meeting-create", (), iam_only()),
+    Row("approvals:meeting", (W("meeting.pk"),), iam_only()),
+    Row("approvals:meeting", (99999,), iam_only(404), "unknown"),
+    Row("approvals:add-to-agenda", (W("meeting.pk"),), iam_only(405)),
+    Row("approvals:record-outcome", (W("meeting.pk"), W("item.pk")), iam_only(), "pending"),
+    Row(
+        "approvals:record-outcome",
+        (W("ready_item.meeting_id"), W("ready_item.pk")),
+        iam_only(Redirect("/staff/iam/{ready_item.meeting_id}/")),
+        "already recorded",
+    ),
+    Row(
+        "approvals:record-outcome",
+        (W("meeting.pk"), W("ready_item.pk")),
+        iam_only(404),
+        "elsewhere",
+    ),
+]
+
+PUBLIC_ROWS = [row for row in MATRIX if row.expect["anonymous"] not in (LOGIN, ADMIN_LOGIN)]
+
+
+def url_patterns() -> set[str]:
+    """The name of every URL pattern of the project, with its namespace ("admin" for the
+    whole of the admin site, whose own pages are Django's)."""
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    yield "admin"
+                    continue
+                inner = ":".join(filter(None, [namespace, entry.namespace]))
+                yield from walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern):
+                name = entry.name or str(entry.pattern)
+                yield f"{namespace}:{name}" if namespace else name
+
+    return set(walk(get_resolver().url_patterns, ""))
+
+
+def observed(response):
+    if response.status_code in (301, 302, 303, 307, 308):
+        return Redirect(response["Location"].split("?")[0])
+    return response.status_code
+
+
+def expected(row: Row, role: str, world):
+    value = row.expect[role]
+    return value.resolve(world) if isinstance(value, Redirect) else value
+
+
+# The matrix -------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    in_matrix = {row.pattern for row in MATRIX}
+    found = url_patterns()
+    assert found - in_matrix == set(), "URL patterns without a row in MATRIX"
+    assert in_matrix - found == set(), "rows in MATRIX for URL patterns that do not exist"
+
+
+def test_every_row_says_what_each_role_gets():
+    for row in MATRIX:
+        assert set(row.expect) == set(ROLES), row.id
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_status_from_every_url(world, role):
+    client = client_for(world.users[role])
+    wrong = []
+    for row in MATRIX:
+        url = row.url(world)
+        got, want = observed(client.get(url)), expected(row, role, world)
+        if got != want:
+            wrong.append(f"{row.id} {url}: expected {want}, got {got}")
+    assert not wrong, "\n".join(["", *wrong])
+
+
+def test_the_anonymous_visitor_is_sent_to_sign_in_and_back(world):
+    for row in MATRIX:
+        if row.expect["anonymous"] == LOGIN:
+            url = row.url(world)
+            response = Client().get(url)
+            assert response["Location"] == f"/accounts/login/?next={url}", row.id
+
+
+def test_the_case_list_shows_each_role_only_the_cases_it_may_see(world):
+    mine = {case.pk for case in GrantCase.objects.filter(owner=world.users["owner"])}
+    drafts = {world.draft.pk, world.other_draft.pk}
+    everything = set(GrantCase.objects.values_list("pk", flat=True))
+    expected = {
+        **dict.fromkeys(STAFF, everything - drafts),
+        "owner": mine,
+        "other_manager": {world.other_draft.pk},
+        "admin": everything,
+    }
+    for role in STAFF:
+        html = client_for(world.users[role]).get(reverse("grants:case-list")).content.decode()
+        listed = {int(pk) for pk in re.findall(r'href="/staff/cases/(\d+)/"', html)}
+        assert listed == expected[role], role
+
+
+# Actions posted by the wrong people -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    pattern: str
+    args: tuple
+    role: str
+    status: int
+    data: dict
+
+    @property
+    def id(self) -> str:
+        return f"{self.pattern} as {self.role}"
+
+
+DECISION = {
+    "outcome": "approve",
+    "reasons": "Good value.",
+    "interests_declared": "no",
+    "password": PASSWORD,
+    "seen_version": 1,
+}
+SIGN_OFF = {"advice": "Content.", "seen_version": 1}
+WITHDRAW = {"reasons": "No longer needed."}
+
+ATTEMPTS = [
+    Attempt("approvals:submit", (W("draft.pk"),), "other_manager", 404, {}),
+    Attempt("approvals:submit", (W("draft.pk"),), "iam", 404, {}),
+    Attempt("approvals:submit", (W("draft.pk"),), "admin", 403, {}),
+    Attempt("approvals:withdraw", (W("at_iam.pk"),), "finance", 403, WITHDRAW),
+    Attempt("approvals:withdraw", (W("at_iam.pk"),), "other_manager", 404, WITHDRAW),
+    Attempt("approvals:decide", (W("ready.pk"),), "owner", 403, DECISION),
+    Attempt("approvals:decide", (W("ready.pk"),), "dmpc_office", 403, DECISION),
+    Attempt("approvals:decide", (W("ready.pk"),), "admin", 403, DECISION),
+    Attempt("approvals:decide", (W("ready.pk"),), "other_manager", 404, DECISION),
+    Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "legal", 403, SIGN_OFF),
+    Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "owner", 403, SIGN_OFF),
+    Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "dmpc", 403, SIGN_OFF),
+    Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "other_manager", 404, SIGN_OFF),
+    Attempt("approvals:mark-ready", (W("clearing.pk"),), "finance", 403, {"seen_version": 1}),
+    Attempt("approvals:publish-now", (W("deferred.pk"),), "owner", 403, {}),
+    Attempt("approvals:publish-now", (W("deferred.pk"),), "dmpc", 403, {}),
+    Attempt("approvals:publish-now", (W("deferred.pk"),), "admin", 403, {}),
+    Attempt("approvals:defer", (W("publication.pk"),), "dmpc_office", 403, {"reason": "No."}),
+    Attempt("approvals:correct", (W("publication.pk"),), "owner", 403, {"note": "No."}),
+    Attempt("approvals:add-to-agenda", (W("meeting.pk"),), "owner", 403, {"case": W("draft.pk")}),
+    Attempt("approvals:record-outcome", (W("meeting.pk"), W("item.pk")), "dmpc", 403, {}),
+    Attempt(
+        "approvals:meeting-create",
+        (),
+        "owner",
+        403,
+        {"date_0": "1", "date_1": "2", "date_2": "2026", "attendees": "Us"},
+    ),
+    Attempt(
+        "approvals:standing-authority",
+        (W("standing.pk"),),
+        "publisher",
+        403,
+        {
+            "recommendation": 2,
+            "funder": "Home Office",
+            "financial_year": "2024/25",
+            "amount": "1000",
+            "offer_date_0": "1",
+            "offer_date_1": "6",
+            "offer_date_2": "2024",
+        },
+    ),
+    Attempt("grants:edit-section", (W("at_iam.pk"), "introduction"), "owner", 403, {"text": "x"}),
+    Attempt("grants:edit-section", (W("draft.pk"), "introduction"), "other_manager", 404, {}),
+]
+UPLOADERS = [("iam", 403), ("finance", 403), ("dmpc", 403), ("publisher", 403), ("admin", 403)]
+UPLOADERS += [("other_manager", 404)]
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS, ids=lambda attempt: attempt.id)
+def test_an_action_posted_by_the_wrong_role_is_refused_and_changes_nothing(world, attempt):
+    url = reverse(attempt.pattern, args=[_arg(world, arg) for arg in attempt.args])
+    data = {key: _arg(world, value) for key, value in attempt.data.items()}
+    before = snapshot()
+    response = client_for(world.users[attempt.role]).post(url, data)
+    assert response.status_code == attempt.status
+    assert snapshot() == before
+
+
+def stored_files() -> list[str]:
+    return sorted(str(path) for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(("role", "status"), UPLOADERS)
+def test_only_the_cases_grants_managers_upload_its_agreement(world, role, status):
+    url = reverse("approvals:upload-agreement", args=[world.published.pk])
+    files, before = stored_files(), snapshot()
+    upload = SimpleUploadedFile("signed.pdf", tiny_pdf("Forged"), content_type="application/pdf")
+    response = client_for(world.users[role]).post(url, {"file": upload})
+    assert response.status_code == status
+    assert snapshot() == before
+    assert stored_files() == files
+
+
+def test_the_right_role_can_take_the_actions_the_wrong_ones_were_refused(world):
+    """The refusals above are about the role, not a broken request: the same posts
+    succeed for the people allowed to make them."""
+    people = world.users
+    finance = client_for(people["finance"]).post(
+        reverse("approvals:sign-off", args=[world.clearing.pk, "finance"]), SIGN_OFF
+    )
+    assert finance.status_code == 302
+    assert world.clearing.versions.get().sign_offs.filter(area="finance").exists()
+    decided = client_for(people["dmpc"]).post(
+        reverse("approvals:decide", args=[world.ready.pk]), DECISION
+    )
+    assert decided.status_code == 302
+    assert Decision.objects.filter(case=world.ready).exists()
+    published = client_for(people["publisher"]).post(
+        reverse("approvals:publish-now", args=[world.deferred.pk])
+    )
+    assert published.status_code == 302
+    assert Publication.objects.get(pk=world.deferred.pk).published_at is not None
+    upload = SimpleUploadedFile("v2.pdf", tiny_pdf("Second"), content_type="application/pdf")
+    uploaded = client_for(people["owner"]).post(
+        reverse("approvals:upload-agreement", args=[world.published.pk]), {"file": upload}
+    )
+    assert uploaded.status_code == 302
+    assert world.decision.agreements.count() == 2
+
+
+# Part 2 -----------------------------------------------------------------------------------
+
+
+def test_part_2_is_shown_on_the_staff_pages_that_review_it(world):
+    dmpc = client_for(world.users["dmpc"])
+    for url in (
+        reverse("grants:report", args=[world.ready.pk]),
+        reverse("approvals:version", args=[world.ready.pk, 1]),
+        reverse("approvals:decide", args=[world.ready.pk]),
+        reverse("grants:report", args=[world.published.pk]),
+    ):
+        response = dmpc.get(url)
+        assert response.status_code == 200, url
+        assert PART2 in response.content.decode(), url
+
+
+def _public_text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body.startswith(b"%PDF-"):
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    return body.decode()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "dmpc", "admin"])
+def test_part_2_never_reaches_a_public_url(world, role):
+    client = client_for(world.users[role])
+    shown = 0
+    for row in PUBLIC_ROWS:
+        response = client.get(row.url(world))
+        shown += response.status_code == 200
+        assert PART2 not in _public_text(response), row.id
+    # Among them, the published decision's page, document, PDF and agreement.
+    assert shown == sum(row.expect[role] == 200 for row in PUBLIC_ROWS)
+
+
+def test_searching_the_register_for_part_2_finds_nothing(world):
+    client = Client()
+    page = client.get("/decisions/", {"q": PART2})
+    assert "0 decisions" in page.content.decode()
+    assert client.get("/decisions/", {"q": "published decision"}).content.count(b"PCD 1") > 0
+    csv = _public_text(client.get("/decisions.csv", {"q": PART2}))
+    assert csv.strip().count("\n") == 0  # the header only
+    assert json.loads(_public_text(client.get("/decisions.json", {"q": PART2}))) == []
