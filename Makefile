@@ -55,3 +55,10 @@ lock: install-dev
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles
+
+# The performance benchmark (bench/run.py): needs PostgreSQL on 127.0.0.1:5432 (user
+# postgres; BENCH_POSTGRES to change). It creates and drops the grant_decisions_bench
+# database and writes bench/results.md. Uses wrk where installed, otherwise Python.
+.PHONY: bench
+bench: install-dev assets
+	$(BIN)/python bench/run.py

@@ -11,6 +11,8 @@ import functools
 import hashlib
 from collections.abc import Callable
 
+from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -38,6 +40,12 @@ LIST_FIELDS = (
     "total_grant_amount",
     "financial_years",
 )
+# Rendered pages are kept in Django's cache (local memory, or Redis shared by every app
+# server when REDIS_URL is set) under keys made of what they show: a decision's current
+# revision, or the register's version. Publishing or correcting changes the key, so a
+# stale page is never served; old entries simply expire.
+PAGE_CACHE_SECONDS = 24 * 60 * 60
+REGISTER_PARAMETERS = ("q", "year", "funder", "outcome", "page")
 FILTER_LABELS = {"q": "Search", "year": "Financial year", "funder": "Funder", "outcome": "Decision"}
 
 
@@ -161,6 +169,80 @@ def _revision_last_modified(request, slug: str) -> datetime.datetime | None:
     return current["published_at"] if current else None
 
 
+# ---- Rendered pages, cached -------------------------------------------------------------
+
+
+def _shared_page(request) -> bool:
+    """A page everyone sees alike: an anonymous GET with no message waiting to be shown.
+    Signed-in staff see their own navigation, so their pages are never cached."""
+    return (
+        request.method == "GET"
+        and not request.user.is_authenticated
+        and not len(get_messages(request))
+    )
+
+
+def _cache_key(kind: str, *parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    return f"public-page:v1:{kind}:{_release()}:{digest}"
+
+
+def cached_page(key_func: Callable) -> Callable:
+    """Serve a view's rendered 200 response from the cache when `key_func` gives a key
+    for the request (None: render, and keep nothing)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            key = key_func(request, *args, **kwargs) if _shared_page(request) else None
+            if key is not None:
+                kept = cache.get(key)
+                if kept is not None:
+                    content_type, content = kept
+                    return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if key is not None and response.status_code == 200 and not response.streaming:
+                cache.set(key, (response["Content-Type"], response.content), PAGE_CACHE_SECONDS)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _register_page_key(request) -> str | None:
+    params = request.GET
+    # Only the register's own parameters, each given once; anything else is rendered
+    # afresh, so made-up query strings cannot fill the cache.
+    if any(name not in REGISTER_PARAMETERS or len(params.getlist(name)) > 1 for name in params):
+        return None
+    values = [params.get(name, "") for name in REGISTER_PARAMETERS]
+    return _cache_key("register", _register_version(request).tag, *values)
+
+
+def _decision_page_key(request, slug: str) -> str | None:
+    current = _revision(request, slug)
+    if current is None:
+        return None
+    return _cache_key(
+        "decision",
+        current["pk"],
+        current["published_at"].timestamp(),
+        current["document_sha256"],
+        repr(_annex(request, slug)),
+    )
+
+
+def _filter_options(request) -> reg.FilterOptions:
+    """The funders and years for the filters: the same until the register changes."""
+    key = _cache_key("filter-options", _register_version(request).tag)
+    options = cache.get(key)
+    if options is None:
+        options = reg.filter_options()
+        cache.set(key, options, PAGE_CACHE_SECONDS)
+    return options
+
+
 # ---- The register ----------------------------------------------------------------------
 
 
@@ -200,8 +282,9 @@ def _pagination(page, filters: dict[str, str]) -> dict:
 @require_safe
 @public_page
 @condition(etag_func=_register_page_etag, last_modified_func=register_last_modified)
+@cached_page(_register_page_key)
 def register(request):
-    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
+    form = reg.RegisterFilterForm(request.GET, options=_filter_options(request))
     filters = form.filters()
     results = reg.page_of(reg.filtered(filters).only(*LIST_FIELDS), request.GET.get("page", ""))
     page = results.page
@@ -224,6 +307,7 @@ def register(request):
 @require_safe
 @public_page
 @condition(etag_func=_decision_etag, last_modified_func=_revision_last_modified)
+@cached_page(_decision_page_key)
 def decision(request, slug):
     current = _revision(request, slug)
     if current is None:
@@ -270,7 +354,7 @@ def decision_document(request, slug):
 
 
 def _export(request, *, content_type: str, filename: str, write: Callable):
-    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
+    form = reg.RegisterFilterForm(request.GET, options=_filter_options(request))
     filters = form.filters()
     if form.errors:
         problems = [error for errors in form.errors.values() for error in errors]

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -276,14 +276,16 @@ class Version:
 
 def register_version() -> Version:
     """Changes whenever a decision is published or a correction changes a published
-    decision's listed fields (both save the publication, moving updated_at)."""
-    stats = published().aggregate(
-        count=Count("id"), published=Max("published_at"), updated=Max("updated_at")
-    )
-    if not stats["count"]:
+    decision: each adds a published revision, and revisions are never changed or
+    removed (nor is a publication once it has one).
+
+    The newest revision is read from the primary key's index: one query that costs the
+    same for 100 decisions as for 100,000."""
+    newest = PublishedRevision.objects.order_by("-id").values_list("id", "published_at").first()
+    if newest is None:
         return Version("empty", None)
-    latest = max(stats["published"], stats["updated"])
-    return Version(f"{stats['count']}-{latest.timestamp():.6f}", latest)
+    revision_id, latest = newest
+    return Version(f"{revision_id}-{latest.timestamp():.6f}", latest)
 
 
 def current_revision(slug: str) -> dict | None:
