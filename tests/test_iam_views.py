@@ -307,7 +307,7 @@ def item(people, case):
     return AgendaItem.objects.get(case=case)
 
 
-def test_the_outcome_form_offers_four_outcomes_with_revealed_notes(iam_client, item):
+def test_the_outcome_form_offers_four_outcomes_with_their_notes(iam_client, item):
     page = iam_client.get(outcome_url(item)).content.decode()
 
     radios = re.findall(r'<input class="govuk-radios__input" id="([^"]+)"[^>]*value="(\w+)"', page)
@@ -317,12 +317,14 @@ def test_the_outcome_form_offers_four_outcomes_with_revealed_notes(iam_client, i
         ("id_outcome-3", "returned"),
         ("id_outcome-4", "not_supported"),
     ]
-    # Only the outcomes that need a note reveal one, each with its own question.
-    assert re.findall(r'data-aria-controls="([^"]+)"', page) == [
+    # Only the outcomes that need a note have one, shown under the radio, each with its
+    # own question; nothing is hidden behind a script.
+    assert re.findall(r'class="govuk-radios__conditional" id="([^"]+)"', page) == [
         "conditional-id_outcome-2",
         "conditional-id_outcome-3",
         "conditional-id_outcome-4",
     ]
+    assert "data-aria-controls" not in page and "conditional--hidden" not in page
     for label in ("Conditions", "What needs to change", "Why IAM does not support it"):
         assert label in page
     assert '<input type="hidden" name="seen_version" value="1"' in page
