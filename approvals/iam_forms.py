@@ -8,13 +8,11 @@ approvals.services, whose refusals the views show on the same forms.
 import datetime
 
 from crispy_forms.utils import TEMPLATE_PACK, render_field
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import (
     Button,
     ConditionalQuestion,
     ConditionalRadios,
     Field,
-    Layout,
     Size,
 )
 from django import forms
@@ -26,21 +24,12 @@ from django.utils.safestring import mark_safe
 
 from approvals.models import IamOutcome
 from approvals.services import IAM_NOTE_REQUIRED
-from grants.forms import DateField
+from grants.forms import DateField, page_form_helper
 
 # How far ahead a meeting may be dated: further than this is almost always a typo in the
 # year (2062 for 2026), and a meeting that far off has no agenda yet.
 MEETING_HORIZON_YEARS = 2
 EARLIEST_MEETING = datetime.date(2000, 1, 1)
-
-
-def _helper(*fields) -> FormHelper:
-    """A helper for a form inside the page's own <form>, which adds the CSRF token."""
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    helper.layout = Layout(*fields)
-    return helper
 
 
 def _submit(text: str) -> Button:
@@ -134,7 +123,7 @@ class MeetingForm(ErrorSummaryMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field("date", context={"legend_size": Size.for_legend("m")}),
             Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
             Field.textarea("minutes", label_size=Size.MEDIUM, rows=10),
@@ -174,7 +163,7 @@ class AgendaForm(ErrorSummaryMixin, forms.Form):
             ("", "Choose a case"),
             *((case.pk, f"{case.title} (version {case.version_number})") for case in waiting),
         ]
-        self.helper = _helper(Field.select("case"), _submit("Add to the agenda"))
+        self.helper = page_form_helper(Field.select("case"), _submit("Add to the agenda"))
 
 
 class OutcomeRadios(ConditionalRadios):
@@ -259,7 +248,7 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             OutcomeRadios(
                 "outcome",
                 OutcomeChoice("Endorse"),
@@ -314,7 +303,7 @@ class SignOffForm(forms.Form):
 
     def __init__(self, *args, area_label: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.textarea("advice", label_size=Size.MEDIUM, rows=10),
             "seen_version",
             _submit(f"Sign off {area_label.lower()}"),
@@ -326,4 +315,4 @@ class MarkReadyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("seen_version", _submit("Mark ready for decision"))
+        self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))

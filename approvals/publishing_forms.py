@@ -8,8 +8,7 @@ approvals.agreements; the views show their refusals on these forms.
 
 import datetime
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -18,22 +17,13 @@ from django.utils import timezone
 from approvals import agreements
 from approvals.iam_forms import ErrorSummaryMixin
 from approvals.publication import CORRECTABLE
-from grants.forms import DateField
+from grants.forms import DateField, page_form_helper
 
 # Deferred decisions are published at the start of the working day they are deferred to.
 PUBLISH_AT = datetime.time(9, 0)
 PUBLISH_AT_TEXT = "9am"  # PUBLISH_AT as people write it
 # Further ahead than this is almost always a mistyped year (2062 for 2026).
 DEFERRAL_HORIZON_YEARS = 5
-
-
-def _helper(*fields) -> FormHelper:
-    """A helper for a form inside the page's own <form>, which adds the CSRF token."""
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    helper.layout = Layout(*fields)
-    return helper
 
 
 def _submit(text: str, **kwargs) -> Button:
@@ -78,7 +68,7 @@ class AgreementForm(ErrorSummaryMixin, forms.Form):
         self.too_large = too_large
         limit = agreements.size_label(settings.AGREEMENT_MAX_BYTES)
         self.fields["file"].help_text = f"A PDF, smaller than {limit}, without a password."
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field("file", context={"label_size": Size.for_label(Size.MEDIUM)}),
             _submit("Upload the agreement"),
         )
@@ -110,7 +100,7 @@ class DeferForm(ErrorSummaryMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Secondary beside "Publish now"; the main action on a page of its own.
         button = {"css_class": "govuk-button--secondary"} if secondary else {}
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field("until", context={"legend_size": Size.for_legend("s")}),
             Field.textarea("reason", label_size=Size.SMALL, rows=4),
             _submit("Defer publication", **button),
@@ -169,7 +159,7 @@ class CorrectionForm(ErrorSummaryMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.text("title"),
             Field.textarea("reasons", rows=5),
             Field.textarea("alternatives_considered", rows=3),

@@ -1,16 +1,8 @@
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
 
 from approvals.models import RelatedDecisionKind
-from grants.forms import DateField, FinancialYearField, LockForm, MoneyField
-
-
-def _helper(*fields) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.layout = Layout(*fields)
-    return helper
+from grants.forms import DateField, FinancialYearField, LockForm, MoneyField, page_form_helper
 
 
 class AcceptanceForm(forms.Form):
@@ -50,7 +42,7 @@ class AcceptanceForm(forms.Form):
         self.fields["recommendation"].choices = [
             (a.position, f"Recommendation {a.position}: {a.text}") for a in authorities
         ]
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.radios("recommendation", legend_size=Size.SMALL),
             Field.text("funder", field_width=20),
             "financial_year",
@@ -77,7 +69,7 @@ class RelatedDecisionForm(LockForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.text("reference", field_width=10),
             Field.radios("kind", legend_size=Size.SMALL),
             "lock_version",

@@ -225,8 +225,8 @@ class DateField(DateInputField):
 # Single forms ---------------------------------------------------------------------------
 
 
-def _helper(*fields) -> FormHelper:
-    """A helper for a form inside a page's own <form>, whose buttons the page renders."""
+def page_form_helper(*fields) -> FormHelper:
+    """A helper for a form inside a page's own <form>, which adds the CSRF token."""
     helper = FormHelper()
     helper.form_tag = False
     helper.disable_csrf = True
@@ -277,7 +277,7 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scheme"] = scheme_field()
         self.order_fields(["title", "scheme", "financial_year"])
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.text("title"),
             Field.select("scheme"),
             Field.text("financial_year"),
@@ -322,7 +322,7 @@ class TimeSensitivityForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field("needed_by", context={"legend_size": Size.for_legend("m")}),
             Field.textarea("time_sensitivity", label_size=Size.MEDIUM, rows=8),
         )
@@ -339,7 +339,7 @@ class SectionForm(forms.Form):
         field.label = section.title if section.required else f"{section.title} (optional)"
         field.help_text = FORMATTING_HINT
         # The label is the page's heading, as the Design System does for one question.
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.textarea("text", label_size=Size.LARGE, label_tag="h1", rows=20)
         )
 
@@ -362,7 +362,7 @@ class Part2Form(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.textarea("part2_content", label_size=Size.MEDIUM, rows=15),
             Field.textarea("part2_exemption_reason", label_size=Size.MEDIUM, rows=5),
         )
@@ -387,7 +387,7 @@ class BudgetYearsForm(forms.Form):
         field = self.fields["years"]
         field.choices = [(str(y), financial_year_label(y)) for y in range(first, last + 1)]
         field.initial = [str(year) for year in sorted(chosen)]
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Field.checkboxes("years", legend_size=Size.LARGE, legend_tag="h1", small=True)
         )
 
@@ -651,7 +651,7 @@ class OfferForm(RowForm):
         _choose(self.fields["funder"], funders, "Choose a funder")
         _choose(self.fields["scheme"], schemes, "No scheme")
         legend = "New offer" if self.is_new else self.row_label
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Fieldset(
                 Field.select("funder"),
                 Field.text("new_funder", field_width="two-thirds"),
@@ -779,7 +779,7 @@ class RecommendationForm(RowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         legend = "New recommendation" if self.is_new else self.row_label
-        self.helper = _helper(
+        self.helper = page_form_helper(
             Fieldset(
                 Field.text(ORDERING_FIELD_NAME, field_width=2),
                 Field.textarea("text", rows=3),
