@@ -29,17 +29,6 @@ from grants.presentation import report_context
 # Browsers and shared caches may keep public pages this long; a new decision appears
 # on the register within five minutes.
 PUBLIC_MAX_AGE = 300
-LIST_FIELDS = (
-    "slug",
-    "reference",
-    "title",
-    "outcome",
-    "decision_date",
-    "published_at",
-    "funders",
-    "total_grant_amount",
-    "financial_years",
-)
 # Rendered pages are kept in Django's cache (local memory, or Redis shared by every app
 # server when REDIS_URL is set) under keys made of what they show: a decision's current
 # revision, or the register's version. Publishing or correcting changes the key, so a
@@ -286,7 +275,9 @@ def _pagination(page, filters: dict[str, str]) -> dict:
 def register(request):
     form = reg.RegisterFilterForm(request.GET, options=_filter_options(request))
     filters = form.filters()
-    results = reg.page_of(reg.filtered(filters).only(*LIST_FIELDS), request.GET.get("page", ""))
+    results = reg.page_of(
+        reg.filtered(filters).only(*reg.STORED_FIELDS), request.GET.get("page", "")
+    )
     page = results.page
     context = {
         "form": form,

@@ -51,7 +51,8 @@ OPEN_DATA_FIELDS = (
     "financial_years",
     "url",
 )
-_STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
+# What the register lists and exports, as stored (the url is built from the slug).
+STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
 
 _FINANCIAL_YEAR = re.compile(r"(\d{4})\s*[/-]\s*(\d{2})", re.ASCII)
 _PAGE = re.compile(r"[0-9]{1,9}")
@@ -324,7 +325,7 @@ def _pounds(amount: Decimal) -> str:
 def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:
     """Each decision as the open data fields, read in chunks from the database."""
     url_for = _decision_url_maker()
-    rows = queryset.values(*_STORED_FIELDS).iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    rows = queryset.values(*STORED_FIELDS).iterator(chunk_size=EXPORT_CHUNK_ROWS)
     for row in rows:
         yield {
             "reference": row["reference"],

@@ -23,6 +23,7 @@ from approvals.workflow import (
     has_any_role,
 )
 from grants.permissions import get_case_for_user
+from grants.views.pages import posted_data
 
 AREAS_BY_SLUG = {area.value: area for area in ClearanceArea}
 
@@ -101,7 +102,7 @@ def sign_off(request, pk, area):
         refusal = guard_did_not_edit(case, request.user, version)
 
     form = SignOffForm(
-        request.POST if request.method == "POST" else None,
+        posted_data(request),
         initial={"seen_version": version.number if version else 0},
         area_label=area.label,
     )

@@ -19,6 +19,7 @@ from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import AGENDA_ROLES, has_any_role
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
+from grants.views.pages import form_page, posted_data
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -43,18 +44,6 @@ def secretariat_only(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
-
-
-def _data(request):
-    # Not `request.POST or None`: an empty POST must be checked (and refused), not
-    # treated as a first visit to the page.
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request, template: str, context: dict):
-    """A page with a form: 400 when it shows errors, so a failed POST is not a success."""
-    form = context.get("form")
-    return render(request, template, context, status=400 if form and form.errors else 200)
 
 
 def cases_waiting(user) -> QuerySet[GrantCase]:
@@ -98,7 +87,7 @@ def meeting_list(request):
 @secretariat_only
 @form_view
 def meeting_create(request):
-    form = MeetingForm(_data(request))
+    form = MeetingForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.record_meeting(by=request.user, **form.cleaned_data)
@@ -111,7 +100,7 @@ def meeting_create(request):
                 "You can now add cases to its agenda.",
             )
             return redirect("approvals:meeting", meeting.pk)
-    return _page(request, "approvals/iam/meeting_create.html", {"form": form})
+    return form_page(request, "approvals/iam/meeting_create.html", {"form": form})
 
 
 def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
@@ -134,7 +123,7 @@ def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
     waiting = cases_waiting(request.user)
     if form is None:
         form = AgendaForm(waiting=waiting, visible=cases_visible_to(request.user))
-    return _page(
+    return form_page(
         request,
         "approvals/iam/meeting_detail.html",
         {"meeting": meeting, "items": items, "form": form, "any_waiting": waiting.exists()},
@@ -201,7 +190,7 @@ def record_outcome(request, meeting_pk, item_pk):
         )
         return redirect("approvals:meeting", meeting_pk)
 
-    form = OutcomeForm(_data(request), initial={"seen_version": item.version.number})
+    form = OutcomeForm(posted_data(request), initial={"seen_version": item.version.number})
     if request.method == "POST" and form.is_valid():
         outcome = form.chosen_outcome
         try:
@@ -224,7 +213,7 @@ def record_outcome(request, meeting_pk, item_pk):
                 f"{outcome.label.lower()}. {_next_step(outcome)}",
             )
             return redirect("approvals:meeting", meeting_pk)
-    return _page(
+    return form_page(
         request,
         "approvals/iam/record_outcome.html",
         {"item": item, "meeting": item.meeting, "case": case, "form": form},

@@ -35,6 +35,7 @@ from approvals.publishing_forms import (
 )
 from approvals.roles import Role, has_role
 from grants.permissions import get_case_for_user
+from grants.views.pages import form_page, posted_data
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 RECENTLY_PUBLISHED = 20
@@ -50,18 +51,6 @@ def publishers_only(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
-
-
-def _data(request):
-    # Not `request.POST or None`: an empty POST must be checked (and refused), not
-    # treated as a first visit to the page.
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request, template: str, context: dict):
-    """A page with a form: 400 when it shows errors, so a failed POST is not a success."""
-    form = context.get("form")
-    return render(request, template, context, status=400 if form and form.errors else 200)
 
 
 def _publication(pk: int) -> Publication:
@@ -188,7 +177,7 @@ def defer(request, publication_pk):
             request, f"{item.reference} is already published: it can be corrected, not deferred."
         )
         return redirect("approvals:publication", item.pk)
-    form = _defer_form(item, _data(request))
+    form = _defer_form(item, posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             publication.defer(
@@ -203,7 +192,9 @@ def defer(request, publication_pk):
                 f"{PUBLISH_AT_TEXT} on {form.cleaned_data['until']:%-d %B %Y}.",
             )
             return redirect("approvals:publication", item.pk)
-    return _page(request, "approvals/publishing/defer.html", {"publication": item, "form": form})
+    return form_page(
+        request, "approvals/publishing/defer.html", {"publication": item, "form": form}
+    )
 
 
 @publishers_only
@@ -217,7 +208,7 @@ def correct(request, publication_pk):
         )
         return redirect("approvals:publication", item.pk)
     current = revisions[0]
-    form = _correction_form(current, _data(request))
+    form = _correction_form(current, posted_data(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["seen_revision"] != current.number:
             form = _out_of_date(request, item, current)
@@ -239,7 +230,7 @@ def correct(request, publication_pk):
                     f"{item.reference}.",
                 )
                 return redirect("approvals:publication", item.pk)
-    return _page(
+    return form_page(
         request,
         "approvals/publishing/correct.html",
         {
@@ -377,7 +368,7 @@ def _upload_agreement(request, pk, limit: UploadLimit):
 
     posted = request.method == "POST"
     form = AgreementForm(
-        _data(request), request.FILES if posted else None, too_large=limit.too_large
+        posted_data(request), request.FILES if posted else None, too_large=limit.too_large
     )
     if posted and form.is_valid():
         try:
@@ -397,7 +388,7 @@ def _upload_agreement(request, pk, limit: UploadLimit):
             )
             messages.success(request, f"‘{agreement.original_name}’ has been uploaded. {when}")
             return redirect("grants:report", case.pk)
-    return _page(
+    return form_page(
         request,
         "approvals/publishing/upload_agreement.html",
         {

@@ -40,6 +40,7 @@ from grants.models import Funder, GrantCase, GrantScheme
 from grants.permissions import can_create_case, get_case_for_editing
 from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
 from grants.sections import PART_1_SECTIONS, Section
+from grants.views.pages import posted_data
 
 
 def _section_slug(section: Section) -> str:
@@ -263,10 +264,6 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
 # Editing pages ---------------------------------------------------------------------------
 
 
-def _data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
 def _field_anchor(bound: forms.BoundField, error: str = "") -> str:
     """The id of the input an error is about, as crispy-forms-gds renders it."""
     widget = bound.field.widget
@@ -325,7 +322,7 @@ def _edit_page(
 ) -> HttpResponse:
     """Show a page of forms; on POST, validate every form and save through `save`,
     which takes the lock_version the page was rendered with."""
-    lock = LockForm(_data(request), initial={"lock_version": case.lock_version})
+    lock = LockForm(posted_data(request), initial={"lock_version": case.lock_version})
     refusal = None
     if request.method == "POST":
         # Every part is validated, not just up to the first invalid one, so each shows
@@ -371,7 +368,7 @@ def _case_with_contents(request: HttpRequest, pk: int) -> GrantCase:
 def create_case(request: HttpRequest) -> HttpResponse:
     if not can_create_case(request.user):
         raise PermissionDenied("Only grants managers can start a grant case.")
-    form = CaseForm(_data(request))
+    form = CaseForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         case = services.create_case(by=request.user, **form.cleaned_data)
         messages.success(request, "Grant case created")
@@ -389,7 +386,7 @@ def create_case(request: HttpRequest) -> HttpResponse:
 def edit_details(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk)
     form = DetailsForm(
-        _data(request),
+        posted_data(request),
         initial={
             "title": case.title,
             "scheme": case.scheme_id,
@@ -417,7 +414,7 @@ def edit_offers(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     offers = list(case.offers.all())
     formset = OfferFormSet(
-        _data(request),
+        posted_data(request),
         rows=offers,
         prefix="offers",
         default_year=case.financial_year,
@@ -448,7 +445,7 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     units = list(case.units.all())
     reconciliation = reconcile_case(case)
-    formset = UnitFormSet(_data(request), rows=units, prefix="units")
+    formset = UnitFormSet(posted_data(request), rows=units, prefix="units")
     planned = {figures.unit.pk: figures.planned_spend for figures in reconciliation.units}
     for form in formset:
         form.planned_spend = planned.get(form.initial.get("id"))
@@ -473,8 +470,10 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     if unit is None:
         raise Http404("No such unit in this case")
     reconciliation = reconcile_case(case)
-    posts = PostFormSet(_data(request), rows=list(unit.posts.all()), prefix="posts")
-    cost_lines = CostLineFormSet(_data(request), rows=list(unit.cost_lines.all()), prefix="costs")
+    posts = PostFormSet(posted_data(request), rows=list(unit.posts.all()), prefix="posts")
+    cost_lines = CostLineFormSet(
+        posted_data(request), rows=list(unit.cost_lines.all()), prefix="costs"
+    )
     for form in posts:
         saved = posts.rows.get(form.initial.get("id"))
         form.figures = post_figures(saved) if saved else None
@@ -509,7 +508,7 @@ def _unit_figures(reconciliation: Reconciliation, unit):
 def edit_budget_years(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     form = BudgetYearsForm(
-        _data(request),
+        posted_data(request),
         costed_year=case.financial_year,
         offer_years={offer.financial_year for offer in case.offers.all()},
         chosen={year.financial_year for year in case.budget_years.all()},
@@ -532,7 +531,7 @@ def edit_budget_years(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     formset = RecommendationFormSet(
-        _data(request), rows=list(case.recommendations.all()), prefix="recommendations"
+        posted_data(request), rows=list(case.recommendations.all()), prefix="recommendations"
     )
     return _edit_page(
         request,
@@ -552,7 +551,7 @@ def edit_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_time_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk)
     form = TimeSensitivityForm(
-        _data(request),
+        posted_data(request),
         initial={"needed_by": case.needed_by, "time_sensitivity": case.time_sensitivity},
     )
     return _edit_page(
@@ -576,7 +575,7 @@ def edit_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
         raise Http404("No such section")
     case = get_case_for_editing(request.user, pk)
     form = SectionForm(
-        _data(request), section=chosen, initial={"text": getattr(case, chosen.field)}
+        posted_data(request), section=chosen, initial={"text": getattr(case, chosen.field)}
     )
     return _edit_page(
         request,
@@ -596,7 +595,7 @@ def edit_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
 def edit_part2(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk)
     form = Part2Form(
-        _data(request),
+        posted_data(request),
         initial={
             "part2_content": case.part2_content,
             "part2_exemption_reason": case.part2_exemption_reason,
