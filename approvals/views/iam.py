@@ -2,11 +2,7 @@
 its agenda and records what the meeting advised on each. The pages are the
 secretariat's alone; every change goes through approvals.services."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,10 +12,10 @@ from approvals import services
 from approvals.iam_forms import AgendaForm, MeetingForm, OutcomeForm
 from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
 from approvals.services import CaseChanged, WorkflowError
-from approvals.workflow import AGENDA_ROLES, has_any_role
+from approvals.workflow import AGENDA_ROLES
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
-from grants.views.pages import form_page, posted_data
+from grants.views.pages import form_page, posted_data, role_required
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -32,18 +28,9 @@ OUTCOME_TAGS = {
 }
 
 
-def secretariat_only(view):
-    """Signed-in members of the IAM secretariat; anyone else signed in gets 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not has_any_role(request.user, AGENDA_ROLES):
-            raise PermissionDenied(
-                "Only the IAM secretariat can see IAM meetings and record what they advised."
-            )
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+secretariat_only = role_required(
+    AGENDA_ROLES, "Only the IAM secretariat can see IAM meetings and record what they advised."
+)
 
 
 def cases_waiting(user) -> QuerySet[GrantCase]:

@@ -7,7 +7,6 @@ it is approved (approvals.agreements), and anyone who can see the case can downl
 """
 
 from dataclasses import dataclass
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,24 +32,15 @@ from approvals.publishing_forms import (
     CorrectionForm,
     DeferForm,
 )
-from approvals.roles import Role, has_role
+from approvals.roles import Role
 from grants.permissions import get_case_for_user
-from grants.views.pages import form_page, posted_data
+from grants.views.pages import form_page, posted_data, role_required
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 RECENTLY_PUBLISHED = 20
 
 
-def publishers_only(view):
-    """Signed-in publishers; anyone else signed in gets 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not has_role(request.user, Role.PUBLISHER):
-            raise PermissionDenied("Only publishers can see and change publication.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+publishers_only = role_required([Role.PUBLISHER], "Only publishers can see and change publication.")
 
 
 def _publication(pk: int) -> Publication:
