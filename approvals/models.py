@@ -4,6 +4,7 @@ audit trail. Versions and audit events are written once and never changed."""
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -311,6 +312,10 @@ class Publication(models.Model):
     summary = models.TextField(blank=True)
     recommendations = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The words of the title, summary and recommendations, for the register's search.
+    # On PostgreSQL a trigger keeps it up to date (migration 0007) and a GIN index
+    # serves it; elsewhere it stays empty and the search reads the fields themselves.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -330,6 +335,28 @@ class Publication(models.Model):
     def effective_due_at(self):
         """When publish_due will publish it: the deferral date if deferred."""
         return self.deferred_until or self.due_at
+
+
+class FilterOption(models.Model):
+    """A funder or financial year that a published decision has: what the register's
+    filters offer. A decision's funders and years are fixed when it is scheduled and a
+    published decision stays published, so options are only ever added, when a decision
+    is first published (approvals.register.add_filter_options)."""
+
+    class Field(models.TextChoices):
+        FUNDER = "funder", "Funder"
+        YEAR = "year", "Financial year"
+
+    field = models.CharField(max_length=10, choices=Field)
+    value = models.CharField(max_length=1000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["field", "value"], name="filter_option_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()}: {self.value}"
 
 
 class PublishedRevision(ImmutableModel):

@@ -128,23 +128,23 @@ def _register_page_etag(request) -> str:
     return _page_etag(request, _register_version(request).tag)
 
 
+NO_LATER_EVENTS = "0-0-0-0-0"
+
+
 def _annex(request, slug: str) -> dict:
-    """Later events shown on a decision's page; cached for the request, since the ETag
-    depends on them too."""
-    if not hasattr(request, "decision_annex"):
-        current = _revision(request, slug)
-        request.decision_annex = (
-            public_annex(current["publication__decision_id"]) if current else {}
-        )
-    return request.decision_annex
+    """Later events shown on a decision's page: read only when its page is rendered,
+    and only when there are some."""
+    current = _revision(request, slug)
+    if current["later_events"] == NO_LATER_EVENTS:
+        return {"acceptances": [], "cited_by": []}
+    return public_annex(current["publication__decision_id"])
 
 
 def _decision_etag(request, slug: str) -> str | None:
     current = _revision(request, slug)
     if not current:
         return None
-    annex = hashlib.sha256(repr(_annex(request, slug)).encode()).hexdigest()[:16]
-    return _page_etag(request, f"revision-{current['pk']}-{annex}")
+    return _page_etag(request, f"revision-{current['pk']}-{current['later_events']}")
 
 
 def _document_etag(request, slug: str) -> str | None:
@@ -218,18 +218,8 @@ def _decision_page_key(request, slug: str) -> str | None:
         current["pk"],
         current["published_at"].timestamp(),
         current["document_sha256"],
-        repr(_annex(request, slug)),
+        current["later_events"],
     )
-
-
-def _filter_options(request) -> reg.FilterOptions:
-    """The funders and years for the filters: the same until the register changes."""
-    key = _cache_key("filter-options", _register_version(request).tag)
-    options = cache.get(key)
-    if options is None:
-        options = reg.filter_options()
-        cache.set(key, options, PAGE_CACHE_SECONDS)
-    return options
 
 
 # ---- The register ----------------------------------------------------------------------
@@ -273,7 +263,7 @@ def _pagination(page, filters: dict[str, str]) -> dict:
 @condition(etag_func=_register_page_etag, last_modified_func=register_last_modified)
 @cached_page(_register_page_key)
 def register(request):
-    form = reg.RegisterFilterForm(request.GET, options=_filter_options(request))
+    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
     results = reg.page_of(
         reg.filtered(filters).only(*reg.STORED_FIELDS), request.GET.get("page", "")
@@ -303,14 +293,20 @@ def decision(request, slug):
     current = _revision(request, slug)
     if current is None:
         raise Http404("No published decision has this reference.")
-    revision = PublishedRevision.objects.select_related("publication", "agreement").get(
-        pk=current["pk"]
+    revision = (
+        PublishedRevision.objects.select_related("publication", "agreement")
+        .defer("publication__search_vector")
+        .get(pk=current["pk"])
     )
-    earlier = list(
-        PublishedRevision.objects.filter(publication_id=revision.publication_id)
-        .exclude(pk=revision.pk)
-        .order_by("-number")
-        .only("number", "published_at", "note")
+    earlier = (
+        list(
+            PublishedRevision.objects.filter(publication_id=revision.publication_id)
+            .exclude(pk=revision.pk)
+            .order_by("-number")
+            .only("number", "published_at", "note")
+        )
+        if revision.number > 1
+        else []
     )
     record = revision.record
     context = {
@@ -345,7 +341,7 @@ def decision_document(request, slug):
 
 
 def _export(request, *, content_type: str, filename: str, write: Callable):
-    form = reg.RegisterFilterForm(request.GET, options=_filter_options(request))
+    form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
     if form.errors:
         problems = [error for errors in form.errors.values() for error in errors]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from approvals import audit
+from approvals import audit, register
 from approvals.models import (
     AuditAction,
     Decision,
@@ -131,6 +131,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
     if first:
         publication.published_at = now
         publication.save(update_fields=["published_at", "updated_at"])
+        register.add_filter_options([publication])
     case = GrantCase.objects.select_for_update().get(pk=publication.decision.case_id)
     from_state = case.state
     if first and case.state == CaseState.APPROVED:

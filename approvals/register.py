@@ -19,14 +19,21 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
-from approvals.models import DecisionOutcome, Publication, PublishedRevision
+from approvals.models import (
+    DecisionOutcome,
+    FilterOption,
+    Publication,
+    PublishedRevision,
+    RelatedDecision,
+    StandingAuthorityAcceptance,
+)
 
 PAGE_SIZE = 20
 MAX_SEARCH_LENGTH = 200
@@ -85,16 +92,34 @@ class FilterOptions:
 
 
 def filter_options() -> FilterOptions:
-    """One query: the distinct funder and year combinations are few, however many
-    decisions there are."""
-    funders: set[str] = set()
-    years: set[str] = set()
-    # order_by() clears the model's ordering, which DISTINCT would otherwise include.
-    rows = published().order_by().values_list("funders", "financial_years").distinct()
-    for funder_text, year_text in rows:
-        funders.update(split_list(funder_text))
-        years.update(split_list(year_text))
-    return FilterOptions(sorted(funders, key=str.casefold), sorted(years, reverse=True))
+    """One small query, however many decisions there are: the options are kept as
+    decisions are published (add_filter_options)."""
+    funders: list[str] = []
+    years: list[str] = []
+    for field, value in FilterOption.objects.values_list("field", "value"):
+        (funders if field == FilterOption.Field.FUNDER else years).append(value)
+    return FilterOptions(
+        sorted(funders, key=lambda name: (name.casefold(), name)), sorted(years, reverse=True)
+    )
+
+
+def add_filter_options(publications: Iterable[Publication]) -> None:
+    """Offer newly published decisions' funders and years in the register's filters.
+    Runs in the transaction that publishes them; another publishing the same funder at
+    the same time is no conflict."""
+    options = {
+        (field, item)
+        for publication in publications
+        for field, text in (
+            (FilterOption.Field.FUNDER, publication.funders),
+            (FilterOption.Field.YEAR, publication.financial_years),
+        )
+        for item in split_list(text)
+    }
+    FilterOption.objects.bulk_create(
+        [FilterOption(field=field, value=value) for field, value in sorted(options)],
+        ignore_conflicts=True,
+    )
 
 
 def normalise_financial_year(text: str) -> str | None:
@@ -191,9 +216,9 @@ def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
     if connections[queryset.db].vendor == "postgresql":
         # websearch_to_tsquery reads what people type ("quoted phrases", or, -not) and
         # never fails on stray punctuation.
-        vector = SearchVector("title", "summary", "recommendations", config="english")
+        # search_vector holds the words of the title, summary and recommendations.
         query = SearchQuery(text, search_type="websearch", config="english")
-        return queryset.annotate(search=vector).filter(Q(search=query) | by_reference)
+        return queryset.filter(Q(search_vector=query) | by_reference)
     # Elsewhere (SQLite in development), every word must appear in one of the fields.
     every_word = Q()
     for word in text.replace('"', " ").split():
@@ -289,17 +314,63 @@ def register_version() -> Version:
     return Version(f"{revision_id}-{latest.timestamp():.6f}", latest)
 
 
-def current_revision(slug: str) -> dict | None:
-    """A published decision's newest revision (pk, number, time and document hash), or
-    None. Revisions never change, so this identifies everything its pages show."""
+def _count_and_last(queryset: QuerySet, last: str) -> tuple[Subquery, Subquery]:
+    """Two scalar subqueries: how many rows `queryset` has, and its largest `last`."""
+    rows = queryset.order_by().values("decision_id")
     return (
+        Subquery(rows.annotate(n=Count("pk")).values("n")),
+        Subquery(rows.annotate(m=Max(last)).values("m")),
+    )
+
+
+def current_revision(slug: str) -> dict | None:
+    """A published decision's newest revision (pk, number, time and document hash), and
+    what its page shows of later events, or None. One query.
+
+    Revisions never change, so the revision identifies everything its pages show but the
+    later events; `later_events` changes whenever those do: standing authority
+    acceptances are only ever added, and a decision citing this one appears, or changes
+    its title, only by publishing a revision."""
+    decision = OuterRef("publication__decision_id")
+    acceptances = _count_and_last(
+        StandingAuthorityAcceptance.objects.filter(decision_id=decision), "pk"
+    )
+    citing = RelatedDecision.objects.filter(
+        decision_id=decision, case__decisions__publication__published_at__isnull=False
+    )
+    links = _count_and_last(citing, "pk")
+    _, citing_revision = _count_and_last(citing, "case__decisions__publication__revisions__pk")
+    row = (
         PublishedRevision.objects.filter(
             publication__slug=slug, publication__published_at__isnull=False
         )
         .order_by("-number")
-        .values("pk", "number", "published_at", "document_sha256", "publication__decision_id")
+        .annotate(
+            acceptances=acceptances[0],
+            last_acceptance=acceptances[1],
+            citing=links[0],
+            last_citing=links[1],
+            last_citing_revision=citing_revision,
+        )
+        .values(
+            "pk",
+            "number",
+            "published_at",
+            "document_sha256",
+            "publication__decision_id",
+            "acceptances",
+            "last_acceptance",
+            "citing",
+            "last_citing",
+            "last_citing_revision",
+        )
         .first()
     )
+    if row is None:
+        return None
+    later = ("acceptances", "last_acceptance", "citing", "last_citing", "last_citing_revision")
+    row["later_events"] = "-".join(str(row.pop(name) or 0) for name in later)
+    return row
 
 
 # ---- Open data ---------------------------------------------------------------------------

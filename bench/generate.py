@@ -122,6 +122,7 @@ def extend_to(total: int) -> int:
     from django.utils.text import slugify
 
     from approvals.models import CaseVersion, Decision, Publication, PublishedRevision
+    from approvals.register import add_filter_options
 
     missing = total - published_count()
     if missing <= 0:
@@ -176,6 +177,7 @@ def extend_to(total: int) -> int:
                 )
                 for row, new_decision in zip(rows, decisions, strict=True)
             )
+            add_filter_options(publications)
             revisions = PublishedRevision.objects.bulk_create(
                 PublishedRevision(
                     publication=publication,

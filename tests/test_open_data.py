@@ -64,7 +64,10 @@ def decisions(people, settings):
         financial_years="2024/25; 2025/26",
         total_grant_amount=Decimal("1701000.50"),
     )
-    return first, Publication.objects.get(pk=second.pk)
+    # As if those had been its funders and years when it was published.
+    second = Publication.objects.get(pk=second.pk)
+    register.add_filter_options([second])
+    return first, second
 
 
 def expected(publication: Publication) -> dict[str, str]:

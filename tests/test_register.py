@@ -25,6 +25,7 @@ from approvals.models import (
     Publication,
     PublishedRevision,
 )
+from approvals.register import add_filter_options
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_case
 from tests.workflow import approve, to_ready
@@ -131,6 +132,7 @@ def bulk_publish(template: Publication, rows) -> list[Publication]:
         )
         for row, publication in zip(fields, publications, strict=True)
     )
+    add_filter_options(publications)
     return publications
 
 

@@ -17,4 +17,4 @@ def test_register_search_can_use_the_full_text_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Bitmap Index Scan on publication_search" in plan
+    assert "Bitmap Index Scan on publication_search_vector" in plan

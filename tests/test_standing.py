@@ -208,5 +208,10 @@ def test_a_new_acceptance_changes_the_decision_pages_etag(client, seed_decision,
     publication.publish_now(seed_decision.publication, by=people.publisher)
     etag = client.get("/decisions/pcd-1/")["ETag"]
     assert client.get("/decisions/pcd-1/", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    offer(seed_decision, people)
-    assert client.get("/decisions/pcd-1/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    page = client.get("/decisions/pcd-1/").content.decode()
+    assert "Offers accepted under its standing authority" not in page
+    offer(seed_decision, people, amount=Decimal("1234567"))
+    changed = client.get("/decisions/pcd-1/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    # Nor is the page kept from before served.
+    assert "£1,234,567.00" in changed.content.decode()
