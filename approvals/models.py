@@ -316,6 +316,11 @@ class Publication(models.Model):
     # On PostgreSQL a trigger keeps it up to date (migration 0007) and a GIN index
     # serves it; elsewhere it stays empty and the search reads the fields themselves.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Counts changes to what the decision's page shows from later events: offers accepted
+    # under its standing authority, and published decisions that cite it
+    # (approvals.publication.note_later_events). With the current revision, it says
+    # when a cached page must be drawn again.
+    later_events = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-id"]

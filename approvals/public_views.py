@@ -128,14 +128,11 @@ def _register_page_etag(request) -> str:
     return _page_etag(request, _register_version(request).tag)
 
 
-NO_LATER_EVENTS = "0-0-0-0-0"
-
-
 def _annex(request, slug: str) -> dict:
     """Later events shown on a decision's page: read only when its page is rendered,
     and only when there are some."""
     current = _revision(request, slug)
-    if current["later_events"] == NO_LATER_EVENTS:
+    if current["later_events"] == 0:
         return {"acceptances": [], "cited_by": []}
     return public_annex(current["publication__decision_id"])
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 import holidays
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -24,6 +25,7 @@ from approvals.models import (
     GrantAgreement,
     Publication,
     PublishedRevision,
+    RelatedDecision,
 )
 from approvals.roles import Role, has_role
 from grants.document import document_sha256, part1_document
@@ -107,6 +109,15 @@ def decision_record(publication: Publication) -> dict:
     }
 
 
+def note_later_events(decision_ids: Iterable[int]) -> None:
+    """Something these decisions' pages show from later events changed: a standing
+    authority acceptance, or a decision citing them was linked, unlinked, published or
+    corrected. Runs in the transaction that changes it."""
+    Publication.objects.filter(decision_id__in=list(decision_ids)).update(
+        later_events=F("later_events") + 1
+    )
+
+
 def latest_agreement(decision: Decision) -> GrantAgreement | None:
     return decision.agreements.order_by("-uploaded_at", "-id").first()
 
@@ -134,6 +145,10 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         register.add_filter_options([publication])
     case = GrantCase.objects.select_for_update().get(pk=publication.decision.case_id)
     from_state = case.state
+    # Decisions this one varies, extends or supersedes list it on their pages.
+    note_later_events(
+        RelatedDecision.objects.filter(case_id=case.pk).values_list("decision_id", flat=True)
+    )
     if first and case.state == CaseState.APPROVED:
         case.state = CaseState.PUBLISHED
         case.save(update_fields=["state", "updated_at"])

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -31,8 +31,6 @@ from approvals.models import (
     FilterOption,
     Publication,
     PublishedRevision,
-    RelatedDecision,
-    StandingAuthorityAcceptance,
 )
 
 PAGE_SIZE = 20
@@ -314,63 +312,27 @@ def register_version() -> Version:
     return Version(f"{revision_id}-{latest.timestamp():.6f}", latest)
 
 
-def _count_and_last(queryset: QuerySet, last: str) -> tuple[Subquery, Subquery]:
-    """Two scalar subqueries: how many rows `queryset` has, and its largest `last`."""
-    rows = queryset.order_by().values("decision_id")
-    return (
-        Subquery(rows.annotate(n=Count("pk")).values("n")),
-        Subquery(rows.annotate(m=Max(last)).values("m")),
-    )
-
-
 def current_revision(slug: str) -> dict | None:
     """A published decision's newest revision (pk, number, time and document hash), and
-    what its page shows of later events, or None. One query.
+    how many times what its page shows of later events has changed; or None.
 
-    Revisions never change, so the revision identifies everything its pages show but the
-    later events; `later_events` changes whenever those do: standing authority
-    acceptances are only ever added, and a decision citing this one appears, or changes
-    its title, only by publishing a revision."""
-    decision = OuterRef("publication__decision_id")
-    acceptances = _count_and_last(
-        StandingAuthorityAcceptance.objects.filter(decision_id=decision), "pk"
-    )
-    citing = RelatedDecision.objects.filter(
-        decision_id=decision, case__decisions__publication__published_at__isnull=False
-    )
-    links = _count_and_last(citing, "pk")
-    _, citing_revision = _count_and_last(citing, "case__decisions__publication__revisions__pk")
-    row = (
+    Revisions never change, so the revision and `later_events` together identify
+    everything the decision's pages show."""
+    return (
         PublishedRevision.objects.filter(
             publication__slug=slug, publication__published_at__isnull=False
         )
         .order_by("-number")
-        .annotate(
-            acceptances=acceptances[0],
-            last_acceptance=acceptances[1],
-            citing=links[0],
-            last_citing=links[1],
-            last_citing_revision=citing_revision,
-        )
         .values(
             "pk",
             "number",
             "published_at",
             "document_sha256",
             "publication__decision_id",
-            "acceptances",
-            "last_acceptance",
-            "citing",
-            "last_citing",
-            "last_citing_revision",
+            later_events=F("publication__later_events"),
         )
         .first()
     )
-    if row is None:
-        return None
-    later = ("acceptances", "last_acceptance", "citing", "last_citing", "last_citing_revision")
-    row["later_events"] = "-".join(str(row.pop(name) or 0) for name in later)
-    return row
 
 
 # ---- Open data ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from approvals.models import (
     RelatedDecisionKind,
     StandingAuthorityAcceptance,
 )
+from approvals.publication import note_later_events
 from approvals.roles import Role, has_role
 from grants import services as editing
 from grants.models import GrantCase
@@ -121,6 +122,7 @@ def accept_under_standing_authority(
                 f"£{total}m, above the standing authority's cap of "
                 f"£{format_millions(authority.annual_cap)}m a year. {NEW_CASE_NEEDED}"
             )
+        note_later_events([locked.pk])
         acceptance = StandingAuthorityAcceptance.objects.create(
             decision=locked,
             recommendation=recommendation,
@@ -160,6 +162,7 @@ def link_decision(
         raise editing.EditRefused("A case cannot refer to its own decision.")
     try:
         with editing.editing(case, by=by, lock_version=lock_version), transaction.atomic():
+            note_later_events([decision.pk])
             return RelatedDecision.objects.create(
                 case=case, decision=decision, kind=kind, added_by=by
             )
@@ -169,7 +172,9 @@ def link_decision(
 
 def unlink_decision(case: GrantCase, link_pk: int, *, by, lock_version: int | None) -> None:
     with editing.editing(case, by=by, lock_version=lock_version):
-        deleted, _ = RelatedDecision.objects.filter(case=case, pk=link_pk).delete()
+        links = RelatedDecision.objects.filter(case=case, pk=link_pk)
+        note_later_events(links.values_list("decision_id", flat=True))
+        deleted, _ = links.delete()
         if not deleted:
             raise editing.EditRefused("That link has already been removed.")
 

@@ -6,12 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from approvals.models import AuditAction, AuditEvent, RelatedDecision, StandingAuthorityAcceptance
+from approvals.models import (
+    AuditAction,
+    AuditEvent,
+    Publication,
+    RelatedDecision,
+    StandingAuthorityAcceptance,
+)
 from approvals.standing import (
     StandingAuthorityError,
     accept_under_standing_authority,
     link_decision,
     standing_authorities,
+    unlink_decision,
 )
 from grants.models import GrantCase
 from grants.seed import create_seed_case
@@ -215,3 +222,45 @@ def test_a_new_acceptance_changes_the_decision_pages_etag(client, seed_decision,
     assert changed.status_code == 200
     # Nor is the page kept from before served.
     assert "£1,234,567.00" in changed.content.decode()
+
+
+def test_a_correction_to_a_citing_decision_redraws_the_cited_decisions_page(
+    client, seed_decision, people
+):
+    from approvals import publication
+
+    publication.publish_now(seed_decision.publication, by=people.publisher)
+    later = make_case(people.manager, title="Later grant")
+    link_decision(
+        later, by=people.manager, reference="PCD 1", kind="varies",
+        lock_version=GrantCase.objects.get(pk=later.pk).lock_version,
+    )  # fmt: skip
+    to_ready(later, people)
+    later_publication = approve(later, people).publication
+    publication.publish_now(later_publication, by=people.publisher)
+    assert "PCD 2: Later grant</a> varies" in client.get("/decisions/pcd-1/").content.decode()
+
+    publication.publish_correction(
+        later_publication, by=people.publisher, note="Retitled.", changes={"title": "Renamed"}
+    )
+    assert "PCD 2: Renamed</a> varies" in client.get("/decisions/pcd-1/").content.decode()
+
+
+def test_linking_and_unlinking_count_as_later_events_of_the_earlier_decision(seed_decision, people):
+    def later_events():
+        return Publication.objects.get(decision=seed_decision).later_events
+
+    later = make_case(people.manager, title="Later grant")
+    before = later_events()
+    link = link_decision(
+        later, by=people.manager, reference="PCD 1", kind="varies",
+        lock_version=GrantCase.objects.get(pk=later.pk).lock_version,
+    )  # fmt: skip
+    assert later_events() == before + 1
+    unlink_decision(
+        later, link.pk, by=people.manager,
+        lock_version=GrantCase.objects.get(pk=later.pk).lock_version,
+    )  # fmt: skip
+    assert later_events() == before + 2
+    offer(seed_decision, people)
+    assert later_events() == before + 3
