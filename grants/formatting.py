@@ -5,6 +5,7 @@ links. Anything else, including any HTML they type, is removed or escaped.
 """
 
 import re
+import threading
 
 import markdown
 import nh3
@@ -18,6 +19,26 @@ GOVUK_CLASSES = {
     "a": "govuk-link",
 }
 _OPENING_TAG = re.compile(r"<(p|ul|ol|a)(?=[ >])")
+MARKDOWN_OPTIONS = {"extensions": ["sane_lists"], "output_format": "html"}
+
+# Building a Markdown parser costs about a third of what converting a section does, so
+# each thread keeps one and resets it before every text: nothing from one text (a
+# reference-style link's target, stashed raw HTML) can reach the next. A parser is not
+# safe to share between threads.
+_local = threading.local()
+
+
+def _markdown(text: str) -> str:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(**MARKDOWN_OPTIONS)
+    try:
+        return md.reset().convert(text)
+    except BaseException:
+        # A conversion that fails part-way may leave the parser's state half set: start
+        # the next one with a new parser.
+        _local.md = None
+        raise
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -32,9 +53,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 def render_text(text: str) -> str:
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
     html = nh3.clean(
-        html,
+        _markdown(str(text or "")),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_attribute_filter,

@@ -38,14 +38,17 @@ DATE_KEYS = {"needed_by", "ends_on", "period_start", "period_end", "offer_date"}
 
 def _typed(value, key=None):
     """The document with figures as Decimals and dates as dates, for templates."""
+    # Strings first: most of a document's values are.
+    if isinstance(value, str):
+        if key in FIGURE_KEYS:
+            return Decimal(value)
+        if key in DATE_KEYS:
+            return datetime.date.fromisoformat(value)
+        return value
     if isinstance(value, dict):
         return {k: _typed(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_typed(item, key) for item in value]
-    if isinstance(value, str) and key in FIGURE_KEYS:
-        return Decimal(value)
-    if isinstance(value, str) and key in DATE_KEYS:
-        return datetime.date.fromisoformat(value)
     return value
 
 

@@ -1,12 +1,16 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from grants.formatting import render_text
 from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
+
+# The figure filters give only digits, signs, commas, points, slashes and £: nothing HTML
+# would read as markup, so their results are marked safe and the template does not
+# escape each of the report's many figures again (escaping would change nothing).
 
 
 @register.filter
@@ -18,13 +22,13 @@ def formatted(text: str) -> str:
 @register.filter
 def millions(amount) -> str:
     """Pounds as £m to 3 decimal places, without the symbol: 1701000 → 1.701."""
-    return "" if amount is None else format_millions(amount)
+    return "" if amount is None else SafeString(format_millions(amount))
 
 
 @register.filter
 def pounds(amount) -> str:
     """Exact pounds and pence: 1701000 → £1,701,000.00."""
-    return "" if amount is None else format_pounds(amount)
+    return "" if amount is None else SafeString(format_pounds(amount))
 
 
 @register.filter
@@ -33,7 +37,7 @@ def fte(value) -> str:
     if value is None:
         return ""
     value = Decimal(value)
-    return f"{value.normalize():f}" if value else "0"
+    return SafeString(f"{value.normalize():f}" if value else "0")
 
 
 @register.filter
@@ -41,10 +45,20 @@ def figure(amount, exact: bool = False) -> str:
     """A report figure: £m to 3 dp, or exact pounds when asked for."""
     if amount is None:
         return ""
-    return format_pounds(amount) if exact else format_millions(amount)
+    return SafeString(format_pounds(amount) if exact else format_millions(amount))
 
 
 @register.filter
 def financial_year(start_year) -> str:
     """2023 → 2023/24."""
-    return "" if start_year in (None, "") else financial_year_label(int(start_year))
+    if start_year in (None, ""):
+        return ""
+    return SafeString(financial_year_label(int(start_year)))
+
+
+@register.filter
+def outcome_tag(outcome: str) -> str:
+    """A decision's outcome as a GOV.UK tag: green when approved, red when rejected."""
+    if outcome == "approved":
+        return SafeString('<strong class="govuk-tag govuk-tag--green">Approved</strong>')
+    return SafeString('<strong class="govuk-tag govuk-tag--red">Rejected</strong>')
