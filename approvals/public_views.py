@@ -266,10 +266,14 @@ def register(request):
         reg.filtered(filters).only(*reg.STORED_FIELDS), request.GET.get("page", "")
     )
     page = results.page
+    decisions = list(page.object_list)
+    url_for = reg.decision_url_maker()
+    for publication in decisions:
+        publication.url = url_for(publication.slug)
     context = {
         "form": form,
         "page": page,
-        "decisions": list(page.object_list),
+        "decisions": decisions,
         "count": page.paginator.count,
         "page_problem": results.problem,
         "active_filters": _active_filters(filters),

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
@@ -180,14 +178,6 @@ class RegisterFilterForm(forms.Form):
             years = sorted([*years, chosen_year], reverse=True)
         self.fields["year"].widget.choices = [("", "All years"), *((y, y) for y in years)]
         self.fields["funder"].choices = [("", "All funders"), *((f, f) for f in options.funders)]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field.text("q", label_size=Size.SMALL),
-            Field.select("year"),
-            Field.select("funder"),
-            Field.radios("outcome", legend_size=Size.SMALL, small=True),
-        )
 
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
@@ -338,11 +328,12 @@ def current_revision(slug: str) -> dict | None:
 # ---- Open data ---------------------------------------------------------------------------
 
 
-def _decision_url_maker():
-    # Reversing once and filling in each slug keeps 100,000 rows fast; slugs need no
-    # escaping in a path.
+def decision_url_maker(base: str = ""):
+    """A function giving a decision's page address (after `base`) from its slug.
+    Reversing once and filling in each slug keeps long lists fast; slugs need no
+    escaping in a path."""
     placeholder = "slug-placeholder"
-    template = settings.SITE_URL + reverse("decision", kwargs={"slug": placeholder})
+    template = base + reverse("decision", kwargs={"slug": placeholder})
     before, after = template.split(placeholder)
     return lambda slug: f"{before}{slug}{after}"
 
@@ -357,7 +348,7 @@ def _pounds(amount: Decimal) -> str:
 
 def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:
     """Each decision as the open data fields, read in chunks from the database."""
-    url_for = _decision_url_maker()
+    url_for = decision_url_maker(settings.SITE_URL)
     rows = queryset.values(*STORED_FIELDS).iterator(chunk_size=EXPORT_CHUNK_ROWS)
     for row in rows:
         yield {
