@@ -9,8 +9,12 @@ report: Part 2 never reaches a public page.
 import datetime
 import functools
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
@@ -103,16 +107,54 @@ def _page_etag(request, tag: str) -> str:
     return f'W/"{tag}-{viewer}-{_release()}"'
 
 
+class _Recent:
+    """Values read in the last REGISTER_RECHECK_SECONDS, by key, for this process: the
+    latest few hundred, so made-up slugs cannot grow it without bound."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, load: Callable):
+        seconds = settings.REGISTER_RECHECK_SECONDS
+        now = time.monotonic()
+        with self.lock:
+            kept = self.entries.get(key)
+            if kept is not None and now - kept[0] < seconds:
+                return kept[1]
+        value = load()
+        if seconds > 0:
+            with self.lock:
+                self.entries[key] = (now, value)
+                self.entries.move_to_end(key)
+                while len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+        return value
+
+
+_recent = _Recent()
+
+
 def _register_version(request) -> reg.Version:
     # Computed once a request: the ETag and Last-Modified come from the same query.
+    # Signed-in staff always see the register as it is now.
     if not hasattr(request, "register_version"):
-        request.register_version = reg.register_version()
+        request.register_version = (
+            reg.register_version()
+            if request.user.is_authenticated
+            else _recent.get("register", reg.register_version)
+        )
     return request.register_version
 
 
 def _revision(request, slug: str) -> dict | None:
     if not hasattr(request, "current_revision"):
-        request.current_revision = reg.current_revision(slug)
+        request.current_revision = (
+            reg.current_revision(slug)
+            if request.user.is_authenticated
+            else _recent.get(("decision", slug), lambda: reg.current_revision(slug))
+        )
     return request.current_revision
 
 

@@ -1,0 +1,85 @@
+"""Each process reads the register's version and a decision's current revision at most
+once every REGISTER_RECHECK_SECONDS for anonymous visitors (approvals.public_views)."""
+
+import pytest
+from django.core.cache import cache
+
+from approvals import public_views
+from tests.conftest import make_user
+from tests.test_register import publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def recheck_every_minute(settings, monkeypatch):
+    settings.REGISTER_RECHECK_SECONDS = 60
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-register-recheck",
+        }
+    }
+    cache.clear()
+    clock = [1000.0]
+    monkeypatch.setattr(public_views.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(public_views, "_recent", public_views._Recent(size=3))
+    yield clock
+    cache.clear()
+
+
+@pytest.fixture
+def first(people):
+    return publish(people, title="Organised crime grant")
+
+
+def test_a_cached_page_is_served_without_a_query_until_the_interval_passes(
+    client, first, people, recheck_every_minute, django_assert_num_queries
+):
+    for url in ("/decisions/", f"/decisions/{first.slug}/"):
+        client.get(url)
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200
+
+    publish(people, title="A second grant")
+    # Within the interval the list is the one already drawn…
+    assert b"1 decision<" in client.get("/decisions/").content
+    # …and after it, the register is read again.
+    recheck_every_minute[0] += 61
+    assert b"2 decisions<" in client.get("/decisions/").content
+
+
+def test_signed_in_staff_always_see_the_register_as_it_is(client, first, people):
+    client.get("/decisions/")
+    publish(people, title="A second grant")
+    client.force_login(make_user("reader"))
+    assert b"2 decisions<" in client.get("/decisions/").content
+
+
+def test_a_corrected_decision_reaches_visitors_after_the_interval(
+    client, first, people, recheck_every_minute
+):
+    from approvals import publication as publishing
+
+    url = f"/decisions/{first.slug}/"
+    client.get(url)
+    publishing.publish_correction(
+        first, by=people.publisher, note="Retitled.", changes={"title": "Retitled grant"}
+    )
+    assert b"Retitled grant" not in client.get(url).content
+    recheck_every_minute[0] += 61
+    assert b"Retitled grant" in client.get(url).content
+
+
+def test_only_the_latest_few_are_kept(client, first):
+    for slug in ("made-up-1", "made-up-2", "made-up-3", "made-up-4"):
+        assert client.get(f"/decisions/{slug}/").status_code == 404
+    assert len(public_views._recent.entries) == 3
+
+
+def test_no_interval_reads_every_time(client, first, settings, django_assert_num_queries):
+    settings.REGISTER_RECHECK_SECONDS = 0
+    client.get("/decisions/")
+    with django_assert_num_queries(1):
+        client.get("/decisions/")
+    assert not public_views._recent.entries
