@@ -392,6 +392,24 @@ class PublishedRevision(ImmutableModel):
         return f"{self.publication} revision {self.number}"
 
 
+class PublishedPart1(models.Model):
+    """A published revision's Part 1, drawn as HTML when it was published, for its
+    page: a copy that can always be drawn again from the revision
+    (approvals.renderings)."""
+
+    revision = models.OneToOneField(
+        PublishedRevision, on_delete=models.CASCADE, related_name="part1"
+    )
+    renderer = models.CharField(
+        max_length=32, help_text="Fingerprint of the templates and code that drew it."
+    )
+    html = models.TextField()
+    drawn_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Part 1 of {self.revision_id}"
+
+
 class RelatedDecisionKind(models.TextChoices):
     VARIES = "varies", "Varies"
     EXTENDS = "extends", "Extends"

@@ -25,10 +25,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition, require_safe
 
 from approvals import register as reg
+from approvals import renderings
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.standing import public_annex
 from grants.document import document_json
-from grants.presentation import report_context
 
 # Browsers and shared caches may keep public pages this long; a new decision appears
 # on the register within five minutes.
@@ -337,8 +337,8 @@ def decision(request, slug):
     if current is None:
         raise Http404("No published decision has this reference.")
     revision = (
-        PublishedRevision.objects.select_related("publication", "agreement")
-        .defer("publication__search_vector")
+        PublishedRevision.objects.select_related("publication", "agreement", "part1")
+        .defer("document", "publication__search_vector")
         .get(pk=current["pk"])
     )
     earlier = (
@@ -359,10 +359,15 @@ def decision(request, slug):
         "decision_date": datetime.date.fromisoformat(record["decision_date"]),
         # Newest first; shown only once a correction has been published.
         "history": [revision, *earlier] if earlier else [],
-        # Part 1 as the report shows it, in £m; never part2.html here.
-        **report_context(revision.document),
+        # Part 1 as the report shows it, in £m: drawn when it was published. The
+        # document holds no Part 2, and part2.html is never drawn here.
+        "part1": renderings.part1_html(
+            revision,
+            lambda: PublishedRevision.objects.values_list("document", flat=True).get(
+                pk=revision.pk
+            ),
+        ),
         **_annex(request, slug),
-        "show_pounds": False,
     }
     return render(request, "public/register/detail.html", context)
 

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from approvals import audit, register
+from approvals import audit, register, renderings
 from approvals.models import (
     AuditAction,
     Decision,
@@ -138,6 +138,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         document_sha256=document_sha256(document),
         agreement=latest_agreement(publication.decision),
     )
+    renderings.record(revision)
     first = publication.published_at is None
     if first:
         publication.published_at = now

@@ -121,7 +121,14 @@ def extend_to(total: int) -> int:
     from django.db.models import Max, Subquery
     from django.utils.text import slugify
 
-    from approvals.models import CaseVersion, Decision, Publication, PublishedRevision
+    from approvals import renderings
+    from approvals.models import (
+        CaseVersion,
+        Decision,
+        Publication,
+        PublishedPart1,
+        PublishedRevision,
+    )
     from approvals.register import add_filter_options
 
     missing = total - published_count()
@@ -131,6 +138,7 @@ def extend_to(total: int) -> int:
     decision = template.decision
     version = decision.version
     revision = template.revisions.get(number=1)
+    part1 = PublishedPart1.objects.filter(revision=revision).first() or renderings.record(revision)
     made = 0
     while made < missing:
         size = min(BATCH, missing - made)
@@ -206,6 +214,13 @@ def extend_to(total: int) -> int:
                 document=Subquery(
                     PublishedRevision.objects.filter(pk=revision.pk).values("document")[:1]
                 )
+            )
+            # Each revision's Part 1 as published: the template's drawing, copied likewise.
+            PublishedPart1.objects.bulk_create(
+                PublishedPart1(revision=r, renderer=part1.renderer, html="") for r in revisions
+            )
+            PublishedPart1.objects.filter(revision__in=revisions).update(
+                html=Subquery(PublishedPart1.objects.filter(pk=part1.pk).values("html")[:1])
             )
         made += size
     return made
