@@ -47,6 +47,9 @@ DATABASE = os.environ.get("BENCH_DATABASE", "grant_decisions_bench")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+# Each page's seconds are split into rounds, taken in turns with the other pages', so a
+# change in the shared machine's speed during the run falls on every page alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 TOTAL = 10_000
 FEW = 100
 WORKERS = 2
@@ -67,6 +70,7 @@ class Scenario:
     target: str = ""  # "reference" (≥1.0×), "plaintext" (≥0.5×), "csv" or ""
     connections: int = CONNECTIONS
     result: dict = field(default_factory=dict)
+    rounds: list = field(default_factory=list)
     queries: dict = field(default_factory=dict)  # decisions → queries a request
 
 
@@ -131,23 +135,29 @@ def collect_static(env: dict[str, str]) -> str:
 
 def count_queries(scenarios: list[Scenario], decisions: int) -> None:
     """Each page's SQL queries, from Django's test client in this process: a first
-    render after the cache is cleared, and a repeat request."""
+    render after the caches are emptied, and a repeat request; with the register's
+    version read on every request (REGISTER_RECHECK_SECONDS=0), so the most a request
+    runs."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from approvals import public_views
 
     client = Client(HTTP_HOST="127.0.0.1")
-    for scenario in scenarios:
-        cache.clear()
-        if scenario.cached:
-            client.get(scenario.path)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(scenario.path)
-            if response.streaming:
-                b"".join(response.streaming_content)
-        assert response.status_code == 200, (scenario.path, response.status_code)
-        scenario.queries[decisions] = len(captured.captured_queries)
+    with override_settings(REGISTER_RECHECK_SECONDS=0):
+        for scenario in scenarios:
+            cache.clear()
+            public_views._register_facts.clear()
+            if scenario.cached:
+                client.get(scenario.path)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(scenario.path)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+            assert response.status_code == 200, (scenario.path, response.status_code)
+            scenario.queries[decisions] = len(captured.captured_queries)
 
 
 # ---- The server and the load ------------------------------------------------------------
@@ -250,9 +260,11 @@ def load_with_wrk(path: str, connections: int, seconds: float) -> dict:
     requests = int(re.search(r"(\d+) requests in", out)[1])
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     return {
         "requests": requests,
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "seconds": requests / rps if rps else seconds,
+        "rps": rps,
         "p50_ms": _wrk_ms(latency["50"]),
         "p99_ms": _wrk_ms(latency["99"]),
         "errors": sum(map(int, errors.groups())) if errors else 0,
@@ -275,13 +287,48 @@ def load_with_python(path: str, connections: int, seconds: float) -> dict:
     return result
 
 
-def measure(scenario: Scenario, load) -> None:
+def warm_up(scenario: Scenario) -> None:
     for _ in range(2 * WORKERS):  # Each worker has rendered it (and cached it) once.
         status, _body = get(scenario.path)
         assert status == 200, (scenario.path, status)
-    scenario.result = load(scenario.path, scenario.connections, SECONDS)
-    if scenario.result["non_2xx"] or scenario.result["errors"]:
-        raise RuntimeError(f"{scenario.path}: failed requests {scenario.result}")
+
+
+def measure_round(scenario: Scenario, load) -> None:
+    result = load(scenario.path, scenario.connections, SECONDS / ROUNDS)
+    if result["non_2xx"] or result["errors"]:
+        raise RuntimeError(f"{scenario.path}: failed requests {result}")
+    scenario.rounds.append(result)
+
+
+def combine(rounds: list[dict]) -> dict:
+    """One figure from a page's rounds: all its requests over all its seconds; the
+    median round's p50 and the worst round's p99."""
+    requests = sum(r["requests"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    p50s = sorted(r["p50_ms"] for r in rounds)
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rps": requests / seconds if seconds else 0.0,
+        "p50_ms": p50s[len(p50s) // 2],
+        "p99_ms": max(r["p99_ms"] for r in rounds),
+    }
+
+
+def measure_in_turns(scenarios: list[Scenario], load, between=None) -> None:
+    """Every scenario for SECONDS in all, in ROUNDS turns. `between(scenario, first,
+    last)` runs before and after a scenario's turns, for the CSV export's memory."""
+    for scenario in scenarios:
+        warm_up(scenario)
+    for number in range(ROUNDS):
+        for scenario in scenarios:
+            if between and number == 0:
+                between(scenario, "before")
+            measure_round(scenario, load)
+            if between and number == ROUNDS - 1:
+                between(scenario, "after")
+    for scenario in scenarios:
+        scenario.result = combine(scenario.rounds)
 
 
 # ---- The report -------------------------------------------------------------------------
@@ -440,30 +487,32 @@ def main() -> int:
         print(f"Measuring with {generator}, {SECONDS:g} s a page…")
         csv_growth, memory_note = 0.0, "not measured"
         with Server(env, page_cache=False) as server:
-            for scenario in first:
-                if scenario.target == "csv":
-                    before = server.memory()
+            memory = {}
+
+            def csv_memory(scenario: Scenario, when: str) -> None:
+                if scenario.target != "csv":
+                    return
+                if when == "before":
                     status, body = get(scenario.path)
                     rows = body.count(b"\n") - 1
                     assert status == 200 and rows == TOTAL, (status, rows)
-                measure(scenario, load)
-                if scenario.target == "csv":
-                    after = server.memory()
-                    csv_growth = max(
-                        (
-                            a.get("VmHWM", 0) - b.get("VmHWM", 0)
-                            for a, b in zip(after, before, strict=False)
-                        ),
-                        default=0.0,
-                    )
-                    memory_note = ", ".join(
-                        f"{b.get('VmHWM', 0):.0f} → {a.get('VmHWM', 0):.0f} MB"
-                        for a, b in zip(after, before, strict=False)
-                    )
+                memory[when] = server.memory()
+
+            measure_in_turns(first, load, between=csv_memory)
+            before, after = memory["before"], memory["after"]
+            growth = [
+                a.get("VmHWM", 0) - b.get("VmHWM", 0) for a, b in zip(after, before, strict=False)
+            ]
+            csv_growth = max(growth, default=0.0)
+            memory_note = ", ".join(
+                f"{b.get('VmHWM', 0):.0f} → {a.get('VmHWM', 0):.0f} MB"
+                for a, b in zip(after, before, strict=False)
+            )
+            for scenario in first:
                 print(f"  {scenario.name}: {scenario.result['rps']:,.0f} req/s")
         with Server(env, page_cache=True):
+            measure_in_turns(repeat, load)
             for scenario in repeat:
-                measure(scenario, load)
                 print(f"  {scenario.name}, cached: {scenario.result['rps']:,.0f} req/s")
     finally:
         if os.environ.get("BENCH_KEEP_DATABASE") != "1":
@@ -483,7 +532,8 @@ Written by `make bench` (bench/run.py) on {started:%Y-%m-%d %H:%M} UTC.
   CONN_MAX_AGE 600), SECURE_SSL_REDIRECT off for plain HTTP on 127.0.0.1; page cache:
   {cache_backend}
 - Load: {generator}, {CONNECTIONS} connections ({CSV_CONNECTIONS} for the CSV export),
-  {SECONDS:g} s a page, from a second process on the same machine
+  {SECONDS:g} s a page in {ROUNDS} turns of {SECONDS / ROUNDS:g} s, taken in turn with the other
+  pages', from a second process on the same machine
 - Data: {TOTAL:,} published decisions, generated in {generated_in:.1f} s
 - Load average before and after: {load_before[0]:.2f} → {load_after[0]:.2f} (other work on
   the machine shares its {os.cpu_count()} cores)
@@ -496,7 +546,9 @@ repeat requests of the same published page, served from Django's cache. Ratios a
 the reference list view (20 rows of a 10,000-row table joined to a second, a COUNT for
 the paginator, a plain template, no caching) and to the plaintext view (13 bytes).
 SQL queries are a request's, counted with Django's test client at {FEW} and at
-{TOTAL:,} published decisions.
+{TOTAL:,} published decisions, with the register's version read on every request: under
+load each process reads it at most once a second (REGISTER_RECHECK_SECONDS), so most
+repeat requests run none.
 
 {table(scenarios, csv_growth)}
 """
