@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchVectorField
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -197,16 +197,29 @@ class RegisterFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
+@SearchVectorField.register_lookup
+class WebSearch(Lookup):
+    """`search_vector__websearch="knife crime"`: the words match English text as
+    websearch_to_tsquery reads what people type ("quoted phrases", or, -not), never
+    failing on stray punctuation. The same SQL as SearchQuery(search_type="websearch"),
+    which took longer for Django to build than PostgreSQL took to run."""
+
+    lookup_name = "websearch"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        sql = f"{lhs} @@ websearch_to_tsquery('english'::regconfig, {rhs})"
+        return sql, [*lhs_params, *rhs_params]
+
+
 def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
     """Decisions whose title, summary or recommendations match; or whose reference is
     the text ("PCD 12", "pcd-12")."""
     by_reference = Q(slug=slugify(text))
     if connections[queryset.db].vendor == "postgresql":
-        # websearch_to_tsquery reads what people type ("quoted phrases", or, -not) and
-        # never fails on stray punctuation.
         # search_vector holds the words of the title, summary and recommendations.
-        query = SearchQuery(text, search_type="websearch", config="english")
-        return queryset.filter(Q(search_vector=query) | by_reference)
+        return queryset.filter(Q(search_vector__websearch=text) | by_reference)
     # Elsewhere (SQLite in development), every word must appear in one of the fields.
     every_word = Q()
     for word in text.replace('"', " ").split():
@@ -257,10 +270,19 @@ class RegisterPage:
     problem: str  # Why the page shown is not the one asked for, or ""
 
 
-def page_of(queryset: QuerySet[Publication], requested: str) -> RegisterPage:
-    """The requested page of results. A page that is not a number, or beyond the last,
-    shows the nearest real page and says why."""
-    paginator = Paginator(queryset, PAGE_SIZE)
+class _Paginator(Paginator):
+    def __init__(self, *args, count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.count = count  # Known already: no COUNT query.
+
+
+def page_of(
+    queryset: QuerySet[Publication], requested: str, *, count: int | None = None
+) -> RegisterPage:
+    """The requested page of results (`count` of them, when that is known). A page that
+    is not a number, or beyond the last, shows the nearest real page and says why."""
+    paginator = _Paginator(queryset, PAGE_SIZE, count=count)
     if requested == "":
         return RegisterPage(paginator.page(1), "")
     if not _PAGE.fullmatch(requested) or int(requested) < 1:

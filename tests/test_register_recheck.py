@@ -1,8 +1,11 @@
 """Each process reads the register's version and a decision's current revision at most
-once every REGISTER_RECHECK_SECONDS for anonymous visitors (approvals.public_views)."""
+once every REGISTER_RECHECK_SECONDS for anonymous visitors, and facts about the whole
+register once for each version of it (approvals.public_views)."""
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from approvals import public_views
 from tests.conftest import make_user
@@ -83,3 +86,23 @@ def test_no_interval_reads_every_time(client, first, settings, django_assert_num
     with django_assert_num_queries(1):
         client.get("/decisions/")
     assert not public_views._recent.entries
+
+
+def test_the_registers_total_and_filters_are_read_once_a_version(
+    client, first, people, settings, django_assert_num_queries
+):
+    settings.REGISTER_RECHECK_SECONDS = 0
+    client.get("/decisions/")
+    # The version, then the page's rows: no COUNT, no filter options.
+    with CaptureQueriesContext(connection) as again:
+        assert b"1 decision<" in client.get("/decisions/?page=1").content
+    sql = [query["sql"] for query in again.captured_queries]
+    assert len(sql) == 2 and not any("COUNT(" in query for query in sql)
+    # A search counts its own matches every time.
+    with CaptureQueriesContext(connection) as search:
+        client.get("/decisions/", {"q": "organised"})
+    assert any("COUNT(" in query["sql"] for query in search.captured_queries)
+
+    publish(people, title="A second grant")
+    page = client.get("/decisions/").content
+    assert b"2 decisions<" in page and b"Organised crime grant" in page

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from grants.formatting import render_text
@@ -62,3 +63,18 @@ def outcome_tag(outcome: str) -> str:
     if outcome == "approved":
         return SafeString('<strong class="govuk-tag govuk-tag--green">Approved</strong>')
     return SafeString('<strong class="govuk-tag govuk-tag--red">Rejected</strong>')
+
+
+@register.filter
+def select_options(field) -> str:
+    """A select's <option> elements, with the bound field's value selected: one filter
+    rather than a loop of template tags, for selects with many options."""
+    value = field.value()
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (option, " selected" if option == value else "", label)
+            for option, label in field.field.widget.choices
+        ),
+    )
