@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 
 from approvals.models import IamOutcome
 from approvals.services import IAM_NOTE_REQUIRED
-from grants.forms import DateField, page_form_helper
+from grants.forms import DateField, ErrorSummaryMixin, page_form_helper
 
 # How far ahead a meeting may be dated: further than this is almost always a typo in the
 # year (2062 for 2026), and a meeting that far off has no agenda yet.
@@ -71,32 +71,6 @@ class SeenVersionField(forms.IntegerField):
         except forms.ValidationError:
             return 0
         return number if number and number > 0 else 0
-
-
-class ErrorSummaryMixin:
-    """Errors as (input id, message) pairs for the error summary, each linking to the
-    input it is about: a date's first box in error (or its day box) and a radio group's
-    first radio, which carries the field's own id (see approvals/iam/outcome_radios.html).
-    """
-
-    def error_links(self) -> list[tuple[str, str]]:
-        visible = self.visible_fields()
-        first = self._anchor(visible[0]) if visible else "main-content"
-        links = [(first, error) for error in self.non_field_errors()]
-        for bound in visible:
-            links += [(self._anchor(bound, error), error) for error in bound.errors]
-        return links
-
-    @staticmethod
-    def _anchor(bound: forms.BoundField, error: str = "") -> str:
-        if isinstance(bound.field, DateField):
-            boxes = [
-                index
-                for index, part in enumerate(bound.field.fields)
-                if error in getattr(part.widget, "errors", [])
-            ]
-            return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
-        return bound.auto_id
 
 
 # IAM ------------------------------------------------------------------------------------

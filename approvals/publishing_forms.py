@@ -15,9 +15,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from approvals import agreements
-from approvals.iam_forms import ErrorSummaryMixin
 from approvals.publication import CORRECTABLE
-from grants.forms import DateField, page_form_helper
+from grants.forms import DateField, ErrorSummaryMixin, page_form_helper
 
 # Deferred decisions are published at the start of the working day they are deferred to.
 PUBLISH_AT = datetime.time(9, 0)

@@ -30,6 +30,7 @@ from approvals.models import (
     Publication,
     PublishedRevision,
 )
+from grants.forms import ErrorSummaryMixin
 
 PAGE_SIZE = 20
 MAX_SEARCH_LENGTH = 200
@@ -129,7 +130,7 @@ def normalise_financial_year(text: str) -> str | None:
     return f"{start}/{end:02d}"
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     """The register's search and filters, read from the query string.
 
     Every parameter is checked here, so nothing a person types reaches a query unless

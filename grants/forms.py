@@ -828,3 +828,29 @@ OfferFormSet = row_formset(OfferForm, formset=BaseOfferFormSet, extra=1, max_row
 RecommendationFormSet = row_formset(
     RecommendationForm, formset=BaseRecommendationFormSet, extra=1, max_rows=20, can_order=True
 )
+
+
+class ErrorSummaryMixin:
+    """Errors as (input id, message) pairs for the error summary, each linking to the
+    input it is about: a date's first box in error (or its day box) and a radio group's
+    first radio, which carries the field's own id (see approvals/iam/outcome_radios.html).
+    """
+
+    def error_links(self) -> list[tuple[str, str]]:
+        visible = self.visible_fields()
+        first = self._anchor(visible[0]) if visible else "main-content"
+        links = [(first, error) for error in self.non_field_errors()]
+        for bound in visible:
+            links += [(self._anchor(bound, error), error) for error in bound.errors]
+        return links
+
+    @staticmethod
+    def _anchor(bound: forms.BoundField, error: str = "") -> str:
+        if isinstance(bound.field, DateField):
+            boxes = [
+                index
+                for index, part in enumerate(bound.field.fields)
+                if error in getattr(part.widget, "errors", [])
+            ]
+            return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
+        return bound.auto_id
