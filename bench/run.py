@@ -255,7 +255,11 @@ def load_with_wrk(path: str, connections: int, seconds: float) -> dict:
         check=True,
         timeout=seconds + 60,
     )
-    out = done.stdout
+    return parse_wrk(done.stdout, seconds)
+
+
+def parse_wrk(out: str, seconds: float) -> dict:
+    """wrk's report (with --latency) as the figures the table needs."""
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
     requests = int(re.search(r"(\d+) requests in", out)[1])
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
