@@ -545,7 +545,10 @@ Written by `make bench` (bench/run.py) on {started:%Y-%m-%d %H:%M} UTC.
 - Run time: {time.monotonic() - began:.0f} s
 {f"- Static files: {static_note}" if static_note else ""}
 
-"First render": the page cache is off, so every request renders its page. "Cached":
+"First render": the page cache is off (Django's cache is a dummy), so every request renders
+its page. What each process keeps of the whole register for a version of it (the filter
+options, the number of decisions published) and of the register's version itself (for a
+second) still applies, as it would to a page's first render in production. "Cached":
 repeat requests of the same published page, served from Django's cache. Ratios are to
 the reference list view (20 rows of a 10,000-row table joined to a second, a COUNT for
 the paginator, a plain template, no caching) and to the plaintext view (13 bytes).
