@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import F, Func, Lookup, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -278,26 +278,43 @@ class _Paginator(Paginator):
             self.count = count  # Known already: no COUNT query.
 
 
-def page_of(
-    queryset: QuerySet[Publication], requested: str, *, count: int | None = None
-) -> RegisterPage:
-    """The requested page of results (`count` of them, when that is known). A page that
-    is not a number, or beyond the last, shows the nearest real page and says why."""
-    paginator = _Paginator(queryset, PAGE_SIZE, count=count)
+def _page_with_total(queryset: QuerySet, number: int) -> Page | None:
+    """Page `number` of a .values() queryset and how many rows match, in one query (the
+    count a scalar subquery beside the page's rows); None when the page has no rows, as
+    when it is past the last or nothing matches."""
+    # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
+    total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
+    start = (number - 1) * PAGE_SIZE
+    rows = list(queryset.annotate(total=total)[start : start + PAGE_SIZE])
+    if not rows:
+        return None
+    page = _Paginator(queryset, PAGE_SIZE, count=rows[0]["total"]).page(number)
+    page.object_list = rows
+    return page
+
+
+def page_of(queryset: QuerySet, requested: str, *, count: int | None = None) -> RegisterPage:
+    """The requested page of a .values() queryset (`count` rows in all, when that is
+    known). A page that is not a number, or beyond the last, shows the nearest real page
+    and says why."""
     if requested == "":
-        return RegisterPage(paginator.page(1), "")
-    if not _PAGE.fullmatch(requested) or int(requested) < 1:
-        return RegisterPage(
-            paginator.page(1), "Page numbers are whole numbers, like 2. This is page 1."
-        )
-    number = int(requested)
+        number, problem = 1, ""
+    elif not _PAGE.fullmatch(requested) or int(requested) < 1:
+        number, problem = 1, "Page numbers are whole numbers, like 2. This is page 1."
+    else:
+        number, problem = int(requested), ""
+    if count is None:
+        page = _page_with_total(queryset, number)
+        if page is not None:
+            return RegisterPage(page, problem)
+    paginator = _Paginator(queryset, PAGE_SIZE, count=count)
     if number > paginator.num_pages:
         last = paginator.num_pages
         return RegisterPage(
             paginator.page(last),
             f"There is no page {number}. This is the last page, page {last}.",
         )
-    return RegisterPage(paginator.page(number), "")
+    return RegisterPage(paginator.page(number), problem)
 
 
 # ---- Versions, for conditional GET -----------------------------------------------------

@@ -106,3 +106,20 @@ def test_the_registers_total_and_filters_are_read_once_a_version(
     publish(people, title="A second grant")
     page = client.get("/decisions/").content
     assert b"2 decisions<" in page and b"Organised crime grant" in page
+
+
+def test_a_search_reads_its_page_and_its_count_in_one_query(client, first, people, settings):
+    settings.REGISTER_RECHECK_SECONDS = 0
+    publish(people, title="Organised crime, again")
+    client.get("/decisions/")  # the register's own facts, read once for this version
+    with CaptureQueriesContext(connection) as search:
+        page = client.get("/decisions/", {"q": "organised"}).content
+    # The version, then the page's rows with the number that match.
+    assert len(search.captured_queries) == 2
+    assert b"2 decisions<" in page
+    with CaptureQueriesContext(connection) as past_the_end:
+        page = client.get("/decisions/", {"q": "organised", "page": "9"}).content
+    # A page past the last has no rows to carry the count: it is counted, and the last
+    # page shown.
+    assert len(past_the_end.captured_queries) == 4
+    assert b"There is no page 9. This is the last page, page 1." in page
