@@ -60,6 +60,7 @@ STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
 
 _FINANCIAL_YEAR = re.compile(r"(\d{4})\s*[/-]\s*(\d{2})", re.ASCII)
 _PAGE = re.compile(r"[0-9]{1,9}")
+_DIGIT = re.compile(r"[0-9]")
 
 
 def published() -> QuerySet[Publication]:
@@ -215,21 +216,24 @@ class WebSearch(Lookup):
 
 
 def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
-    """Decisions whose title, summary or recommendations match; or whose reference is
-    the text ("PCD 12", "pcd-12")."""
-    by_reference = Q(slug=slugify(text))
+    """Decisions whose title, summary or recommendations match; or, when the text has a
+    number in it, whose reference is the text ("PCD 12", "pcd-12")."""
     if connections[queryset.db].vendor == "postgresql":
         # search_vector holds the words of the title, summary and recommendations.
-        return queryset.filter(Q(search_vector__websearch=text) | by_reference)
-    # Elsewhere (SQLite in development), every word must appear in one of the fields.
-    every_word = Q()
-    for word in text.replace('"', " ").split():
-        every_word &= (
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(recommendations__icontains=word)
-        )
-    return queryset.filter(every_word | by_reference)
+        matches = Q(search_vector__websearch=text)
+    else:
+        # Elsewhere (SQLite in development), every word must appear in one of the fields.
+        matches = Q()
+        for word in text.replace('"', " ").split():
+            matches &= (
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(recommendations__icontains=word)
+            )
+    # Every reference has a number; asking for one otherwise only slows the search.
+    if _DIGIT.search(text):
+        matches |= Q(slug=slugify(text))
+    return queryset.filter(matches)
 
 
 def _has_item(field: str, item: str) -> Q:

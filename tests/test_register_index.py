@@ -86,3 +86,10 @@ def test_decisions_added_in_bulk_are_searchable(people):
     template = publish(people, title="Template")
     made = bulk_publish(template, [{"title": "Drones over the Thames"}])
     assert [p.pk for p in filtered({"q": "drone"})] == [made[0].pk]
+
+
+def test_only_a_search_with_a_number_in_it_looks_at_references():
+    words = str(filtered({"q": "knife crime"}).query)
+    reference = str(filtered({"q": "PCD 12"}).query)
+    assert '"slug"' not in words.split("WHERE", 1)[1]
+    assert "pcd-12" in reference
