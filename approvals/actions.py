@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from approvals.accounts.roles import Role, has_role
 from approvals.models import Publication
-from approvals.roles import Role, has_role
 from approvals.standing import standing_authorities
 from approvals.workflow import SIGN_OFF_ROLES, transitions_for
 from grants.models import CaseState

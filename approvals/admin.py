@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
+from approvals.accounts.sessions import sign_out_everywhere
 from approvals.models import AuditEvent, CaseVersion, Decision, Publication
-from approvals.sessions import sign_out_everywhere
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -11,10 +11,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from approvals import audit, publication, services
-from approvals.agreements import upload_agreement
+from approvals import audit, services
+from approvals.accounts.roles import Role, ensure_role_groups
 from approvals.models import AuditAction, ClearanceArea, IamOutcome
-from approvals.roles import Role, ensure_role_groups
+from approvals.publication import services as publication
+from approvals.publication.agreements import upload_agreement
 from grants.demo import (
     COUNTY_LINES_TITLE,
     DRAFT_TITLE,

@@ -1,27 +1,305 @@
+"""Forms of the workflow's staff pages: IAM meetings and outcomes, clearance, the
+DMPC's decision, withdrawal, related decisions and standing-authority acceptances.
+
+They check what people typed and say what is wrong in the GOV.UK Design System's words;
+the workflow's own rules (who may act, in which state, on which version) stay in
+approvals.workflow and approvals.services, whose refusals the views show on the same forms.
+"""
+
+import datetime
+
+from crispy_forms.utils import TEMPLATE_PACK, render_field
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import (
+    Button,
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Layout,
+    Size,
+)
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from approvals.models import IamOutcome, RelatedDecisionKind
+from approvals.services import IAM_NOTE_REQUIRED
+from grants.forms import (
+    DateField,
+    ErrorSummaryMixin,
+    FinancialYearField,
+    LockForm,
+    MoneyField,
+    page_form_helper,
+)
+
+# How far ahead a meeting may be dated: further than this is almost always a typo in the
+# year (2062 for 2026), and a meeting that far off has no agenda yet.
+MEETING_HORIZON_YEARS = 2
+EARLIEST_MEETING = datetime.date(2000, 1, 1)
 
 
-class SignInForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "inactive": "This account has been switched off. Ask an administrator.",
-    }
+def _submit(text: str) -> Button:
+    # GOV.UK Frontend ignores a second click within a second, so a double click sends one
+    # request (the services refuse a repeat anyway, with a message).
+    return Button("submit", text, data_prevent_double_click="true")
+
+
+def _too_long(subject: str, limit: int) -> MaxLengthValidator:
+    return MaxLengthValidator(limit, f"{subject} must be {limit:,} characters or fewer")
+
+
+def _text(label: str, *, required: str | None = None, limit: tuple[str, int] | None = None, **kw):
+    """Free text. A limit, (subject, characters), is checked on the server rather than with
+    maxlength, which would make browsers cut pasted text short without saying so."""
+    return forms.CharField(
+        label=label,
+        required=required is not None,
+        widget=forms.Textarea,
+        validators=[_too_long(*limit)] if limit else [],
+        error_messages={"required": required} if required else None,
+        **kw,
+    )
+
+
+class SeenVersionField(forms.IntegerField):
+    """The number of the version the page showed, sent back so that the services refuse to
+    act if the case has moved on. A missing or mangled value becomes 0, which matches no
+    version: the action is refused as out of date rather than done unchecked."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> int:
+        try:
+            number = super().to_python(value)
+        except forms.ValidationError:
+            return 0
+        return number if number and number > 0 else 0
+
+
+# IAM ------------------------------------------------------------------------------------
+
+
+class MeetingForm(ErrorSummaryMixin, forms.Form):
+    date = DateField(
+        name="the date of the meeting",
+        required=True,
+        label="Date of the meeting",
+        help_text="For example, 20 11 2026",
+    )
+    attendees = _text(
+        "Who attended",
+        required="Enter who attended the meeting",
+        limit=("The list of who attended", 5_000),
+        help_text="Names and roles, one a line.",
+    )
+    minutes = _text(
+        "Minutes (optional)",
+        limit=("The minutes", 50_000),
+        help_text="A summary of the discussion, or where the full minutes are kept.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = "Enter your username"
-        self.fields["password"].error_messages["required"] = "Enter your password"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field.text("username", field_width=20),
-            Field.text("password", field_width=20),
-            Button("submit", "Sign in"),
+        self.helper = page_form_helper(
+            Field("date", context={"legend_size": Size.for_legend("m")}),
+            Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
+            Field.textarea("minutes", label_size=Size.MEDIUM, rows=10),
+            _submit("Record the meeting"),
         )
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        latest = timezone.localdate() + datetime.timedelta(days=366 * MEETING_HORIZON_YEARS)
+        if date < EARLIEST_MEETING:
+            raise forms.ValidationError("The date of the meeting must be in 2000 or later")
+        if date > latest:
+            raise forms.ValidationError(
+                f"The date of the meeting must be within the next {MEETING_HORIZON_YEARS} years"
+            )
+        return date
+
+
+class AgendaForm(ErrorSummaryMixin, forms.Form):
+    case = forms.ModelChoiceField(
+        queryset=None,
+        label="Case waiting for IAM",
+        error_messages={
+            "required": "Choose a case to add to the agenda",
+            "invalid_choice": "Choose a case from the list",
+        },
+    )
+
+    def __init__(self, *args, waiting: QuerySet, visible: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["case"]
+        # The list offers only the cases waiting for IAM, but any case the person can see
+        # is accepted, so that one which moved on since the page was loaded gets the
+        # service's own reason ("already on an IAM agenda") rather than "not in the list".
+        field.queryset = visible
+        field.choices = [
+            ("", "Choose a case"),
+            *((case.pk, f"{case.title} (version {case.version_number})") for case in waiting),
+        ]
+        self.helper = page_form_helper(Field.select("case"), _submit("Add to the agenda"))
+
+
+class OutcomeRadios(ConditionalRadios):
+    """Radios with conditionally revealed questions, marked up as GOV.UK Frontend 5
+    expects. crispy-forms-gds's own templates number the radios from 0, give every radio
+    aria-controls (pointing at nothing for those without a question) and leave the field's
+    id on no input, so error summary links go nowhere."""
+
+    template = "approvals/iam/outcome_radios.html"
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        bound = form[self.field]
+        # Each choice is HTML rendered by OutcomeChoice from escaped values.
+        choices = mark_safe(self.render_choices(bound, form, context, template_pack, **kwargs))
+        return render_to_string(
+            self.template, {**context.flatten(), "field": bound, "choices": choices}
+        )
+
+
+class OutcomeChoice(ConditionalQuestion):
+    """One radio of OutcomeRadios, with the fields it reveals when chosen."""
+
+    template = "approvals/iam/outcome_choice.html"
+
+    def render(self, bound_field, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        choices = list(bound_field.field.choices)
+        position = [label for _, label in choices].index(self.value)
+        value = choices[position][0]
+        revealed = mark_safe(  # fields rendered by crispy's own templates
+            "".join(
+                render_field(field, form, context, template_pack=template_pack, **kwargs)
+                for field in self.fields
+            )
+        )
+        # GOV.UK Frontend's ids: the first radio has the field's own id, the rest -2, -3...
+        input_id = bound_field.auto_id + (f"-{position + 1}" if position else "")
+        return render_to_string(
+            self.template,
+            {
+                "field": bound_field,
+                "input_id": input_id,
+                "value": value,
+                "label": self.value,
+                "checked": str(bound_field.value()) == str(value),
+                "revealed": revealed,
+            },
+        )
+
+
+class OutcomeForm(ErrorSummaryMixin, forms.Form):
+    # Each outcome that needs a note: the field it is written in, and what it is called.
+    NOTES = {
+        IamOutcome.ENDORSED_WITH_CONDITIONS: ("conditions", "The conditions"),
+        IamOutcome.RETURNED: ("changes", "What needs to change"),
+        IamOutcome.NOT_SUPPORTED: ("reasons", "The reasons"),
+    }
+    NOTE_LIMIT = 10_000
+
+    outcome = forms.ChoiceField(
+        label="What did the meeting advise?",
+        choices=[
+            (IamOutcome.ENDORSED.value, "Endorse"),
+            (IamOutcome.ENDORSED_WITH_CONDITIONS.value, "Endorse with conditions"),
+            (IamOutcome.RETURNED.value, "Return for changes"),
+            (IamOutcome.NOT_SUPPORTED.value, "Not supported"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what the meeting advised",
+            "invalid_choice": "Choose what the meeting advised",
+        },
+    )
+    # Checked in clean(), and only for the chosen outcome: the others' notes are hidden,
+    # and not sent on, so nothing in them can be wrong.
+    conditions = _text("Conditions")
+    changes = _text(
+        "What needs to change",
+        help_text="The grants manager sees this when the case returns to draft.",
+    )
+    reasons = _text("Why IAM does not support it")
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            OutcomeRadios(
+                "outcome",
+                OutcomeChoice("Endorse"),
+                OutcomeChoice("Endorse with conditions", Field.textarea("conditions", rows=4)),
+                OutcomeChoice("Return for changes", Field.textarea("changes", rows=4)),
+                OutcomeChoice("Not supported", Field.textarea("reasons", rows=4)),
+            ),
+            "seen_version",
+            _submit("Record the outcome"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome not in self.NOTES:
+            return data
+        field, subject = self.NOTES[outcome]
+        if not data.get(field):
+            self.add_error(field, IAM_NOTE_REQUIRED[outcome])
+        else:
+            try:
+                _too_long(subject, self.NOTE_LIMIT)(data[field])
+            except forms.ValidationError as error:
+                self.add_error(field, error)
+        return data
+
+    @property
+    def chosen_outcome(self) -> IamOutcome:
+        return IamOutcome(self.cleaned_data["outcome"])
+
+    @property
+    def note(self) -> str:
+        """The note written for the chosen outcome; notes typed under another outcome
+        before the choice changed are not what the meeting said, so they are dropped."""
+        if self.chosen_outcome not in self.NOTES:
+            return ""
+        return self.cleaned_data[self.NOTES[self.chosen_outcome][0]]
+
+
+# Clearance ------------------------------------------------------------------------------
+
+
+class SignOffForm(forms.Form):
+    advice = _text(
+        "Your advice",
+        required="Enter your advice",
+        limit=("Your advice", 20_000),
+        help_text="It is recorded with your name and the time, and the DMPC reads it "
+        "before deciding.",
+    )
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, area_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.textarea("advice", label_size=Size.MEDIUM, rows=10),
+            "seen_version",
+            _submit(f"Sign off {area_label.lower()}"),
+        )
+
+
+class MarkReadyForm(forms.Form):
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))
 
 
 class ReasonsForm(forms.Form):
@@ -112,3 +390,75 @@ class DecisionForm(forms.Form):
         if data.get("interests_declared") and not data.get("interests", "").strip():
             self.add_error("interests", "Describe the interests you are declaring")
         return data
+
+
+class AcceptanceForm(forms.Form):
+    recommendation = forms.TypedChoiceField(
+        label="Which standing authority?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the standing authority the offer comes under"},
+    )
+    funder = forms.CharField(
+        label="Funder",
+        max_length=200,
+        error_messages={"required": "Enter the funder making the offer"},
+    )
+    financial_year = FinancialYearField(
+        label="Financial year of the offer",
+        help_text="For example, 2024/25",
+        error_messages={"required": "Enter the financial year of the offer"},
+    )
+    amount = MoneyField(
+        label="Amount offered",
+        help_text="For example, £1,250,000 or £1.25m",
+        error_messages={"required": "Enter the amount offered"},
+    )
+    offer_date = DateField(
+        name="the date of the offer",
+        required=True,
+        label="When was the offer made?",
+        help_text="For example, 14 9 2024",
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, authorities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommendation"].choices = [
+            (a.position, f"Recommendation {a.position}: {a.text}") for a in authorities
+        ]
+        self.helper = page_form_helper(
+            Field.radios("recommendation", legend_size=Size.SMALL),
+            Field.text("funder", field_width=20),
+            "financial_year",
+            "amount",
+            Field("offer_date", context={"legend_size": Size.for_legend("s")}),
+            Field.textarea("note"),
+            Button("submit", "Record the acceptance"),
+        )
+
+
+class RelatedDecisionForm(LockForm):
+    reference = forms.CharField(
+        label="Decision reference",
+        help_text="For example, PCD 1216",
+        max_length=30,
+        error_messages={"required": "Enter the reference of the earlier decision"},
+    )
+    kind = forms.ChoiceField(
+        label="How does this case relate to it?",
+        choices=[(k.value, f"It {k.label.lower()} that decision") for k in RelatedDecisionKind],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how this case relates to the decision"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.text("reference", field_width=10),
+            Field.radios("kind", legend_size=Size.SMALL),
+            "lock_version",
+            Button("submit", "Add the link"),
+        )

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from approvals.accounts.roles import Role, roles_of
 from approvals.models import CaseVersion, SignOff
-from approvals.roles import Role, roles_of
 from approvals.workflow import SIGN_OFF_ROLES
 from grants.models import CaseState, GrantCase
 

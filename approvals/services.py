@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from approvals import audit, notifications, publication
+from approvals import audit, notifications
+from approvals.accounts.roles import has_role
 from approvals.models import (
     AgendaItem,
     AuditAction,
@@ -21,7 +22,7 @@ from approvals.models import (
     ReferenceSequence,
     SignOff,
 )
-from approvals.roles import has_role
+from approvals.publication import services as publication
 from approvals.workflow import (
     AGENDA_ROLES,
     READY_ROLES,

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from approvals import audit
+from approvals.accounts.roles import Role, has_role
 from approvals.models import (
     AuditAction,
     Decision,
@@ -21,8 +22,7 @@ from approvals.models import (
     RelatedDecisionKind,
     StandingAuthorityAcceptance,
 )
-from approvals.publication import note_later_events
-from approvals.roles import Role, has_role
+from approvals.publication.services import note_later_events
 from grants import services as editing
 from grants.models import GrantCase
 from grants.money import financial_year_label, format_millions

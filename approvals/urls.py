@@ -1,10 +1,12 @@
 from django.urls import path
 
-from approvals.views import clearance, decisions, history, iam, publishing, standing
+from approvals.publication.urls import staff_urlpatterns
+from approvals.views import clearance, decisions, history, iam, standing
 
 app_name = "approvals"
 
 urlpatterns = [
+    *staff_urlpatterns,
     path("cases/<int:pk>/submit/", decisions.submit, name="submit"),
     path("cases/<int:pk>/withdraw/", decisions.withdraw, name="withdraw"),
     path("cases/<int:pk>/decide/", decisions.decide, name="decide"),
@@ -15,24 +17,12 @@ urlpatterns = [
     path("cases/<int:pk>/versions/<int:number>/", history.version_detail, name="version"),
     path("cases/<int:pk>/versions/compare/", history.version_compare, name="compare"),
     path("cases/<int:pk>/history/", history.case_history, name="history"),
-    path("cases/<int:pk>/agreement/", publishing.upload_agreement, name="upload-agreement"),
-    path(
-        "cases/<int:pk>/agreements/<int:agreement_pk>/",
-        publishing.staff_agreement,
-        name="staff-agreement",
-    ),
     path("cases/<int:pk>/related/", standing.related_decisions, name="related-decisions"),
     path(
         "decisions/<int:decision_pk>/standing-authority/",
         standing.accept_under_standing_authority,
         name="standing-authority",
     ),
-    path("publications/", publishing.publication_list, name="publications"),
-    path("publications/compliance/", publishing.compliance, name="compliance"),
-    path("publications/<int:publication_pk>/", publishing.publication_detail, name="publication"),
-    path("publications/<int:publication_pk>/publish/", publishing.publish_now, name="publish-now"),
-    path("publications/<int:publication_pk>/defer/", publishing.defer, name="defer"),
-    path("publications/<int:publication_pk>/correct/", publishing.correct, name="correct"),
     path("iam/", iam.meeting_list, name="meetings"),
     path("iam/new/", iam.meeting_create, name="meeting-create"),
     path("iam/<int:meeting_pk>/", iam.meeting_detail, name="meeting"),

@@ -8,8 +8,8 @@ nothing else changes a case's state.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from approvals.accounts.roles import Role, has_role, roles_of
 from approvals.models import AgendaItem, AuditAction, ClearanceArea, IamOutcome
-from approvals.roles import Role, has_role, roles_of
 from grants.models import CaseState, GrantCase
 from grants.permissions import is_case_editor
 from grants.reconciliation import reconcile_case

@@ -121,7 +121,6 @@ def extend_to(total: int) -> int:
     from django.db.models import Max, Subquery
     from django.utils.text import slugify
 
-    from approvals import renderings
     from approvals.models import (
         CaseVersion,
         Decision,
@@ -129,7 +128,8 @@ def extend_to(total: int) -> int:
         PublishedPart1,
         PublishedRevision,
     )
-    from approvals.register import add_filter_options
+    from approvals.publication import part1 as renderings
+    from approvals.publication.register import add_filter_options
 
     missing = total - published_count()
     if missing <= 0:
@@ -228,7 +228,7 @@ def extend_to(total: int) -> int:
 
 def middle_slug() -> str:
     """A decision halfway down the register, for the decision page's figures."""
-    from approvals.register import newest_first, published
+    from approvals.publication.register import newest_first, published
 
     slugs = newest_first(published()).values_list("slug", flat=True)
     return slugs[published_count() // 2]

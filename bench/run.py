@@ -143,7 +143,7 @@ def count_queries(scenarios: list[Scenario], decisions: int) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    from approvals import public_views
+    from approvals.publication.views import public as public_views
 
     client = Client(HTTP_HOST="127.0.0.1")
     with override_settings(REGISTER_RECHECK_SECONDS=0):

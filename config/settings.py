@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "approvals.mfa.RequireMFAMiddleware",
+    "approvals.accounts.mfa.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees every sign-in attempt the views make.
@@ -148,11 +148,6 @@ else:
             "LOCATION": "grant-decisions",
         }
     }
-
-# ---- Benchmark (bench/run.py) ----
-# Serves the benchmark's reference and plaintext views under /bench/. Never in production.
-BENCHMARK_VIEWS = envbool("BENCHMARK_VIEWS", False)
-# ---- End of benchmark ----
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from grants.money import financial_year_label
+from grants.states import CaseState
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FTE = {"max_digits": 6, "decimal_places": 2}
@@ -47,32 +48,6 @@ class GrantScheme(models.Model):
         return self.name
 
 
-class CaseState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IAM_REVIEW = "iam_review", "IAM review"
-    DMPC_REVIEW = "dmpc_review", "DMPC review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-    @property
-    def phrase(self) -> str:
-        """The state in a sentence: "This case is {phrase}"."""
-        return {
-            "draft": "in draft",
-            "iam_review": "at IAM review",
-            "dmpc_review": "at DMPC review",
-        }.get(self.value, self.label.lower())
-
-
-def _related_decisions():
-    # Decisions belong to the workflow app, which depends on this one.
-    from approvals.models import RelatedDecision
-
-    return RelatedDecision.objects.all()
-
-
 class GrantCaseQuerySet(models.QuerySet):
     def with_contents(self):
         """Everything the report, the reconciliation and the case document read."""
@@ -87,9 +62,7 @@ class GrantCaseQuerySet(models.QuerySet):
             ),
             "recommendations",
             "budget_years",
-            models.Prefetch(
-                "related_decisions", queryset=_related_decisions().select_related("decision")
-            ),
+            "related_decisions__decision",
         )
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from approvals.roles import Role, has_role, roles_of
+from approvals.accounts.roles import Role, has_role, roles_of
 from grants.models import CaseState, GrantCase
 
 REVIEWING_ROLES = {role.value for role in Role} - {Role.GRANTS_MANAGER.value}

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, User
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from approvals.roles import Role, ensure_role_groups
+from approvals.accounts.roles import Role, ensure_role_groups
 
 PASSWORD = "correct-horse-battery-staple"
 

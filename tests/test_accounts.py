@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from approvals.roles import Role
+from approvals.accounts.roles import Role
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

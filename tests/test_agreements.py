@@ -13,11 +13,12 @@ from django.test import Client
 from pypdf import PdfWriter
 from reportlab.pdfgen import canvas
 
-from approvals import agreements, publication
-from approvals.agreements import AgreementError, upload_agreement
+from approvals.accounts.roles import Role
 from approvals.audit import verify_chain
 from approvals.models import AuditAction, AuditEvent, GrantAgreement
-from approvals.roles import Role
+from approvals.publication import agreements
+from approvals.publication import services as publication
+from approvals.publication.agreements import AgreementError, upload_agreement
 from approvals.services import decide
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_case

@@ -22,10 +22,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg import errors, sql
 
-from approvals import publication
-from approvals.agreements import upload_agreement
 from approvals.management.commands.backup import DUMP_NAME, MEDIA_NAME, pg_environment
 from approvals.models import AuditChainHead, AuditEvent, CaseVersion, GrantAgreement
+from approvals.publication import services as publication
+from approvals.publication.agreements import upload_agreement
 from grants.document import case_document, document_json
 from grants.models import GrantCase
 from tests.conftest import PASSWORD

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches
 
 import config.urls
-from approvals import publication as publishing
+from approvals.publication import services as publishing
 from tests.conftest import make_user
 from tests.test_register import bulk_publish, publish
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import services
+from approvals.accounts.roles import Role
 from approvals.models import ClearanceArea, IamOutcome, SignOff
-from approvals.roles import Role
 from grants.models import GrantCase
 from tests.conftest import make_user
 from tests.factories import make_case

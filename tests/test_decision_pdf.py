@@ -7,8 +7,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from approvals import publication
-from approvals.pdf import decision_record_rows, formatted, render_decision_pdf
+from approvals.publication import services as publication
+from approvals.publication.pdf import decision_record_rows, formatted, render_decision_pdf
 from grants.seed import create_seed_case
 from tests.factories import make_case
 from tests.workflow import approve, to_ready

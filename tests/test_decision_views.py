@@ -3,8 +3,8 @@ work queues on the staff home page."""
 
 import pytest
 
+from approvals.accounts.roles import Role
 from approvals.models import Decision
-from approvals.roles import Role
 from grants.models import CaseState, GrantCase
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_case

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals.roles import Role
+from approvals.accounts.roles import Role
 from grants import services
 from grants.models import (
     BudgetYear,

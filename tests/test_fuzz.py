@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from approvals.models import AuditAction
-from approvals.pdf import _register_fonts, formatted
+from approvals.publication.pdf import _register_fonts, formatted
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
 from tests.conftest import PASSWORD

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import audit, services
+from approvals.accounts.roles import Role
 from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
-from approvals.roles import Role
 from approvals.views.history import Shown, humanise_path, shown
 from grants.document import document_changes
 from grants.models import CostLine, GrantCase

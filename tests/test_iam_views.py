@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import services
+from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AuditAction, AuditEvent, IamMeeting, IamOutcome
-from approvals.roles import Role
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.models import CaseState, GrantCase
 from tests.conftest import make_user

@@ -15,9 +15,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from approvals import publication as publishing
 from approvals import services
 from approvals.models import ClearanceArea, GrantAgreement, IamMeeting, Publication
+from approvals.publication import services as publishing
 from grants.models import GrantCase
 from tests.factories import make_case
 from tests.test_register import decide_only

@@ -14,7 +14,7 @@ from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from approvals.mfa_forms import RECOVERY_CODE_ALPHABET
+from approvals.accounts.forms import RECOVERY_CODE_ALPHABET
 from approvals.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.test_settings import PRODUCTION, run_python
@@ -437,14 +437,16 @@ def test_new_recovery_codes_need_a_verified_session(enrolled, manager, db):
 
 
 def test_each_action_is_logged_but_not_written_to_the_audit_chain(client, manager, caplog):
-    caplog.set_level(logging.INFO, logger="approvals.mfa")
+    caplog.set_level(logging.INFO, logger="approvals.accounts.mfa")
     device, codes = set_up(client, manager)
     new_session(manager).post(VERIFY, {"code": app_code(device)})
     new_session(manager).post(WITH_RECOVERY_CODE, {"code": codes[0]})
     client.post(RECOVERY_CODES)
     new_session(manager).post(VERIFY, {"code": wrong_code(device)})
 
-    messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "approvals.mfa"]
+    messages = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "approvals.accounts.mfa"
+    ]
     who = f"MFA: user manager (id {manager.pk})"
     assert messages == [
         ("INFO", f"{who} set up an authenticator app"),

@@ -14,9 +14,9 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from approvals import publication as publishing
-from approvals import register
 from approvals.models import Publication
+from approvals.publication import register
+from approvals.publication import services as publishing
 from tests.test_register import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db

@@ -29,10 +29,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from approvals import publication as publishing
-from approvals.agreements import upload_agreement
+from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AuditEvent, Decision, Publication
-from approvals.roles import Role
+from approvals.publication import services as publishing
+from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
 from grants.models import GrantCase
 from grants.seed import create_seed_case

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from approvals import publication as publishing
 from approvals.models import AuditAction, AuditEvent, Publication, PublishedRevision
-from approvals.publication import PublicationError, working_days_after
+from approvals.publication import services as publishing
+from approvals.publication.services import PublicationError, working_days_after
 from grants.models import CaseState, GrantCase
 from tests.factories import make_case
 from tests.workflow import approve, to_ready

@@ -9,10 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from approvals import publication as publishing
 from approvals.models import AuditAction, AuditEvent, Publication, PublishedRevision
-from approvals.services import decide as dmpc_decides
-from approvals.views.publishing import (
+from approvals.publication import services as publishing
+from approvals.publication.views.staff import (
     LATE,
     NOT_DUE,
     ON_TIME,
@@ -20,6 +19,7 @@ from approvals.views.publishing import (
     on_time_share,
     timeliness,
 )
+from approvals.services import decide as dmpc_decides
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_case
 from tests.html import table_starting

@@ -16,7 +16,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from approvals import publication as publishing
 from approvals import services
 from approvals.models import (
     CaseVersion,
@@ -25,7 +24,8 @@ from approvals.models import (
     Publication,
     PublishedRevision,
 )
-from approvals.register import add_filter_options
+from approvals.publication import services as publishing
+from approvals.publication.register import add_filter_options
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_case
 from tests.workflow import approve, to_ready

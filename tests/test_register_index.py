@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from approvals.models import FilterOption, Publication
-from approvals.register import filter_options, filtered, split_list
+from approvals.publication.register import filter_options, filtered, split_list
 from tests.test_register import bulk_publish, decide_only, publish
 
 pytestmark = pytest.mark.django_db

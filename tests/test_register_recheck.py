@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals import public_views
+from approvals.publication.views import public as public_views
 from tests.conftest import make_user
 from tests.test_register import publish
 
@@ -62,7 +62,7 @@ def test_signed_in_staff_always_see_the_register_as_it_is(client, first, people)
 def test_a_corrected_decision_reaches_visitors_after_the_interval(
     client, first, people, recheck_every_minute
 ):
-    from approvals import publication as publishing
+    from approvals.publication import services as publishing
 
     url = f"/decisions/{first.slug}/"
     client.get(url)

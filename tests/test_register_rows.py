@@ -10,7 +10,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
 from approvals.models import Publication
-from approvals.public_views import long_date
+from approvals.publication.views.public import long_date
 from tests.test_register import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db

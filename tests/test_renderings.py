@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from approvals import renderings
 from approvals.models import PublishedPart1, PublishedRevision
+from approvals.publication import part1 as renderings
 from tests.test_register import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db

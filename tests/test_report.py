@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from approvals.roles import Role
+from approvals.accounts.roles import Role
 from grants.models import CaseState, GrantCase
 from grants.seed import SEED_TITLE
 from tests.conftest import make_user

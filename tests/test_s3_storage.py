@@ -7,9 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from moto.server import ThreadedMotoServer
 
-from approvals import agreements, publication
-from approvals.agreements import AgreementError, upload_agreement
 from approvals.models import GrantAgreement
+from approvals.publication import agreements
+from approvals.publication import services as publication
+from approvals.publication.agreements import AgreementError, upload_agreement
 from tests.factories import make_case
 from tests.test_agreements import PDF
 from tests.workflow import approve, to_ready

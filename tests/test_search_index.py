@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from approvals.models import Publication
-from approvals.register import search
+from approvals.publication.register import search
 
 pytestmark = [
     pytest.mark.django_db,

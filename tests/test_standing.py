@@ -186,7 +186,7 @@ def test_the_related_decisions_page_adds_and_removes_links(client, seed_decision
 def test_both_decision_pages_show_the_link_and_the_acceptances_once_published(
     client, seed_decision, people, django_assert_max_num_queries
 ):
-    from approvals import publication
+    from approvals.publication import services as publication
 
     publication.publish_now(seed_decision.publication, by=people.publisher)
     offer(seed_decision, people, amount=Decimal("1800000"))
@@ -210,7 +210,7 @@ def test_both_decision_pages_show_the_link_and_the_acceptances_once_published(
 
 
 def test_a_new_acceptance_changes_the_decision_pages_etag(client, seed_decision, people):
-    from approvals import publication
+    from approvals.publication import services as publication
 
     publication.publish_now(seed_decision.publication, by=people.publisher)
     etag = client.get("/decisions/pcd-1/")["ETag"]
@@ -227,7 +227,7 @@ def test_a_new_acceptance_changes_the_decision_pages_etag(client, seed_decision,
 def test_a_correction_to_a_citing_decision_redraws_the_cited_decisions_page(
     client, seed_decision, people
 ):
-    from approvals import publication
+    from approvals.publication import services as publication
 
     publication.publish_now(seed_decision.publication, by=people.publisher)
     later = make_case(people.manager, title="Later grant")

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from approvals import services
+from approvals.accounts.roles import Role
 from approvals.audit import verify_chain
 from approvals.models import (
     AgendaItem,
@@ -19,7 +20,6 @@ from approvals.models import (
     Decision,
     IamOutcome,
 )
-from approvals.roles import Role
 from approvals.services import CaseChanged, NotAllowed, WorkflowError
 from grants.document import document_json
 from grants.models import CaseState, GrantCase

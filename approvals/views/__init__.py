@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from approvals.accounts.roles import Role, roles_of
 from approvals.queues import queues_for
-from approvals.roles import Role, roles_of
 
 
 @require_safe

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from approvals import services
+from approvals.accounts.roles import has_role
 from approvals.clearance import clearance_status
-from approvals.iam_forms import MarkReadyForm, SignOffForm
+from approvals.forms import MarkReadyForm, SignOffForm
 from approvals.models import ClearanceArea
-from approvals.roles import has_role
 from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import (
     READY_ROLES,

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from approvals import services
+from approvals.accounts.roles import Role, has_role
 from approvals.clearance import clearance_status
 from approvals.forms import DecisionForm, ReasonsForm
 from approvals.models import AgendaItem
-from approvals.roles import Role, has_role
 from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import TRANSITIONS, has_any_role
 from grants.models import CaseState, GrantCase

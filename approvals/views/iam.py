@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from approvals import services
-from approvals.iam_forms import AgendaForm, MeetingForm, OutcomeForm
+from approvals.accounts.roles import role_required
+from approvals.forms import AgendaForm, MeetingForm, OutcomeForm
 from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
 from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import AGENDA_ROLES
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
-from grants.views.pages import form_page, posted_data, role_required
+from grants.views.pages import form_page, posted_data
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 

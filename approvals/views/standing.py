@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from approvals.forms import AcceptanceForm, RelatedDecisionForm
 from approvals.models import Decision, RelatedDecision
 from approvals.standing import (
     StandingAuthorityError,
@@ -19,7 +20,6 @@ from approvals.standing import (
 from approvals.standing import (
     accept_under_standing_authority as accept,
 )
-from approvals.standing_forms import AcceptanceForm, RelatedDecisionForm
 from grants import services as editing
 from grants.permissions import cases_visible_to, get_case_for_editing
 

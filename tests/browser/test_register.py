@@ -3,7 +3,7 @@ readable on a 320px-wide screen without scrolling sideways."""
 
 import pytest
 
-from approvals import publication as publishing
+from approvals.publication import services as publishing
 from tests.browser.conftest import assert_accessible
 from tests.test_register import bulk_publish, publish
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from approvals.publication import publish_due
+from approvals.publication.services import publish_due
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from approvals import renderings
 from approvals.models import PublishedRevision
+from approvals.publication import part1 as renderings
 
 
 class Command(BaseCommand):

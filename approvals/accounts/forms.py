@@ -9,6 +9,7 @@ import re
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 # Recovery codes leave out 0, 1, i, l and o, so that nobody has to guess which they are
 # looking at when they copy one from paper.
@@ -95,3 +96,23 @@ class RecoveryCodeForm(forms.Form):
                 "A recovery code is 10 letters and numbers, for example 7kq2m-xh4pd"
             )
         return code
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account has been switched off. Ask an administrator.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("username", field_width=20),
+            Field.text("password", field_width=20),
+            Button("submit", "Sign in"),
+        )

@@ -1,5 +1,9 @@
 """Staff roles. Each role is a Django group of the same name, created by a data migration."""
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -35,3 +39,20 @@ def ensure_role_groups() -> None:
 
     existing = set(Group.objects.filter(name__in=Role.values).values_list("name", flat=True))
     Group.objects.bulk_create(Group(name=name) for name in Role.values if name not in existing)
+
+
+def role_required(roles, refusal: str):
+    """Signed-in users holding one of `roles`; anyone else signed in gets 403 with
+    `refusal`, and a visitor who is not signed in is sent to sign in."""
+    wanted = {getattr(role, "value", role) for role in roles}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not roles_of(request.user) & wanted:
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

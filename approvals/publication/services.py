@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from approvals import audit, register, renderings
+from approvals import audit
+from approvals.accounts.roles import Role, has_role
 from approvals.models import (
     AuditAction,
     Decision,
@@ -27,7 +28,8 @@ from approvals.models import (
     PublishedRevision,
     RelatedDecision,
 )
-from approvals.roles import Role, has_role
+from approvals.publication import part1 as renderings
+from approvals.publication import register
 from grants.document import document_sha256, part1_document
 from grants.models import CaseState, GrantCase
 

@@ -14,7 +14,9 @@ import re
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import FileResponse, Http404
 from pypdf import PdfReader
 
 from approvals import audit
@@ -211,3 +213,19 @@ def upload_agreement(decision: Decision, uploaded_file: File, *, by) -> GrantAgr
         _discard(field.storage, stored)
         raise
     return agreement
+
+
+def agreement_response(agreement: GrantAgreement, *, filename: str) -> FileResponse:
+    """An agreement from storage, streamed. Sent as a download, not shown inline: the file
+    came from outside, and only its structure was checked."""
+    try:
+        handle = default_storage.open(agreement.file.name, "rb")
+    except FileNotFoundError:
+        logger.error("The stored file of agreement %s is missing", agreement.pk)
+        raise Http404("The grant agreement file is missing") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["Content-Length"] = agreement.size
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

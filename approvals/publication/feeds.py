@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from approvals import register as reg
-from approvals.public_views import open_data, register_etag, register_last_modified
+from approvals.publication import register as reg
+from approvals.publication.views.public import open_data, register_etag, register_last_modified
 from grants.formatting import render_text
 
 FEED_FIELDS = ("slug", "reference", "title", "outcome", "summary", "published_at", "funders")

@@ -9,6 +9,7 @@ report: Part 2 never reaches a public page.
 import datetime
 import functools
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,18 +19,27 @@ from html import escape
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
-from approvals import register as reg
-from approvals import renderings
-from approvals.models import DecisionOutcome, PublishedRevision
+from approvals.models import DecisionOutcome, GrantAgreement, PublishedRevision
+from approvals.publication import part1 as renderings
+from approvals.publication import register as reg
+from approvals.publication.agreements import agreement_response
+from approvals.publication.pdf import LAYOUT, render_decision_pdf
 from approvals.standing import public_annex
 from grants.document import document_json
 from grants.money import format_pounds
@@ -521,3 +531,69 @@ def decisions_json(request):
         filename="grant-decisions.json",
         write=reg.json_array,
     )
+
+
+# Published files: a decision's record and Part 1 as a PDF, and its signed grant agreement.
+# Both come from the current published revision, so a correction or a newly added
+# agreement changes the ETag and caches fetch the new file.
+
+logger = logging.getLogger(__name__)
+
+
+def _current_revision(slug: str) -> PublishedRevision:
+    """The revision the public sees now; 404 until the decision is published."""
+    revision = (
+        PublishedRevision.objects.filter(
+            publication__slug=slug, publication__published_at__isnull=False
+        )
+        .select_related("publication", "agreement")
+        .order_by("-number")
+        .first()
+    )
+    if revision is None:
+        raise Http404("No published decision has that reference")
+    return revision
+
+
+def _published_agreement(slug: str) -> tuple[PublishedRevision, GrantAgreement]:
+    revision = _current_revision(slug)
+    if revision.agreement is None:
+        raise Http404("No grant agreement has been published for this decision")
+    return revision, revision.agreement
+
+
+def _agreement_etag(request, slug):
+    revision, agreement = _published_agreement(slug)
+    return f"{revision.number}-{agreement.sha256}"
+
+
+def _pdf_etag(request, slug):
+    revision = _current_revision(slug)
+    # Weak: the PDF is rebuilt on each request, and the same revision may not come out
+    # byte for byte the same (its creation time differs).
+    return f'W/"{revision.number}-{revision.document_sha256}-{LAYOUT}"'
+
+
+# A refusal (404) is raised, not returned, so it is never marked public.
+public = cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+
+
+@require_safe
+@public
+@condition(etag_func=_agreement_etag)
+def agreement_pdf(request, slug):
+    _, agreement = _published_agreement(slug)
+    return agreement_response(agreement, filename=f"{slug}-grant-agreement.pdf")
+
+
+@require_safe
+@public
+@condition(etag_func=_pdf_etag)
+def decision_pdf(request, slug):
+    revision = _current_revision(slug)
+    response = HttpResponse(render_decision_pdf(revision), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"{slug}-decision.pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

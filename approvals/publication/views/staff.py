@@ -20,21 +20,21 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from approvals import agreements, publication
-from approvals.agreements import AgreementError
+from approvals.accounts.roles import Role, role_required
 from approvals.models import DecisionOutcome, GrantAgreement, Publication, PublishedRevision
-from approvals.pdf import decision_record_rows
-from approvals.public_files import agreement_response
-from approvals.publication import PublicationError
-from approvals.publishing_forms import (
+from approvals.publication import agreements
+from approvals.publication import services as publication
+from approvals.publication.agreements import AgreementError, agreement_response
+from approvals.publication.forms import (
     PUBLISH_AT_TEXT,
     AgreementForm,
     CorrectionForm,
     DeferForm,
 )
-from approvals.roles import Role
+from approvals.publication.pdf import decision_record_rows
+from approvals.publication.services import PublicationError
 from grants.permissions import get_case_for_user
-from grants.views.pages import form_page, posted_data, role_required
+from grants.views.pages import form_page, posted_data
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
 RECENTLY_PUBLISHED = 20

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from approvals import agreements
-from approvals.publication import CORRECTABLE
+from approvals.publication import agreements
+from approvals.publication.services import CORRECTABLE
 from grants.forms import DateField, ErrorSummaryMixin, page_form_helper
 
 # Deferred decisions are published at the start of the working day they are deferred to.

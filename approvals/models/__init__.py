@@ -1,0 +1,53 @@
+"""The approvals app's models, a module a concern: the workflow, the audit trail and
+publication."""
+
+from approvals.models.audit import AuditAction, AuditChainHead, AuditEvent
+from approvals.models.base import ImmutableModel, ImmutableRecordError
+from approvals.models.publication import (
+    FilterOption,
+    GrantAgreement,
+    Publication,
+    PublishedPart1,
+    PublishedRevision,
+    agreement_path,
+)
+from approvals.models.workflow import (
+    AgendaItem,
+    CaseVersion,
+    ClearanceArea,
+    Decision,
+    DecisionOutcome,
+    IamMeeting,
+    IamOutcome,
+    ReferenceSequence,
+    RelatedDecision,
+    RelatedDecisionKind,
+    SignOff,
+    StandingAuthorityAcceptance,
+)
+
+__all__ = [
+    "AgendaItem",
+    "AuditAction",
+    "AuditChainHead",
+    "AuditEvent",
+    "CaseVersion",
+    "ClearanceArea",
+    "Decision",
+    "DecisionOutcome",
+    "FilterOption",
+    "GrantAgreement",
+    "IamMeeting",
+    "IamOutcome",
+    "ImmutableModel",
+    "ImmutableRecordError",
+    "Publication",
+    "PublishedPart1",
+    "PublishedRevision",
+    "ReferenceSequence",
+    "RelatedDecision",
+    "RelatedDecisionKind",
+    "SignOff",
+    "StandingAuthorityAcceptance",
+    "agreement_path",
+]

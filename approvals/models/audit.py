@@ -1,0 +1,86 @@
+"""The audit trail: an append-only chain of events (see approvals.audit)."""
+
+from django.conf import settings
+from django.db import models
+
+from approvals.models.base import ImmutableRecordError
+from grants.states import CaseState
+
+
+class AuditAction(models.TextChoices):
+    CASE_CREATED = "case_created", "Case created"
+    CASE_EDITED = "case_edited", "Case edited"
+    SUBMITTED = "submitted", "Submitted for IAM review"
+    MEETING_RECORDED = "meeting_recorded", "IAM meeting recorded"
+    ADDED_TO_AGENDA = "added_to_agenda", "Added to an IAM agenda"
+    IAM_OUTCOME = "iam_outcome", "IAM outcome recorded"
+    SIGNED_OFF = "signed_off", "Signed off"
+    READY_FOR_DECISION = "ready_for_decision", "Marked ready for decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned to draft"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    UPLOADED = "uploaded", "File uploaded"
+    PUBLISHED = "published", "Published"
+    PUBLICATION_DEFERRED = "publication_deferred", "Publication deferred"
+    STANDING_ACCEPTANCE = "standing_acceptance", "Offer accepted under standing authority"
+    RELATED_DECISION = "related_decision", "Related decision linked"
+    SIGNATURE_REFUSED = "signature_refused", "Decision signature refused: wrong password"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail.
+
+    Each event's hash covers its content and the previous event's hash, so changing,
+    removing or reordering any event breaks the chain (see approvals.audit). Nothing
+    updates or deletes these rows; on PostgreSQL a trigger refuses it too.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=300)
+    action = models.CharField(max_length=30, choices=AuditAction)
+    case = models.ForeignKey(
+        "grants.GrantCase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    version = models.ForeignKey(
+        "approvals.CaseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=20, choices=CaseState, blank=True)
+    to_state = models.CharField(max_length=20, choices=CaseState, blank=True)
+    details = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["case", "sequence"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The last event of the audit chain. Writers lock this single row, so events are
+    appended one at a time, in order, each linked to the one before."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"Audit chain at event {self.sequence}"

@@ -1,0 +1,164 @@
+"""Publication: grant agreements, a decision's place on the public register and its
+published revisions."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from approvals.models.base import ImmutableModel
+from approvals.models.workflow import DecisionOutcome
+
+
+def agreement_path(instance, filename: str) -> str:
+    """Uploaded agreements are stored under random names: the name a person gave the file
+    never reaches the storage."""
+    return f"agreements/{uuid.uuid4().hex}.pdf"
+
+
+class GrantAgreement(models.Model):
+    """The signed grant agreement for an approved decision, as a PDF."""
+
+    decision = models.ForeignKey(
+        "approvals.Decision", on_delete=models.PROTECT, related_name="agreements"
+    )
+    file = models.FileField(upload_to=agreement_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decision", "-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"Grant agreement for {self.decision}"
+
+
+class Publication(models.Model):
+    """A decision's place on the public register.
+
+    It is due one working day after the decision unless deferred. The fields copied from
+    the decision and its version serve the register's list, search, filters and open data
+    without reading documents."""
+
+    decision = models.OneToOneField(
+        "approvals.Decision", on_delete=models.PROTECT, related_name="publication"
+    )
+    slug = models.SlugField(max_length=40, unique=True)
+    due_at = models.DateTimeField()
+    deferred_until = models.DateTimeField(null=True, blank=True)
+    deferral_reason = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    legal_basis = models.TextField()
+
+    reference = models.CharField(max_length=30)
+    title = models.CharField(max_length=300)
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome)
+    decision_date = models.DateField()
+    funders = models.CharField(max_length=1000, help_text="Funder names, separated by '; '.")
+    total_grant_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    financial_years = models.CharField(max_length=200, help_text="Like '2023/24; 2024/25'.")
+    summary = models.TextField(blank=True)
+    recommendations = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The words of the title, summary and recommendations, for the register's search.
+    # On PostgreSQL a trigger keeps it up to date (migration 0007) and a GIN index
+    # serves it; elsewhere it stays empty and the search reads the fields themselves.
+    search_vector = SearchVectorField(null=True, editable=False)
+    # Counts changes to what the decision's page shows from later events: offers accepted
+    # under its standing authority, and published decisions that cite it
+    # (approvals.publication.note_later_events). With the current revision, it says
+    # when a cached page must be drawn again.
+    later_events = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="publication_register"),
+            models.Index(fields=["due_at"], name="publication_due"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def effective_due_at(self):
+        """When publish_due will publish it: the deferral date if deferred."""
+        return self.deferred_until or self.due_at
+
+
+class FilterOption(models.Model):
+    """A funder or financial year that a published decision has: what the register's
+    filters offer. A decision's funders and years are fixed when it is scheduled and a
+    published decision stays published, so options are only ever added, when a decision
+    is first published (approvals.register.add_filter_options)."""
+
+    class Field(models.TextChoices):
+        FUNDER = "funder", "Funder"
+        YEAR = "year", "Financial year"
+
+    field = models.CharField(max_length=10, choices=Field)
+    value = models.CharField(max_length=1000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["field", "value"], name="filter_option_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()}: {self.value}"
+
+
+class PublishedRevision(ImmutableModel):
+    """One published form of a decision. A correction is a new revision with a note; the
+    earlier ones stay visible."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="What a correction changed, and why.")
+    record = models.JSONField(help_text="The decision record as published.")
+    document = models.JSONField(help_text="Part 1 of the approved version: no Part 2 content.")
+    document_sha256 = models.CharField(max_length=64)
+    agreement = models.ForeignKey(
+        GrantAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["publication", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.publication} revision {self.number}"
+
+
+class PublishedPart1(models.Model):
+    """A published revision's Part 1, drawn as HTML when it was published, for its
+    page: a copy that can always be drawn again from the revision
+    (approvals.renderings)."""
+
+    revision = models.OneToOneField(
+        PublishedRevision, on_delete=models.CASCADE, related_name="part1"
+    )
+    renderer = models.CharField(
+        max_length=32, help_text="Fingerprint of the templates and code that drew it."
+    )
+    html = models.TextField()
+    drawn_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Part 1 of {self.revision_id}"

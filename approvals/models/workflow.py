@@ -1,0 +1,221 @@
+"""The decision workflow's records: versions, IAM meetings, sign-offs, decisions, related
+decisions and standing-authority acceptances. Versions and decisions are written once and
+never changed."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from approvals.models.base import ImmutableModel
+
+
+class CaseVersion(ImmutableModel):
+    """A case frozen when it was submitted: its document and the document's SHA-256."""
+
+    case = models.ForeignKey("grants.GrantCase", on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the whole document.")
+    part1_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the publishable document, without Part 2."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Everyone who changed the case before this version was frozen: none of them may
+    # endorse, sign off or decide it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self):
+        return f"Version {self.number}"
+
+
+class IamOutcome(models.TextChoices):
+    PENDING = "pending", "Not yet considered"
+    ENDORSED = "endorsed", "Endorsed"
+    ENDORSED_WITH_CONDITIONS = "endorsed_with_conditions", "Endorsed with conditions"
+    RETURNED = "returned", "Returned for changes"
+    NOT_SUPPORTED = "not_supported", "Not supported"
+
+
+class IamMeeting(models.Model):
+    """A meeting of MOPAC's Investment Advisory & Monitoring board."""
+
+    date = models.DateField()
+    attendees = models.TextField()
+    minutes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"IAM meeting, {self.date:%-d %B %Y}"
+
+
+class AgendaItem(models.Model):
+    """A case on an IAM meeting's agenda, and what the meeting advised."""
+
+    meeting = models.ForeignKey(IamMeeting, on_delete=models.PROTECT, related_name="items")
+    case = models.ForeignKey(
+        "grants.GrantCase", on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=30, choices=IamOutcome, default=IamOutcome.PENDING)
+    note = models.TextField(blank=True, help_text="Conditions, or the reasons for the outcome.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="agenda_version_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} at {self.meeting}"
+
+
+class ClearanceArea(models.TextChoices):
+    FINANCE = "finance", "Finance"
+    LEGAL = "legal", "Legal"
+    EQUALITIES = "equalities", "Equalities"
+    PRIVACY = "privacy", "Privacy"
+
+
+class SignOff(ImmutableModel):
+    """An adviser's advice on, and sign-off of, their own area of one version."""
+
+    version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sign_offs")
+    area = models.CharField(max_length=20, choices=ClearanceArea)
+    advice = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "area"], name="one_sign_off_per_area"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_area_display()} sign-off of {self.version}"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Decision(ImmutableModel):
+    """The DMPC's signed decision on one version of a case."""
+
+    case = models.ForeignKey("grants.GrantCase", on_delete=models.PROTECT, related_name="decisions")
+    version = models.OneToOneField(CaseVersion, on_delete=models.PROTECT, related_name="decision")
+    reference = models.CharField(max_length=30, unique=True)
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome)
+    reasons = models.TextField()
+    alternatives_considered = models.TextField(blank=True)
+    interests_declared = models.BooleanField(default=False)
+    interests = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interests_declared=False) | ~Q(interests=""),
+                name="declared_interests_are_described",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class ReferenceSequence(models.Model):
+    """The next number of each decision reference prefix. Numbers are never reused: the
+    row is locked while a number is taken and only moves forward."""
+
+    prefix = models.CharField(max_length=10, unique=True)
+    next_number = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.prefix} {self.next_number}"
+
+
+class RelatedDecisionKind(models.TextChoices):
+    VARIES = "varies", "Varies"
+    EXTENDS = "extends", "Extends"
+    SUPERSEDES = "supersedes", "Supersedes"
+
+
+class RelatedDecision(models.Model):
+    """A case's typed link to an earlier decision ("PCD 1216 refers")."""
+
+    case = models.ForeignKey(
+        "grants.GrantCase", on_delete=models.CASCADE, related_name="related_decisions"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=RelatedDecisionKind)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "decision"], name="related_decision_once")
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display().lower()} {self.decision}"
+
+
+class StandingAuthorityAcceptance(models.Model):
+    """A later year's offer accepted under an approved standing authority."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="standing_acceptances"
+    )
+    recommendation = models.PositiveSmallIntegerField(
+        help_text="The position of the standing authority among the decision's recommendations."
+    )
+    funder = models.CharField(max_length=200)
+    financial_year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    offer_date = models.DateField()
+    note = models.TextField(blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decision", "financial_year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="standing_acceptance_amount_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.funder} {self.amount} under {self.decision}"

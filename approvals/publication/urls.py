@@ -1,0 +1,37 @@
+"""Publication's URLs: the public register (its paths are a contract relied on outside the
+service), and the staff pages that publish. config/urls.py mounts the public ones at the
+site's root; approvals/urls.py adds the staff ones to the approvals namespace."""
+
+from django.urls import path
+
+from approvals.publication.feeds import DecisionsFeed
+from approvals.publication.views import public, staff
+
+public_urlpatterns = [
+    path("", public.home, name="home"),
+    path("accessibility/", public.accessibility, name="accessibility"),
+    path("privacy/", public.privacy, name="privacy"),
+    path("decisions/", public.register, name="register"),
+    path("decisions.csv", public.decisions_csv, name="decisions-csv"),
+    path("decisions.json", public.decisions_json, name="decisions-json"),
+    path("decisions/feed/", DecisionsFeed(), name="decisions-feed"),
+    path("decisions/<slug:slug>/", public.decision, name="decision"),
+    path("decisions/<slug:slug>/document.json", public.decision_document, name="decision-document"),
+    path("decisions/<slug:slug>/decision.pdf", public.decision_pdf, name="decision-pdf"),
+    path("decisions/<slug:slug>/agreement.pdf", public.agreement_pdf, name="decision-agreement"),
+]
+
+staff_urlpatterns = [
+    path("cases/<int:pk>/agreement/", staff.upload_agreement, name="upload-agreement"),
+    path(
+        "cases/<int:pk>/agreements/<int:agreement_pk>/",
+        staff.staff_agreement,
+        name="staff-agreement",
+    ),
+    path("publications/", staff.publication_list, name="publications"),
+    path("publications/compliance/", staff.compliance, name="compliance"),
+    path("publications/<int:publication_pk>/", staff.publication_detail, name="publication"),
+    path("publications/<int:publication_pk>/publish/", staff.publish_now, name="publish-now"),
+    path("publications/<int:publication_pk>/defer/", staff.defer, name="defer"),
+    path("publications/<int:publication_pk>/correct/", staff.correct, name="correct"),
+]
