@@ -1,60 +1,73 @@
-"""Work queues: the cases waiting for each role to act."""
+"""Work queues: the cases waiting for each role to act.
 
-from dataclasses import dataclass
+A queue lists the cases on which the person may take one of its steps now, as
+approvals.workflow.can answers: the database narrows the cases to the steps' states, and
+the workflow's own guards decide, with every fact they read fetched at once.
+"""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
 
-from approvals.accounts.roles import Role, roles_of
-from approvals.models import CaseVersion, SignOff
-from approvals.workflow import SIGN_OFF_ROLES
-from grants.models import CaseState, GrantCase
+from approvals.accounts.roles import roles_of
+from approvals.workflow import (
+    DECISION_STEPS,
+    IAM_OUTCOME_STEPS,
+    SIGN_OFF_ROLES,
+    STEPS,
+    CaseFacts,
+    can,
+    holds_role_for,
+    sign_off_step,
+)
+from grants.models import GrantCase
+from grants.permissions import cases_visible_to
+
+
+@dataclass(frozen=True)
+class QueueDefinition:
+    title: str
+    steps: tuple[str, ...]
+
+
+QUEUES: tuple[QueueDefinition, ...] = (
+    QueueDefinition("Your cases in draft", ("edit",)),
+    QueueDefinition("Waiting for IAM review", ("add_to_agenda", *IAM_OUTCOME_STEPS)),
+    *(
+        QueueDefinition(f"Waiting for your {area.label.lower()} sign-off", (sign_off_step(area),))
+        for area in SIGN_OFF_ROLES
+    ),
+    QueueDefinition("Signed off, to mark ready for decision", ("mark_ready",)),
+    QueueDefinition("Decisions waiting to be published", ("publish",)),
+    QueueDefinition("Waiting for your decision", DECISION_STEPS[:2]),
+)
 
 
 @dataclass
 class Queue:
     title: str
-    cases: QuerySet
-
-
-def _with_current_version(cases: QuerySet) -> QuerySet:
-    latest = CaseVersion.objects.filter(case=OuterRef("pk")).order_by("-number").values("pk")[:1]
-    return cases.annotate(current_version_id=Subquery(latest))
-
-
-def _signed(area):
-    return SignOff.objects.filter(version_id=OuterRef("current_version_id"), area=area)
+    steps: tuple[str, ...]
+    cases: list = field(default_factory=list)
 
 
 def queues_for(user) -> list[Queue]:
-    held = roles_of(user)
-    cases = GrantCase.objects.select_related("owner").order_by("updated_at")
-    queues = []
-    if Role.GRANTS_MANAGER in held:
-        mine = Q(owner=user) | Q(collaborators=user)
-        drafts = cases.filter(pk__in=GrantCase.objects.filter(mine).values("pk"))
-        queues.append(Queue("Your cases in draft", drafts.filter(state=CaseState.DRAFT)))
-    if Role.IAM_SECRETARIAT in held:
-        queues.append(Queue("Waiting for IAM review", cases.filter(state=CaseState.IAM_REVIEW)))
-    in_review = _with_current_version(cases.filter(state=CaseState.DMPC_REVIEW))
-    for area, role in SIGN_OFF_ROLES.items():
-        if role in held:
-            waiting = in_review.filter(~Exists(_signed(area)))
-            queues.append(Queue(f"Waiting for your {area.label.lower()} sign-off", waiting))
-    if Role.DMPC_OFFICE in held:
-        every_area_signed = [Exists(_signed(area)) for area in SIGN_OFF_ROLES]
-        ready_to_mark = in_review.filter(*every_area_signed, ready_for_decision_at__isnull=True)
-        queues.append(Queue("Signed off, to mark ready for decision", ready_to_mark))
-    if Role.PUBLISHER in held:
-        waiting = cases.filter(
-            decisions__publication__isnull=False,
-            decisions__publication__published_at__isnull=True,
-        )
-        queues.append(Queue("Decisions waiting to be published", waiting))
-    if Role.DMPC in held:
-        queues.append(
-            Queue(
-                "Waiting for your decision",
-                cases.filter(state=CaseState.DMPC_REVIEW, ready_for_decision_at__isnull=False),
-            )
-        )
+    if not roles_of(user):
+        return []
+    queues = [
+        Queue(q.title, q.steps)
+        for q in QUEUES
+        if any(holds_role_for(user, STEPS[name]) for name in q.steps)
+    ]
+    states = {state for q in queues for name in q.steps for state in STEPS[name].states}
+    candidates = list(
+        cases_visible_to(user, GrantCase.objects.filter(state__in=states))
+        .select_related("owner")
+        .prefetch_related("collaborators")
+        .order_by("updated_at", "id")
+    )
+    facts = CaseFacts.prefetch(candidates)
+    for queue in queues:
+        queue.cases = [
+            case
+            for case in candidates
+            if any(can(user, name, case, facts[case.pk]) is None for name in queue.steps)
+        ]
     return queues

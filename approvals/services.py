@@ -1,6 +1,7 @@
-"""The decision workflow's actions. Each checks the actor's role and the transition's
-guards on a locked case, changes state, writes its records and its audit event in one
-transaction, and sends notifications only after that transaction commits."""
+"""The decision workflow's steps, a function each. Each locks the case, asks
+approvals.workflow whether the person may take the step now (raising its reason if not),
+changes the case, writes its records and its audit event in one transaction, and sends
+notifications only after that transaction commits."""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -8,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from approvals import audit, notifications
-from approvals.accounts.roles import has_role
+from approvals.accounts.roles import Role, has_role
 from approvals.models import (
     AgendaItem,
     AuditAction,
@@ -24,43 +25,29 @@ from approvals.models import (
 )
 from approvals.publication import services as publication
 from approvals.workflow import (
-    AGENDA_ROLES,
-    READY_ROLES,
-    SIGN_OFF_ROLES,
-    SIGN_OFF_STATES,
-    TRANSITIONS,
-    guard_did_not_edit,
-    has_any_role,
+    STEPS,
+    CaseChanged,
+    CaseFacts,
+    NotAllowed,
+    WorkflowError,
+    check,
+    sign_off_step,
 )
 from grants.document import case_document, document_sha256, part1_document
-from grants.models import CaseState, GrantCase
+from grants.models import GrantCase
 
-
-class WorkflowError(Exception):
-    """A step that cannot be taken; the message says why, for the person who tried."""
-
-
-class CaseChanged(WorkflowError):
-    """The case moved on (someone else acted first) since the person loaded the page."""
-
-
-class NotAllowed(WorkflowError):
-    pass
+__all__ = ["CaseChanged", "NotAllowed", "SignatureRefused", "WorkflowError"]
 
 
 class SignatureRefused(WorkflowError):
     """The password entered to sign a decision was not the user's."""
 
 
-def current_version(case: GrantCase) -> CaseVersion | None:
-    return case.versions.order_by("-number").first()
-
-
 def _lock(case: GrantCase) -> GrantCase:
     return GrantCase.objects.select_for_update().get(pk=case.pk)
 
 
-def _check_seen(case: GrantCase, version: CaseVersion | None, seen_version: int | None):
+def _check_seen(version: CaseVersion | None, seen_version: int | None):
     if seen_version is not None and (version is None or version.number != seen_version):
         raise CaseChanged(
             "The case has changed since you opened this page: there is a newer version. "
@@ -68,39 +55,39 @@ def _check_seen(case: GrantCase, version: CaseVersion | None, seen_version: int 
         )
 
 
-def _take(name: str, case: GrantCase, *, by, seen_version: int | None = None, **fields):
-    """Carry out transition `name` on a locked case; return it, its version and the state
-    it left. Must run inside transaction.atomic()."""
-    transition = TRANSITIONS[name]
+def _begin(name: str, case: GrantCase, *, by, seen_version: int | None = None):
+    """Start step `name`: lock the case, check the version the person saw is still the
+    current one, and ask the workflow whether they may take the step now, raising its
+    reason if not. Returns the locked case and what the guards read about it. Must run
+    inside transaction.atomic()."""
     locked = _lock(case)
-    if locked.state not in transition.sources:
-        raise CaseChanged(
-            f"This case is now {locked.state_phrase}: someone else may have "
-            "acted on it first. Nothing has been changed."
-        )
-    version = current_version(locked)
-    _check_seen(locked, version, seen_version)
-    if not has_any_role(by, transition.roles):
-        raise NotAllowed("Your role does not allow you to do that.")
-    for guard in transition.guards:
-        reason = guard(locked, by, version)
-        if reason:
-            raise WorkflowError(reason)
+    facts = CaseFacts(locked)
+    if locked.state in STEPS[name].states:
+        _check_seen(facts.version, seen_version)
+    check(by, name, locked, facts)
+    return locked, facts
+
+
+def _take(name: str, case: GrantCase, *, by, seen_version: int | None = None, **fields):
+    """Carry out transition `name`: begin it, then move the case to the step's target
+    state. Returns the case, its version and the state it left."""
+    locked, facts = _begin(name, case, by=by, seen_version=seen_version)
+    step = STEPS[name]
     from_state = locked.state
     # Moving the lock version on makes any edit form opened before this step stale.
     changed = GrantCase.objects.filter(pk=locked.pk, state=from_state).update(
-        state=transition.target,
+        state=step.target,
         updated_at=timezone.now(),
         lock_version=F("lock_version") + 1,
         **fields,
     )
     if changed != 1:  # pragma: no cover - the row lock makes this unreachable
         raise CaseChanged("Someone else acted on this case first. Nothing has been changed.")
-    locked.state = transition.target
+    locked.state = step.target
     locked.lock_version += 1
     for field, value in fields.items():
         setattr(locked, field, value)
-    return locked, version, from_state
+    return locked, facts.version, from_state
 
 
 def _require(text: str, message: str) -> str:
@@ -146,7 +133,7 @@ def submit(case: GrantCase, *, by) -> CaseVersion:
 
 
 def record_meeting(*, by, date, attendees: str, minutes: str = "") -> IamMeeting:
-    if not has_any_role(by, AGENDA_ROLES):
+    if not has_role(by, Role.IAM_SECRETARIAT):
         raise NotAllowed("Only the IAM secretariat records IAM meetings.")
     with transaction.atomic():
         meeting = IamMeeting.objects.create(
@@ -164,15 +151,9 @@ def record_meeting(*, by, date, attendees: str, minutes: str = "") -> IamMeeting
 
 
 def add_to_agenda(meeting: IamMeeting, case: GrantCase, *, by) -> AgendaItem:
-    if not has_any_role(by, AGENDA_ROLES):
-        raise NotAllowed("Only the IAM secretariat sets IAM agendas.")
     with transaction.atomic():
-        locked = _lock(case)
-        if locked.state != CaseState.IAM_REVIEW:
-            raise CaseChanged(f"This case is {locked.state_phrase}, not waiting for IAM review.")
-        version = current_version(locked)
-        if AgendaItem.objects.filter(version=version, outcome=IamOutcome.PENDING).exists():
-            raise WorkflowError("This version of the case is already on an IAM agenda.")
+        locked, facts = _begin("add_to_agenda", case, by=by)
+        version = facts.version
         item = AgendaItem.objects.create(meeting=meeting, case=locked, version=version)
         audit.record(
             AuditAction.ADDED_TO_AGENDA,
@@ -184,7 +165,7 @@ def add_to_agenda(meeting: IamMeeting, case: GrantCase, *, by) -> AgendaItem:
     return item
 
 
-IAM_TRANSITIONS = {
+IAM_STEPS = {
     IamOutcome.ENDORSED: "endorse",
     IamOutcome.ENDORSED_WITH_CONDITIONS: "endorse",
     IamOutcome.NOT_SUPPORTED: "not_supported",
@@ -201,11 +182,11 @@ def record_iam_outcome(
     case: GrantCase, *, by, outcome: IamOutcome, note: str = "", seen_version: int | None = None
 ) -> AgendaItem:
     """Record what IAM advised on the case's current version, and move the case on."""
-    if outcome not in IAM_TRANSITIONS:
+    if outcome not in IAM_STEPS:
         raise WorkflowError("Choose what the meeting advised")
     if outcome in IAM_NOTE_REQUIRED:
         note = _require(note, IAM_NOTE_REQUIRED[outcome])
-    name = IAM_TRANSITIONS[outcome]
+    name = IAM_STEPS[outcome]
     with transaction.atomic():
         fields = {"ready_for_decision_at": None}
         locked, version, from_state = _take(name, case, by=by, seen_version=seen_version, **fields)
@@ -216,7 +197,7 @@ def record_iam_outcome(
         item.recorded_by, item.recorded_at = by, timezone.now()
         item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
         audit.record(
-            TRANSITIONS[name].audit_action,
+            STEPS[name].audit_action,
             actor=by,
             case=locked,
             version=version,
@@ -233,27 +214,9 @@ def sign_off(
 ) -> SignOff:
     """An adviser's advice on, and sign-off of, their own area of the current version."""
     advice = _require(advice, "Enter your advice")
-    if not has_role(by, SIGN_OFF_ROLES[area]):
-        raise NotAllowed(
-            f"Only a {SIGN_OFF_ROLES[area].label.lower()} signs off {area.label.lower()}."
-        )
     with transaction.atomic():
-        locked = _lock(case)
-        if locked.state not in SIGN_OFF_STATES:
-            raise CaseChanged(
-                f"This case is {locked.state_phrase}: it is not waiting for advisers’ sign-off."
-            )
-        version = current_version(locked)
-        _check_seen(locked, version, seen_version)
-        reason = guard_did_not_edit(locked, by, version)
-        if reason:
-            raise WorkflowError(reason)
-        existing = SignOff.objects.filter(version=version, area=area).first()
-        if existing:
-            raise CaseChanged(
-                f"{area.label} was already signed off by {existing.signed_by.get_full_name()} "
-                f"on {timezone.localtime(existing.signed_at):%-d %B %Y at %H:%M}."
-            )
+        locked, facts = _begin(sign_off_step(area), case, by=by, seen_version=seen_version)
+        version = facts.version
         try:
             with transaction.atomic():
                 signed = SignOff.objects.create(
@@ -268,32 +231,16 @@ def sign_off(
             version=version,
             details={"area": area.value, "advice": advice},
         )
-        if not outstanding_areas(version):
+        if len(facts.signed_areas | {area.value}) == len(ClearanceArea):
             notifications.after_commit(locked, "has been signed off by every adviser")
     return signed
 
 
-def outstanding_areas(version: CaseVersion | None) -> list[ClearanceArea]:
-    signed = set(SignOff.objects.filter(version=version).values_list("area", flat=True))
-    return [area for area in ClearanceArea if area.value not in signed]
-
-
 def mark_ready(case: GrantCase, *, by, seen_version: int | None = None) -> GrantCase:
     """The DMPC office confirms the case is ready for the DMPC's decision."""
-    if not has_any_role(by, READY_ROLES):
-        raise NotAllowed("Only the DMPC office marks cases ready for decision.")
     with transaction.atomic():
-        locked = _lock(case)
-        if locked.state != CaseState.DMPC_REVIEW:
-            raise CaseChanged(f"This case is {locked.state_phrase}.")
-        version = current_version(locked)
-        _check_seen(locked, version, seen_version)
-        if locked.ready_for_decision_at is not None:
-            raise CaseChanged("This case has already been marked ready for decision.")
-        outstanding = outstanding_areas(version)
-        if outstanding:
-            names = ", ".join(area.label.lower() for area in outstanding)
-            raise WorkflowError(f"Every area must be signed off first. Still outstanding: {names}.")
+        locked, facts = _begin("mark_ready", case, by=by, seen_version=seen_version)
+        version = facts.version
         locked.ready_for_decision_at = timezone.now()
         locked.save(update_fields=["ready_for_decision_at", "updated_at"])
         audit.record(AuditAction.READY_FOR_DECISION, actor=by, case=locked, version=version)
@@ -341,7 +288,7 @@ def _check_signature(case: GrantCase, by, password: str) -> None:
         )
 
 
-DECISION_TRANSITIONS = {"approve": "approve", "reject": "reject", "return": "dmpc_return"}
+DECISION_STEPS = {"approve": "approve", "reject": "reject", "return": "dmpc_return"}
 
 
 def decide(
@@ -358,7 +305,7 @@ def decide(
 ) -> Decision | None:
     """The DMPC's signed decision: approve or reject (both get a decision reference), or
     return the case to draft. The DMPC re-enters their password to sign."""
-    if outcome not in DECISION_TRANSITIONS:
+    if outcome not in DECISION_STEPS:
         raise WorkflowError("Choose whether to approve, reject or return the case")
     if outcome in ("reject", "return"):
         reasons = _require(reasons, f"Enter the reasons to {outcome} the case")
@@ -369,7 +316,7 @@ def decide(
     _check_signature(case, by, password)
 
     with transaction.atomic():
-        name = DECISION_TRANSITIONS[outcome]
+        name = DECISION_STEPS[outcome]
         fields = {"ready_for_decision_at": None} if outcome == "return" else {}
         locked, version, from_state = _take(name, case, by=by, seen_version=seen_version, **fields)
         details = {
@@ -397,7 +344,7 @@ def decide(
             details["reference"] = decision.reference
             details["publication_due"] = publication.schedule(decision).due_at.isoformat()
         audit.record(
-            TRANSITIONS[name].audit_action,
+            STEPS[name].audit_action,
             actor=by,
             case=locked,
             version=version,

@@ -6,23 +6,21 @@ the cap and the date, audited and listed publicly on the original decision's pag
 """
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from approvals import audit
-from approvals.accounts.roles import Role, has_role
 from approvals.models import (
     AuditAction,
     Decision,
-    DecisionOutcome,
     RelatedDecision,
     RelatedDecisionKind,
     StandingAuthorityAcceptance,
 )
 from approvals.publication.services import note_later_events
+from approvals.workflow import refusal
 from grants import services as editing
 from grants.models import GrantCase
 from grants.money import financial_year_label, format_millions
@@ -32,38 +30,6 @@ NEW_CASE_NEEDED = "A new grant case is needed."
 
 class StandingAuthorityError(Exception):
     """An offer that cannot be accepted under a standing authority; the message says why."""
-
-
-@dataclass(frozen=True)
-class StandingAuthority:
-    position: int
-    text: str
-    annual_cap: Decimal
-    ends_on: datetime.date
-
-
-def standing_authorities(decision: Decision) -> list[StandingAuthority]:
-    """The standing authorities among the recommendations the decision approved."""
-    if decision.outcome != DecisionOutcome.APPROVED:
-        return []
-    return [
-        StandingAuthority(
-            position=rec["position"],
-            text=rec["text"],
-            annual_cap=Decimal(rec["standing_authority"]["annual_cap"]),
-            ends_on=datetime.date.fromisoformat(rec["standing_authority"]["ends_on"]),
-        )
-        for rec in decision.version.document["recommendations"]
-        if rec.get("standing_authority")
-    ]
-
-
-def can_accept(user) -> tuple[bool, str]:
-    if has_role(user, Role.GRANTS_MANAGER) or has_role(user, Role.DMPC_OFFICE):
-        return True, ""
-    return False, (
-        "Only grants managers and the DMPC office record offers under a standing authority."
-    )
 
 
 def accept_under_standing_authority(
@@ -77,11 +43,11 @@ def accept_under_standing_authority(
     offer_date: datetime.date,
     note: str = "",
 ) -> StandingAuthorityAcceptance:
-    allowed, reason = can_accept(by)
-    if not allowed:
-        raise StandingAuthorityError(reason)
+    error = refusal(by, "accept_under_standing_authority", decision.case)
+    if error is not None:
+        raise StandingAuthorityError(str(error))
     authority = next(
-        (a for a in standing_authorities(decision) if a.position == recommendation), None
+        (a for a in decision.standing_authorities() if a.position == recommendation), None
     )
     if authority is None:
         raise StandingAuthorityError(

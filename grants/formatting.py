@@ -1,14 +1,18 @@
-"""Lightly formatted text: stored as plain text (Markdown), shown as sanitised HTML.
+"""How the service writes what it shows: lightly formatted text, and dates.
+
+Text is stored as plain text (Markdown) and shown as sanitised HTML.
 
 People can write paragraphs, numbered and bulleted lists, bold and italic text and
 links. Anything else, including any HTML they type, is removed or escaped.
 """
 
+import datetime
 import re
 import threading
 
 import markdown
 import nh3
+from django.utils import dateformat, timezone
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "a", "strong", "em", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
@@ -63,3 +67,37 @@ def render_text(text: str) -> str:
     )
     # Sanitised HTML carries no class attribute, so each styled tag gets exactly one.
     return _OPENING_TAG.sub(lambda m: f'<{m[1]} class="{GOVUK_CLASSES[m[1]]}"', html)
+
+
+# Dates and moments, as the service writes them everywhere: pages, PDFs, messages and
+# emails. Templates use the same formats through grant_tags' filters.
+LONG_DATE = "j F Y"  # 26 November 2026
+SHORT_DATE = "j M Y"  # 26 Nov 2026
+LONG_MOMENT = "j F Y \\a\\t H:i"  # 26 November 2026 at 14:05, UK time
+SHORT_MOMENT = "j M Y H:i"  # 26 Nov 2026 14:05, UK time
+
+
+def _formatted(value, format_string: str) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, format_string)
+
+
+def long_date(value) -> str:
+    return _formatted(value, LONG_DATE)
+
+
+def short_date(value) -> str:
+    return _formatted(value, SHORT_DATE)
+
+
+def long_moment(value) -> str:
+    return _formatted(value, LONG_MOMENT)
+
+
+def short_moment(value) -> str:
+    return _formatted(value, SHORT_MOMENT)

@@ -144,6 +144,11 @@ class GrantCase(models.Model):
     def state_phrase(self) -> str:
         return CaseState(self.state).phrase
 
+    def current_version(self):
+        """The version reviewers act on now: the latest frozen at a submission (None
+        before the first)."""
+        return self.versions.current().first()
+
     @property
     def has_part2(self) -> bool:
         return bool(self.part2_content.strip())

@@ -38,7 +38,11 @@ def is_case_editor(user, case: GrantCase) -> bool:
     """The case's owner or a collaborator, holding the grants manager role."""
     if not has_role(user, Role.GRANTS_MANAGER):
         return False
-    return case.owner_id == user.pk or case.collaborators.filter(pk=user.pk).exists()
+    if case.owner_id == user.pk:
+        return True
+    if "collaborators" in getattr(case, "_prefetched_objects_cache", {}):
+        return any(person.pk == user.pk for person in case.collaborators.all())
+    return case.collaborators.filter(pk=user.pk).exists()
 
 
 def can_edit_case(user, case: GrantCase) -> tuple[bool, str]:

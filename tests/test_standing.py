@@ -17,7 +17,6 @@ from approvals.standing import (
     StandingAuthorityError,
     accept_under_standing_authority,
     link_decision,
-    standing_authorities,
     unlink_decision,
 )
 from grants.models import GrantCase
@@ -47,7 +46,7 @@ def offer(decision, people, **changes):
 
 
 def test_the_seed_approves_a_standing_authority_of_two_million_a_year_until_2027(seed_decision):
-    (authority,) = standing_authorities(seed_decision)
+    (authority,) = seed_decision.standing_authorities()
     assert authority.position == 2
     assert authority.annual_cap == Decimal("2000000.00")
     assert authority.ends_on == datetime.date(2027, 3, 31)

@@ -2,11 +2,24 @@
 decisions and standing-authority acceptances. Versions and decisions are written once and
 never changed."""
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from approvals.models.base import ImmutableModel
+
+
+class CaseVersionQuerySet(models.QuerySet):
+    def current(self):
+        """Each case's current version: the one with the highest number."""
+        later = CaseVersion.objects.filter(
+            case=models.OuterRef("case"), number__gt=models.OuterRef("number")
+        )
+        return self.filter(~models.Exists(later))
 
 
 class CaseVersion(ImmutableModel):
@@ -26,6 +39,8 @@ class CaseVersion(ImmutableModel):
     # Everyone who changed the case before this version was frozen: none of them may
     # endorse, sign off or decide it.
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+
+    objects = CaseVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "number"]
@@ -121,6 +136,17 @@ class DecisionOutcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+@dataclass(frozen=True)
+class StandingAuthority:
+    """Authority, approved in a recommendation, to accept later offers up to a cap a year
+    until an end date without a new case (see approvals.standing)."""
+
+    position: int
+    text: str
+    annual_cap: Decimal
+    ends_on: datetime.date
+
+
 class Decision(ImmutableModel):
     """The DMPC's signed decision on one version of a case."""
 
@@ -148,6 +174,21 @@ class Decision(ImmutableModel):
 
     def __str__(self):
         return self.reference
+
+    def standing_authorities(self) -> list[StandingAuthority]:
+        """The standing authorities among the recommendations the decision approved."""
+        if self.outcome != DecisionOutcome.APPROVED:
+            return []
+        return [
+            StandingAuthority(
+                position=rec["position"],
+                text=rec["text"],
+                annual_cap=Decimal(rec["standing_authority"]["annual_cap"]),
+                ends_on=datetime.date.fromisoformat(rec["standing_authority"]["ends_on"]),
+            )
+            for rec in self.version.document["recommendations"]
+            if rec.get("standing_authority")
+        ]
 
 
 class ReferenceSequence(models.Model):

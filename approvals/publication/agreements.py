@@ -21,13 +21,12 @@ from pypdf import PdfReader
 
 from approvals import audit
 from approvals.models import AuditAction, Decision, DecisionOutcome, GrantAgreement
-from grants.models import CaseState, GrantCase
-from grants.permissions import is_case_editor
+from approvals.workflow import refusal
+from grants.models import GrantCase
 
 logger = logging.getLogger(__name__)
 
 PDF_SIGNATURE = b"%PDF-"
-UPLOADABLE_STATES = (CaseState.APPROVED, CaseState.PUBLISHED)
 NAME_LIMIT = GrantAgreement._meta.get_field("original_name").max_length
 # Control characters (NUL above all) have no place in a file name: browsers never send
 # them, so a name holding one was made by hand.
@@ -73,21 +72,6 @@ def too_large_message() -> str:
 def approved_decision(case: GrantCase) -> Decision | None:
     """The decision an agreement belongs to: the DMPC's approval of the case."""
     return case.decisions.filter(outcome=DecisionOutcome.APPROVED).select_related("version").first()
-
-
-def can_upload_agreement(user, case: GrantCase, decision: Decision | None) -> tuple[bool, str]:
-    if not is_case_editor(user, case):
-        return False, "Only the case’s grants managers can upload its grant agreement."
-    if (
-        decision is None
-        or decision.outcome != DecisionOutcome.APPROVED
-        or case.state not in UPLOADABLE_STATES
-    ):
-        return False, (
-            "A grant agreement can only be uploaded once the DMPC has approved the case. "
-            f"This case is {case.state_phrase}."
-        )
-    return True, ""
 
 
 def display_name(name: str | None) -> str:
@@ -168,9 +152,9 @@ def upload_agreement(decision: Decision, uploaded_file: File, *, by) -> GrantAgr
     """Store a signed grant agreement for an approved decision and record it in the audit
     trail. Publication picks it up: with the decision, or as a new published revision if
     the decision is already on the register."""
-    allowed, reason = can_upload_agreement(by, decision.case, decision)
-    if not allowed:
-        raise AgreementError(reason)
+    error = refusal(by, "upload_agreement", decision.case)
+    if error is not None:
+        raise AgreementError(str(error))
     name = display_name(uploaded_file.name)
     size, sha256 = check_pdf(uploaded_file)
 
@@ -192,9 +176,9 @@ def upload_agreement(decision: Decision, uploaded_file: File, *, by) -> GrantAgr
     try:
         with transaction.atomic():
             case = GrantCase.objects.select_for_update().get(pk=decision.case_id)
-            allowed, reason = can_upload_agreement(by, case, decision)
-            if not allowed:
-                raise AgreementError(reason)
+            error = refusal(by, "upload_agreement", case)
+            if error is not None:
+                raise AgreementError(str(error))
             agreement.save()
             audit.record(
                 AuditAction.UPLOADED,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from approvals import audit
-from approvals.accounts.roles import Role, has_role
+from approvals.accounts.roles import Role
 from approvals.models import (
     AuditAction,
     Decision,
@@ -30,6 +30,7 @@ from approvals.models import (
 )
 from approvals.publication import part1 as renderings
 from approvals.publication import register
+from approvals.workflow import STEPS, holds_role_for
 from grants.document import document_sha256, part1_document
 from grants.models import CaseState, GrantCase
 
@@ -182,8 +183,9 @@ def _locked(publication: Publication) -> Publication:
 
 
 def _require_publisher(user) -> None:
-    if not has_role(user, Role.PUBLISHER):
-        raise PublicationError("Only publishers publish decisions.")
+    step = STEPS["publish"]
+    if not holds_role_for(user, step):
+        raise PublicationError(step.refusal)
 
 
 def publish_now(publication: Publication, *, by) -> PublishedRevision:

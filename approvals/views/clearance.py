@@ -10,17 +10,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from approvals import services
-from approvals.accounts.roles import has_role
 from approvals.clearance import clearance_status
 from approvals.forms import MarkReadyForm, SignOffForm
 from approvals.models import ClearanceArea
-from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import (
-    READY_ROLES,
-    SIGN_OFF_ROLES,
-    SIGN_OFF_STATES,
-    guard_did_not_edit,
-    has_any_role,
+    STEPS,
+    CaseChanged,
+    CaseFacts,
+    NotAllowed,
+    WorkflowError,
+    can,
+    holds_role_for,
+    refusal,
+    sign_off_step,
 )
 from grants.permissions import get_case_for_user
 from grants.views.pages import posted_data
@@ -32,26 +34,28 @@ AREAS_BY_SLUG = {area.value: area for area in ClearanceArea}
 @require_safe
 def clearance(request, pk):
     case = get_case_for_user(request.user, pk)
-    version = services.current_version(case)
+    facts = CaseFacts(case)
+    version = facts.version
     statuses = clearance_status(version)
     outstanding = [status for status in statuses if not status.signed]
-    open_for_sign_off = version is not None and case.state in SIGN_OFF_STATES
+    open_for_sign_off = version is not None and case.state in STEPS["mark_ready"].states
 
-    # The areas this person could sign off now; if they changed this version, why not.
+    # The areas this person could sign off now; if they may not (they changed this
+    # version), why not.
     own_areas = [
         status
         for status in outstanding
-        if open_for_sign_off and has_role(request.user, SIGN_OFF_ROLES[status.area])
+        if open_for_sign_off and holds_role_for(request.user, STEPS[sign_off_step(status.area)])
     ]
-    edited = guard_did_not_edit(case, request.user, version) if own_areas else None
+    edited = can(request.user, sign_off_step(own_areas[0].area), case, facts) if own_areas else None
 
     may_mark_ready = (
         open_for_sign_off
         and case.ready_for_decision_at is None
-        and has_any_role(request.user, READY_ROLES)
+        and holds_role_for(request.user, STEPS["mark_ready"])
     )
     ready_form = None
-    if may_mark_ready and not outstanding:
+    if can(request.user, "mark_ready", case, facts) is None:
         ready_form = MarkReadyForm(initial={"seen_version": version.number})
     return render(
         request,
@@ -77,29 +81,20 @@ def sign_off(request, pk, area):
     area = AREAS_BY_SLUG.get(area)
     if area is None:
         raise Http404("No such clearance area")
-    role = SIGN_OFF_ROLES[area]
-    if not has_role(request.user, role):
-        raise PermissionDenied(f"Only a {role.label.lower()} can sign off {area.label.lower()}.")
-    version = services.current_version(case)
+    step = sign_off_step(area)
+    error = refusal(request.user, step, case)
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(str(error))
+    version = case.current_version()
 
-    refusal = None
-    if request.method != "POST":
-        # Nothing to do here: say why on the clearance page. A POST goes to the service,
-        # whose refusal is the authoritative one.
-        if version is None or case.state not in SIGN_OFF_STATES:
-            messages.warning(
-                request,
-                f"‘{case.title}’ is not waiting for advisers’ sign-off (it is "
-                f"‘{case.get_state_display()}’).",
-            )
+    refusal_text = None
+    if request.method != "POST" and error is not None:
+        # Nothing to do here: say why. A POST goes to the service, whose answer is the
+        # same question asked again on the locked case.
+        if isinstance(error, CaseChanged):
+            messages.warning(request, str(error))
             return redirect("approvals:clearance", case.pk)
-        if not any(s.area == area and not s.signed for s in clearance_status(version)):
-            messages.warning(
-                request,
-                f"{area.label} is already signed off for version {version.number}.",
-            )
-            return redirect("approvals:clearance", case.pk)
-        refusal = guard_did_not_edit(case, request.user, version)
+        refusal_text = str(error)
 
     form = SignOffForm(
         posted_data(request),
@@ -129,7 +124,7 @@ def sign_off(request, pk, area):
     return render(
         request,
         "approvals/clearance/sign_off.html",
-        {"case": case, "version": version, "area": area, "form": form, "refusal": refusal},
+        {"case": case, "version": version, "area": area, "form": form, "refusal": refusal_text},
         status=400 if form.errors else 200,
     )
 
@@ -138,8 +133,9 @@ def sign_off(request, pk, area):
 @require_POST
 def mark_ready(request, pk):
     case = get_case_for_user(request.user, pk)
-    if not has_any_role(request.user, READY_ROLES):
-        raise PermissionDenied("Only the DMPC office marks cases ready for decision.")
+    error = refusal(request.user, "mark_ready", case)
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(str(error))
     form = MarkReadyForm(request.POST)
     form.is_valid()  # its one field makes a version number (0 if mangled) of anything
     try:

@@ -7,16 +7,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from approvals import services
-from approvals.accounts.roles import Role, has_role
 from approvals.clearance import clearance_status
 from approvals.forms import DecisionForm, ReasonsForm
 from approvals.models import AgendaItem
-from approvals.services import CaseChanged, WorkflowError
-from approvals.workflow import TRANSITIONS, has_any_role
-from grants.models import CaseState, GrantCase
+from approvals.workflow import DECISION_STEPS, CaseChanged, NotAllowed, WorkflowError, refusal
+from grants.models import GrantCase
 from grants.permissions import get_case_for_user
 from grants.presentation import report_context
 from grants.reconciliation import reconcile_case
+
+
+def _refuse_role(user, step: str, case) -> None:
+    """403, with the workflow's words, for someone whose roles do not allow the step."""
+    error = refusal(user, step, case)
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(str(error))
 
 
 def _case_changed(request, case, error: CaseChanged):
@@ -28,8 +33,7 @@ def _case_changed(request, case, error: CaseChanged):
 @require_http_methods(["GET", "POST"])
 def submit(request, pk):
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
-    if not has_any_role(request.user, TRANSITIONS["submit"].roles):
-        raise PermissionDenied("Only the case’s grants managers can submit it.")
+    _refuse_role(request.user, "submit", case)
     figures = reconcile_case(case)
     error = None
     if request.method == "POST":
@@ -56,10 +60,7 @@ def submit(request, pk):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, pk):
     case = get_case_for_user(request.user, pk)
-    if not has_any_role(request.user, TRANSITIONS["withdraw"].roles):
-        raise PermissionDenied(
-            "Only the case’s grants managers or the DMPC office can withdraw it."
-        )
+    _refuse_role(request.user, "withdraw", case)
     form = ReasonsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,12 +81,12 @@ def decide(request, pk):
     """The DMPC's decision page: the exact version, its clearance, IAM's outcome and the
     findings, then the signed decision."""
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
-    if not has_role(request.user, Role.DMPC):
-        raise PermissionDenied("Only the Deputy Mayor for Policing and Crime decides cases.")
-    version = services.current_version(case)
-    if case.state != CaseState.DMPC_REVIEW or version is None:
-        messages.error(request, "This case is not waiting for a decision.")
+    _refuse_role(request.user, "approve", case)
+    refused = [refusal(request.user, name, case) for name in DECISION_STEPS]
+    if all(isinstance(error, CaseChanged) for error in refused):
+        messages.error(request, str(refused[0]))
         return redirect("grants:report", case.pk)
+    version = case.current_version()
 
     form = DecisionForm(request.POST or None, initial={"seen_version": version.number})
     if request.method == "POST" and form.is_valid():

@@ -3,17 +3,17 @@ its agenda and records what the meeting advised on each. The pages are the
 secretariat's alone; every change goes through approvals.services."""
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from approvals import services
-from approvals.accounts.roles import role_required
+from approvals.accounts.roles import Role, role_required
 from approvals.forms import AgendaForm, MeetingForm, OutcomeForm
 from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
 from approvals.services import CaseChanged, WorkflowError
-from approvals.workflow import AGENDA_ROLES
+from approvals.workflow import IAM_OUTCOME_STEPS, CaseFacts, can
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
 from grants.views.pages import form_page, posted_data
@@ -30,25 +30,26 @@ OUTCOME_TAGS = {
 
 
 secretariat_only = role_required(
-    AGENDA_ROLES, "Only the IAM secretariat can see IAM meetings and record what they advised."
+    [Role.IAM_SECRETARIAT],
+    "Only the IAM secretariat can see IAM meetings and record what they advised.",
 )
 
 
 def cases_waiting(user) -> QuerySet[GrantCase]:
-    """Cases in IAM review whose current version is not yet on an agenda awaiting an
-    outcome, longest waiting first, each with its current version's number."""
-    current = CaseVersion.objects.filter(case=OuterRef("pk")).order_by("-number")
-    on_agenda = AgendaItem.objects.filter(
-        version=OuterRef("current_version"), outcome=IamOutcome.PENDING
-    )
+    """Cases the secretariat may put on an agenda now (approvals.workflow's
+    "add_to_agenda"), longest waiting first, each with its current version's number."""
+    candidates = cases_visible_to(user, GrantCase.objects.filter(state=CaseState.IAM_REVIEW))
+    facts = CaseFacts.prefetch(candidates)
+    allowed = [
+        pk for pk, fact in facts.items() if can(user, "add_to_agenda", fact.case, fact) is None
+    ]
+    current = CaseVersion.objects.filter(case=OuterRef("pk")).current()
     return (
-        cases_visible_to(user, GrantCase.objects.filter(state=CaseState.IAM_REVIEW))
+        GrantCase.objects.filter(pk__in=allowed)
         .annotate(
-            current_version=Subquery(current.values("pk")[:1]),
-            version_number=Subquery(current.values("number")[:1]),
-            submitted_at=Subquery(current.values("created_at")[:1]),
+            version_number=Subquery(current.values("number")),
+            submitted_at=Subquery(current.values("created_at")),
         )
-        .filter(~Exists(on_agenda))
         .order_by("submitted_at", "pk")
     )
 
@@ -102,11 +103,13 @@ def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
         .filter(pk__in=[item.case_id for item in items])
         .values_list("pk", flat=True)
     )
+    facts = CaseFacts.prefetch({item.case for item in items})
     for item in items:
         item.tag_class = OUTCOME_TAGS[item.outcome]
         item.case_visible = item.case_id in visible
-        item.can_record = (
-            item.outcome == IamOutcome.PENDING and item.case.state == CaseState.IAM_REVIEW
+        item.can_record = item.outcome == IamOutcome.PENDING and any(
+            can(request.user, name, item.case, facts[item.case_id]) is None
+            for name in IAM_OUTCOME_STEPS
         )
     waiting = cases_waiting(request.user)
     if form is None:

@@ -12,14 +12,13 @@ from approvals.forms import AcceptanceForm, RelatedDecisionForm
 from approvals.models import Decision, RelatedDecision
 from approvals.standing import (
     StandingAuthorityError,
-    can_accept,
     link_decision,
-    standing_authorities,
     unlink_decision,
 )
 from approvals.standing import (
     accept_under_standing_authority as accept,
 )
+from approvals.workflow import NotAllowed, refusal
 from grants import services as editing
 from grants.permissions import cases_visible_to, get_case_for_editing
 
@@ -32,12 +31,12 @@ def accept_under_standing_authority(request, decision_pk):
         Decision.objects.select_related("case", "version").filter(case__in=visible),
         pk=decision_pk,
     )
-    authorities = standing_authorities(decision)
+    authorities = decision.standing_authorities()
     if not authorities:
         raise Http404("This decision approved no standing authority.")
-    allowed, reason = can_accept(request.user)
-    if not allowed:
-        raise PermissionDenied(reason)
+    error = refusal(request.user, "accept_under_standing_authority", decision.case)
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(str(error))
     form = AcceptanceForm(request.POST or None, authorities=authorities)
     if request.method == "POST" and form.is_valid():
         try:

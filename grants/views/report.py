@@ -4,12 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from approvals.actions import case_actions
+from approvals.workflow import CaseFacts, can, case_actions
 from grants.document import case_document
 from grants.models import CaseState, GrantCase
 from grants.permissions import (
     can_create_case,
-    can_edit_case,
     cases_visible_to,
     get_case_for_user,
 )
@@ -22,7 +21,9 @@ from grants.reconciliation import reconcile_case
 def case_report(request, pk):
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
     figures = reconcile_case(case)
-    can_edit, _ = can_edit_case(request.user, case)
+    facts = CaseFacts(case)
+    facts.reconciliation = figures
+    can_edit = can(request.user, "edit", case, facts) is None
     return render(
         request,
         "grants/report.html",
@@ -31,7 +32,7 @@ def case_report(request, pk):
             "figures": figures,
             "show_pounds": request.GET.get("figures") == "pounds",
             "can_edit": can_edit,
-            "actions": case_actions(request.user, case),
+            "actions": case_actions(request.user, case, facts),
             **report_context(case_document(case, figures)),
         },
     )

@@ -33,6 +33,7 @@ from approvals.publication.forms import (
 )
 from approvals.publication.pdf import decision_record_rows
 from approvals.publication.services import PublicationError
+from approvals.workflow import refusal
 from grants.permissions import get_case_for_user
 from grants.views.pages import form_page, posted_data
 
@@ -351,10 +352,10 @@ def upload_agreement(request, pk):
 @csrf_protect
 def _upload_agreement(request, pk, limit: UploadLimit):
     case = get_case_for_user(request.user, pk)
+    error = refusal(request.user, "upload_agreement", case)
+    if error is not None:
+        raise PermissionDenied(str(error))
     decision = agreements.approved_decision(case)
-    allowed, reason = agreements.can_upload_agreement(request.user, case, decision)
-    if not allowed:
-        raise PermissionDenied(reason)
 
     posted = request.method == "POST"
     form = AgreementForm(
