@@ -1,8 +1,11 @@
-"""Small builders for grant cases in tests."""
+"""Small builders for tests: people with roles, and grant cases."""
 
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, User
+
+from approvals.accounts.roles import Role, ensure_role_groups
 from grants.models import (
     BudgetYear,
     CostLine,
@@ -13,6 +16,21 @@ from grants.models import (
     Post,
     Recommendation,
 )
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, *roles: Role, **extra) -> User:
+    ensure_role_groups()
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.org",
+        first_name=username.title(),
+        **extra,
+    )
+    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
+    return user
 
 
 def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test case", **fields):

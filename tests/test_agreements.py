@@ -20,8 +20,7 @@ from approvals.publication import agreements
 from approvals.publication import services as publication
 from approvals.publication.agreements import AgreementError, upload_agreement
 from approvals.services import decide
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,7 @@ from approvals.publication import services as publication
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document, document_json
 from grants.models import GrantCase
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case
 from tests.workflow import approve, to_ready
 
 on_postgresql = pytest.mark.skipif(

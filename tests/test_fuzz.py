@@ -32,7 +32,7 @@ from approvals.models import AuditAction
 from approvals.publication.pdf import _register_fonts, formatted
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.test_permission_matrix import W, build_world, client_for, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -36,8 +36,7 @@ from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
 from grants.models import GrantCase
 from grants.seed import create_seed_case
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.test_register import decide_only
 from tests.workflow import approve, to_dmpc_review, to_iam, to_ready
 

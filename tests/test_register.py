@@ -26,8 +26,7 @@ from approvals.models import (
 )
 from approvals.publication import services as publishing
 from approvals.publication.register import add_filter_options
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import datetime
 
 from approvals import services
 from approvals.models import ClearanceArea, IamOutcome
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 ADVISERS = {
     ClearanceArea.FINANCE: "finance",

@@ -11,7 +11,7 @@ import pytest
 from django_otp.oath import hotp
 
 from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
