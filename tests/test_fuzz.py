@@ -645,7 +645,7 @@ def test_any_section_text_is_shown_safely_and_laid_out_in_the_decision_pdf(text)
 
 
 def test_a_published_list_numbered_from_thousands_of_digits_still_makes_a_pdf(people):
-    from tests.test_register import publish
+    from tests.workflow import publish
 
     numbered = "9" * 5_000 + ". A list that starts very far on."
     published = publish(people, title="Far on", introduction=numbered)

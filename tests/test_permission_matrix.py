@@ -37,8 +37,7 @@ from grants.document import case_document
 from grants.models import GrantCase
 from grants.seed import create_seed_case
 from tests.factories import PASSWORD, make_case, make_user
-from tests.test_register import decide_only
-from tests.workflow import approve, to_dmpc_review, to_iam, to_ready
+from tests.workflow import approve, decide_only, to_dmpc_review, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db
 

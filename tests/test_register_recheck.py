@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals.publication.views import public as public_views
 from tests.factories import make_user
-from tests.test_register import publish
+from tests.workflow import publish
 
 pytestmark = pytest.mark.django_db
 

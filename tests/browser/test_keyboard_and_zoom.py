@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 from approvals.models import ClearanceArea, SignOff
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
-from tests.test_register import publish
-from tests.workflow import to_dmpc_review
+from tests.workflow import publish, to_dmpc_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

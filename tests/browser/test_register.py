@@ -5,7 +5,7 @@ import pytest
 
 from approvals.publication import services as publishing
 from tests.browser.conftest import assert_accessible
-from tests.test_register import bulk_publish, publish
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
