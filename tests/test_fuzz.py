@@ -1,6 +1,6 @@
 """Hostile input to every form and every public query parameter.
 
-Each test builds the world of tests.test_permission_matrix once, then Hypothesis posts
+Each test builds the world of tests.matrix once, then Hypothesis posts
 random and hostile data: 100,000-character strings, NUL bytes, numbers that are not
 numbers ("1e309", "NaN", "--5", "١٢٣", "²"), markup and script, random unicode, and
 formsets whose management form counts are garbled. Every example runs in a transaction
@@ -33,7 +33,7 @@ from approvals.publication.pdf import _register_fonts, formatted
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
 from tests.factories import PASSWORD
-from tests.test_permission_matrix import W, build_world, client_for, snapshot
+from tests.matrix import W, build_world, client_for, snapshot
 
 pytestmark = pytest.mark.django_db
 
