@@ -1,9 +1,11 @@
-"""Small builders for tests: people with roles, and grant cases."""
+"""Small builders for tests: people with roles, grant cases and signed agreements (PDFs)."""
 
 import datetime
+import io
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from reportlab.pdfgen import canvas
 
 from approvals.accounts.roles import Role, ensure_role_groups
 from grants.models import (
@@ -74,3 +76,16 @@ def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test cas
         total += unit.grant_allocation
     GrantOffer.objects.create(case=case, funder=funder, amount=total, financial_year=2025)
     return case
+
+
+def make_pdf(text: str = "Signed grant agreement", pages: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    document = canvas.Canvas(buffer)
+    for number in range(pages):
+        document.drawString(72, 720, f"{text}, page {number + 1}")
+        document.showPage()
+    document.save()
+    return buffer.getvalue()
+
+
+PDF = make_pdf()

@@ -28,7 +28,7 @@ from approvals.publication import services as publication
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document, document_json
 from grants.models import GrantCase
-from tests.factories import PASSWORD, make_case
+from tests.factories import PASSWORD, PDF, make_case
 from tests.workflow import approve, to_ready
 
 on_postgresql = pytest.mark.skipif(
@@ -258,8 +258,6 @@ def test_backup_refuses_sqlite_and_writes_nothing(tmp_path):
 def test_restore_check_names_each_missing_or_altered_record(people, settings, tmp_path):
     """On either database: a clean service passes; a changed file, a missing file and a
     changed version document are each named, and the check exits 1."""
-    from tests.test_agreements import PDF
-
     settings.MEDIA_ROOT = tmp_path / "media"
     case = make_case(people.manager, title="Backed-up grant")
     to_ready(case, people)

@@ -34,6 +34,7 @@ from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
 from tests.factories import PASSWORD
 from tests.matrix import W, build_world, client_for, snapshot
+from tests.workflow import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -645,8 +646,6 @@ def test_any_section_text_is_shown_safely_and_laid_out_in_the_decision_pdf(text)
 
 
 def test_a_published_list_numbered_from_thousands_of_digits_still_makes_a_pdf(people):
-    from tests.workflow import publish
-
     numbered = "9" * 5_000 + ". A list that starts very far on."
     published = publish(people, title="Far on", introduction=numbered)
     response = Client().get(reverse("decision-pdf", args=[published.slug]))
