@@ -1,7 +1,7 @@
 import pytest
 
 from approvals.models import Decision
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
 from tests.workflow import to_ready
 

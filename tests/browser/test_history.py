@@ -5,7 +5,7 @@ import pytest
 from approvals import services
 from approvals.models import AuditEvent, CaseVersion, IamOutcome
 from grants.models import GrantCase
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
 from tests.workflow import approve, to_iam, to_ready
 

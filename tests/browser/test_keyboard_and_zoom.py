@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from approvals.models import ClearanceArea, SignOff
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
 from tests.workflow import publish, to_dmpc_review
 

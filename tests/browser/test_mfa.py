@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from django_otp.oath import hotp
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.helpers import assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)

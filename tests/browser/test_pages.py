@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import assert_accessible, axe_violations, sign_in
+from tests.browser.helpers import assert_accessible, axe_violations, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from approvals.models import GrantAgreement, Publication
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case, make_pdf
 from tests.workflow import approve, to_ready
 

@@ -1,7 +1,7 @@
 import pytest
 
 from grants.seed import create_seed_case
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
