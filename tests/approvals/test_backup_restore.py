@@ -197,7 +197,7 @@ def test_a_backup_restores_into_an_empty_database_with_everything_intact(
             env,
             "import json\n"
             "from django.db import connection\n"
-            "from tests.test_backup_restore import snapshot\n"
+            "from tests.approvals.test_backup_restore import snapshot\n"
             "print(json.dumps([connection.settings_dict['NAME'], snapshot()]))\n",
         )
         assert after.returncode == 0, after.stderr
