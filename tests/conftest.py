@@ -1,11 +1,9 @@
 import pytest
-from django.contrib.auth.models import Group, User
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from approvals.accounts.roles import Role, ensure_role_groups
-
-PASSWORD = "correct-horse-battery-staple"
+from approvals.accounts.roles import Role
+from tests.factories import make_user
 
 # Property-based tests are repeatable: a fixed seed and a bounded number of examples.
 hypothesis_settings.register_profile(
@@ -37,19 +35,6 @@ def pytest_configure(config):
     settings.AXES_ENABLED = False
     # Public pages follow each change at once (tests of the recheck interval set it).
     settings.REGISTER_RECHECK_SECONDS = 0
-
-
-def make_user(username: str, *roles: Role, **extra) -> User:
-    ensure_role_groups()
-    user = User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        email=f"{username}@example.org",
-        first_name=username.title(),
-        **extra,
-    )
-    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
-    return user
 
 
 @pytest.fixture

@@ -1,8 +1,13 @@
-"""Small builders for grant cases in tests."""
+"""Small builders for tests: people with roles, grant cases and signed agreements (PDFs)."""
 
 import datetime
+import io
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, User
+from reportlab.pdfgen import canvas
+
+from approvals.accounts.roles import Role, ensure_role_groups
 from grants.models import (
     BudgetYear,
     CostLine,
@@ -13,6 +18,21 @@ from grants.models import (
     Post,
     Recommendation,
 )
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, *roles: Role, **extra) -> User:
+    ensure_role_groups()
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.org",
+        first_name=username.title(),
+        **extra,
+    )
+    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
+    return user
 
 
 def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test case", **fields):
@@ -56,3 +76,16 @@ def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test cas
         total += unit.grant_allocation
     GrantOffer.objects.create(case=case, funder=funder, amount=total, financial_year=2025)
     return case
+
+
+def make_pdf(text: str = "Signed grant agreement", pages: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    document = canvas.Canvas(buffer)
+    for number in range(pages):
+        document.drawString(72, 720, f"{text}, page {number + 1}")
+        document.showPage()
+    document.save()
+    return buffer.getvalue()
+
+
+PDF = make_pdf()

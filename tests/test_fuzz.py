@@ -1,6 +1,6 @@
 """Hostile input to every form and every public query parameter.
 
-Each test builds the world of tests.test_permission_matrix once, then Hypothesis posts
+Each test builds the world of tests.matrix once, then Hypothesis posts
 random and hostile data: 100,000-character strings, NUL bytes, numbers that are not
 numbers ("1e309", "NaN", "--5", "١٢٣", "²"), markup and script, random unicode, and
 formsets whose management form counts are garbled. Every example runs in a transaction
@@ -32,8 +32,9 @@ from approvals.models import AuditAction
 from approvals.publication.pdf import _register_fonts, formatted
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
-from tests.conftest import PASSWORD
-from tests.test_permission_matrix import W, build_world, client_for, snapshot
+from tests.factories import PASSWORD
+from tests.matrix import W, build_world, client_for, snapshot
+from tests.workflow import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -645,8 +646,6 @@ def test_any_section_text_is_shown_safely_and_laid_out_in_the_decision_pdf(text)
 
 
 def test_a_published_list_numbered_from_thousands_of_digits_still_makes_a_pdf(people):
-    from tests.test_register import publish
-
     numbered = "9" * 5_000 + ". A list that starts very far on."
     published = publish(people, title="Far on", introduction=numbered)
     response = Client().get(reverse("decision-pdf", args=[published.slug]))

@@ -1,52 +1,9 @@
 """The settings module reads its configuration from the environment."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-
-PRODUCTION = {
-    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
-    "ALLOWED_HOSTS": "decisions.example.org",
-    "DATABASE_URL": "postgres://grants:secret@db.example.org:5432/grants",
-}
-
-
-def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run Python in the project folder with only the given configuration variables."""
-    configured = (
-        "DATABASE_URL",
-        "DEBUG",
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in configured}
-    return subprocess.run(
-        [sys.executable, *args],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def settings_in(env: dict[str, str], expression: str):
-    """Evaluate an expression over django.conf.settings in a fresh interpreter."""
-    code = (
-        "import django, json; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({expression}, default=str))"
-    )
-    result = run_python(["-c", code], env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+from tests.environment import PRODUCTION, ROOT, run_python, settings_in
 
 
 def test_without_database_url_it_uses_sqlite_in_the_project_folder():

@@ -1,10 +1,25 @@
-"""Moving cases through the workflow in tests, as the right people."""
+"""Moving cases through the workflow in tests, as the right people, and publishing them.
+
+`publish` makes a real published decision through the workflow; `bulk_publish` copies
+one into many more rows in a few queries, for pagination and query-count tests."""
 
 import datetime
 
+from django.db.models import Max
+from django.utils.text import slugify
+
 from approvals import services
-from approvals.models import ClearanceArea, IamOutcome
-from tests.conftest import PASSWORD
+from approvals.models import (
+    CaseVersion,
+    ClearanceArea,
+    Decision,
+    IamOutcome,
+    Publication,
+    PublishedRevision,
+)
+from approvals.publication import services as publishing
+from approvals.publication.register import add_filter_options
+from tests.factories import PASSWORD, make_case
 
 ADVISERS = {
     ClearanceArea.FINANCE: "finance",
@@ -50,3 +65,103 @@ def approve(case, people, **extra):
         reasons="Good value.",
         **extra,
     )
+
+
+def publish(people, *, title="A test case", recommendation="", outcome="approve", **fields):
+    """A case taken through the workflow, decided and published now."""
+    case = make_case(people.manager, title=title, **fields)
+    if recommendation:
+        case.recommendations.update(text=recommendation)
+    to_ready(case, people)
+    if outcome == "approve":
+        decision = approve(case, people)
+    else:
+        decision = services.decide(
+            case, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="Poor value."
+        )
+    publishing.publish_now(decision.publication, by=people.publisher)
+    return Publication.objects.get(pk=decision.publication.pk)
+
+
+def decide_only(people, *, title, **fields):
+    """An approved decision that is scheduled but not yet published."""
+    case = make_case(people.manager, title=title, **fields)
+    to_ready(case, people)
+    return approve(case, people)
+
+
+def bulk_publish(template: Publication, rows) -> list[Publication]:
+    """More published decisions copied from a real one in a few queries: `rows` is a
+    number, or one dict of Publication fields to override for each. Each is a second
+    older than the one before, all older than the template."""
+    rows = [{}] * rows if isinstance(rows, int) else rows
+    decision = template.decision
+    version = decision.version
+    revision = template.revisions.get(number=1)
+    first = CaseVersion.objects.filter(case=version.case).aggregate(n=Max("number"))["n"] + 1
+    versions = CaseVersion.objects.bulk_create(
+        CaseVersion(
+            case_id=version.case_id,
+            number=first + index,
+            document=version.document,
+            sha256=version.sha256,
+            part1_sha256=version.part1_sha256,
+            created_by_id=version.created_by_id,
+        )
+        for index in range(len(rows))
+    )
+    fields = []
+    for index, (row, new_version) in enumerate(zip(rows, versions, strict=True)):
+        reference = f"PCD {100_000 + new_version.number}"
+        fields.append(
+            {
+                "reference": reference,
+                "title": template.title,
+                "outcome": template.outcome,
+                "decision_date": template.decision_date,
+                "funders": template.funders,
+                "total_grant_amount": template.total_grant_amount,
+                "financial_years": template.financial_years,
+                "summary": template.summary,
+                "recommendations": template.recommendations,
+                "published_at": template.published_at - datetime.timedelta(seconds=index + 1),
+                **row,
+            }
+        )
+    decisions = Decision.objects.bulk_create(
+        Decision(
+            case_id=decision.case_id,
+            version=new_version,
+            reference=row["reference"],
+            outcome=row["outcome"],
+            reasons=decision.reasons,
+            decided_by_id=decision.decided_by_id,
+        )
+        for row, new_version in zip(fields, versions, strict=True)
+    )
+    publications = Publication.objects.bulk_create(
+        Publication(
+            decision=new_decision,
+            slug=slugify(row["reference"]),
+            due_at=template.due_at,
+            legal_basis=template.legal_basis,
+            **row,
+        )
+        for row, new_decision in zip(fields, decisions, strict=True)
+    )
+    PublishedRevision.objects.bulk_create(
+        PublishedRevision(
+            publication=publication,
+            number=1,
+            published_at=publication.published_at,
+            record={
+                **revision.record,
+                **{key: row[key] for key in ("reference", "title", "outcome", "funders")},
+            },
+            document=revision.document,
+            document_sha256=revision.document_sha256,
+        )
+        for row, publication in zip(fields, publications, strict=True)
+    )
+    add_filter_options(publications)
+    return publications

@@ -1,9 +1,8 @@
 import pytest
 
 from approvals.models import Decision
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_case
 from tests.workflow import to_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 from grants.models import GrantCase
 from grants.money import MONEY_HELP
 from grants.seed import create_seed_case
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,9 +5,8 @@ import pytest
 from approvals import services
 from approvals.models import AuditEvent, CaseVersion, IamOutcome
 from grants.models import GrantCase
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_case
 from tests.workflow import approve, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,9 +5,8 @@ import pytest
 
 from approvals.models import AgendaItem, IamOutcome, SignOff
 from grants.models import CaseState, GrantCase
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_case
 from tests.workflow import to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -23,8 +23,8 @@ from reportlab.pdfgen import canvas
 from approvals.demo import create_demo_users
 from approvals.models import Decision, GrantAgreement, IamOutcome, Publication, SignOff
 from grants.models import CaseState, GrantCase
-from tests.browser.conftest import ARTIFACTS, assert_accessible
-from tests.conftest import PASSWORD
+from tests.browser.helpers import ARTIFACTS, assert_accessible
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,11 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from approvals.models import ClearanceArea, SignOff
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
-from tests.factories import make_case
-from tests.test_register import publish
-from tests.workflow import to_dmpc_review
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_case
+from tests.workflow import publish, to_dmpc_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 import pytest
 from django_otp.oath import hotp
 
-from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
+from tests.browser.helpers import assert_accessible
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.browser.conftest import assert_accessible, axe_violations, sign_in
-from tests.conftest import PASSWORD
+from tests.browser.helpers import assert_accessible, axe_violations, sign_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

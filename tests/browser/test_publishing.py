@@ -4,10 +4,8 @@ import pytest
 from django.utils import timezone
 
 from approvals.models import GrantAgreement, Publication
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import PASSWORD
-from tests.factories import make_case
-from tests.test_agreements import make_pdf
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import PASSWORD, make_case, make_pdf
 from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)

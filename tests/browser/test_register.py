@@ -4,8 +4,8 @@ readable on a 320px-wide screen without scrolling sideways."""
 import pytest
 
 from approvals.publication import services as publishing
-from tests.browser.conftest import assert_accessible
-from tests.test_register import bulk_publish, publish
+from tests.browser.helpers import assert_accessible
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ from django.db import connection
 
 from approvals.models import FilterOption, Publication
 from approvals.publication.register import filter_options, filtered, split_list
-from tests.test_register import bulk_publish, decide_only, publish
+from tests.workflow import bulk_publish, decide_only, publish
 
 pytestmark = pytest.mark.django_db
 

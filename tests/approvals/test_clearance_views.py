@@ -11,8 +11,7 @@ from approvals import services
 from approvals.accounts.roles import Role
 from approvals.models import ClearanceArea, IamOutcome, SignOff
 from grants.models import GrantCase
-from tests.conftest import make_user
-from tests.factories import make_case
+from tests.factories import make_case, make_user
 from tests.workflow import ADVISERS, sign_all, to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db

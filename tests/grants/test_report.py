@@ -6,8 +6,7 @@ from django.core.management import call_command
 from approvals.accounts.roles import Role
 from grants.models import CaseState, GrantCase
 from grants.seed import SEED_TITLE
-from tests.conftest import make_user
-from tests.factories import make_case
+from tests.factories import make_case, make_user
 from tests.html import table_starting
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@
 restored service checked with `migrate`, `verify_audit` and `restore_check`, each run as
 an operator runs it, in a process of its own pointed at the restored copy."""
 
-import base64
 import io
 import json
 import os
@@ -15,7 +14,6 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -23,13 +21,11 @@ from django.db import connection
 from psycopg import errors, sql
 
 from approvals.management.commands.backup import DUMP_NAME, MEDIA_NAME, pg_environment
-from approvals.models import AuditChainHead, AuditEvent, CaseVersion, GrantAgreement
+from approvals.models import AuditEvent, CaseVersion
 from approvals.publication import services as publication
 from approvals.publication.agreements import upload_agreement
-from grants.document import case_document, document_json
-from grants.models import GrantCase
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.approvals.backup import snapshot
+from tests.factories import PASSWORD, PDF, make_case
 from tests.workflow import approve, to_ready
 
 on_postgresql = pytest.mark.skipif(
@@ -38,31 +34,6 @@ on_postgresql = pytest.mark.skipif(
     "PostgreSQL database (CI does)",
 )
 BASE_DIR = Path(django_settings.BASE_DIR)
-
-
-def snapshot() -> dict:
-    """Everything a restore must bring back, as JSON-ready data. Run here on the original
-    and, in a process of its own, on the restored copy."""
-    agreements = {}
-    for agreement in GrantAgreement.objects.order_by("pk"):
-        with agreement.file.open("rb") as stored:
-            agreements[agreement.file.name] = base64.b64encode(stored.read()).decode()
-    return {
-        "documents": {
-            str(case.pk): document_json(case_document(case))
-            for case in GrantCase.objects.with_contents().order_by("pk")
-        },
-        "versions": {
-            str(version.pk): [version.case_id, version.number, version.sha256, version.part1_sha256]
-            for version in CaseVersion.objects.order_by("pk")
-        },
-        "audit_chain": list(
-            AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")
-        ),
-        "chain_head": list(AuditChainHead.objects.values_list("pk", "sequence", "hash")),
-        "agreement_files": agreements,
-        "rows": {model._meta.label: model._default_manager.count() for model in apps.get_models()},
-    }
 
 
 def require_pg_tools() -> dict[str, str]:
@@ -198,7 +169,7 @@ def test_a_backup_restores_into_an_empty_database_with_everything_intact(
             env,
             "import json\n"
             "from django.db import connection\n"
-            "from tests.test_backup_restore import snapshot\n"
+            "from tests.approvals.backup import snapshot\n"
             "print(json.dumps([connection.settings_dict['NAME'], snapshot()]))\n",
         )
         assert after.returncode == 0, after.stderr
@@ -259,8 +230,6 @@ def test_backup_refuses_sqlite_and_writes_nothing(tmp_path):
 def test_restore_check_names_each_missing_or_altered_record(people, settings, tmp_path):
     """On either database: a clean service passes; a changed file, a missing file and a
     changed version document are each named, and the check exits 1."""
-    from tests.test_agreements import PDF
-
     settings.MEDIA_ROOT = tmp_path / "media"
     case = make_case(people.manager, title="Backed-up grant")
     to_ready(case, people)

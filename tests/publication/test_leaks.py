@@ -20,8 +20,7 @@ from approvals.models import ClearanceArea, GrantAgreement, IamMeeting, Publicat
 from approvals.publication import services as publishing
 from grants.models import GrantCase
 from tests.factories import make_case
-from tests.test_register import decide_only
-from tests.workflow import ADVISERS, approve, to_dmpc_review, to_iam
+from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db
 

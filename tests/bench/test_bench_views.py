@@ -11,8 +11,8 @@ from django.urls import clear_url_caches
 
 import config.urls
 from approvals.publication import services as publishing
-from tests.conftest import make_user
-from tests.test_register import bulk_publish, publish
+from tests.factories import make_user
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from approvals.accounts.roles import Role
 from approvals.models import Decision
 from grants.models import CaseState, GrantCase
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.workflow import sign_all, to_dmpc_review, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db

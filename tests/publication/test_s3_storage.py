@@ -11,8 +11,7 @@ from approvals.models import GrantAgreement
 from approvals.publication import agreements
 from approvals.publication import services as publication
 from approvals.publication.agreements import AgreementError, upload_agreement
-from tests.factories import make_case
-from tests.test_agreements import PDF
+from tests.factories import PDF, make_case
 from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,7 @@ from approvals.models import (
 from approvals.services import CaseChanged, NotAllowed, WorkflowError
 from grants.document import document_json
 from grants.models import CaseState, GrantCase
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.workflow import ADVISERS, approve, sign_all, to_dmpc_review, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db

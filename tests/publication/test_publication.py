@@ -123,7 +123,7 @@ def test_a_publisher_can_publish_now_once(decided, people):
 
 def test_a_rejected_decision_is_published_too(people):
     from approvals import services
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     case = make_case(people.manager)
     to_ready(case, people)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from approvals.models import Publication
 from approvals.publication.views.public import long_date
-from tests.test_register import bulk_publish, publish
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")

@@ -27,7 +27,7 @@ from grants.models import (
 from grants.money import MONEY_HELP
 from grants.sections import SECTION_BY_FIELD
 from grants.seed import create_seed_case
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

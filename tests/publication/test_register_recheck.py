@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals.publication.views import public as public_views
-from tests.conftest import make_user
-from tests.test_register import publish
+from tests.factories import make_user
+from tests.workflow import publish
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AuditAction, AuditEvent, IamMeeting, IamOutcome
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.models import CaseState, GrantCase
-from tests.conftest import make_user
-from tests.factories import make_case
+from tests.factories import make_case, make_user
 from tests.html import table_starting
 from tests.workflow import to_dmpc_review, to_iam
 

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals.models import Publication
 from approvals.publication import register
 from approvals.publication import services as publishing
-from tests.test_register import bulk_publish, publish
+from tests.workflow import bulk_publish, decide_only, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +168,6 @@ def test_with_nothing_published_the_files_are_still_valid(client, db):
 
 
 def test_unpublished_decisions_are_not_in_the_files(client, decisions, people):
-    from tests.test_register import decide_only
-
     decide_only(people, title="Not yet")
     assert len(json_rows(client.get("/decisions.json"))) == 2
     assert "Not yet" not in body(client.get("/decisions.csv"))

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from grants.templatetags.grant_tags import outcome_tag
-from tests.test_register import bulk_publish, publish
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db
 

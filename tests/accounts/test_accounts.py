@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from approvals.accounts.roles import Role
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

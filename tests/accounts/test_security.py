@@ -13,9 +13,8 @@ from django.utils import timezone
 from approvals import services
 from approvals.models import AuditAction, AuditEvent, Decision
 from approvals.services import SignatureRefused
-from tests.conftest import PASSWORD
-from tests.factories import make_case
-from tests.test_settings import PRODUCTION, settings_in
+from tests.environment import PRODUCTION, settings_in
+from tests.factories import PASSWORD, make_case
 from tests.workflow import to_ready
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals.accounts.forms import RECOVERY_CODE_ALPHABET
 from approvals.models import AuditEvent
-from tests.conftest import PASSWORD
-from tests.test_settings import PRODUCTION, run_python
+from tests.environment import PRODUCTION, run_python
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from approvals.models import PublishedPart1, PublishedRevision
 from approvals.publication import part1 as renderings
-from tests.test_register import bulk_publish, publish
+from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db
 

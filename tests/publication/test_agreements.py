@@ -11,7 +11,6 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfWriter
-from reportlab.pdfgen import canvas
 
 from approvals.accounts.roles import Role
 from approvals.audit import verify_chain
@@ -20,21 +19,10 @@ from approvals.publication import agreements
 from approvals.publication import services as publication
 from approvals.publication.agreements import AgreementError, upload_agreement
 from approvals.services import decide
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, PDF, make_case, make_pdf, make_user
 from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db
-
-
-def make_pdf(text: str = "Signed grant agreement", pages: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    for number in range(pages):
-        document.drawString(72, 720, f"{text}, page {number + 1}")
-        document.showPage()
-    document.save()
-    return buffer.getvalue()
 
 
 def encrypted_pdf() -> bytes:
@@ -52,7 +40,6 @@ def pdf_without_pages() -> bytes:
     return buffer.getvalue()
 
 
-PDF = make_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
 
 

@@ -10,8 +10,7 @@ from approvals import services
 from approvals.models import AuditAction, AuditEvent, Decision, ReferenceSequence
 from approvals.services import CaseChanged
 from grants.models import CaseState, GrantCase
-from tests.conftest import PASSWORD
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case
 from tests.workflow import to_ready
 
 pytestmark = [

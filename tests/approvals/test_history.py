@@ -14,8 +14,7 @@ from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
 from approvals.views.history import Shown, humanise_path, shown
 from grants.document import document_changes
 from grants.models import CostLine, GrantCase
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.html import table_starting
 from tests.workflow import approve, to_iam, to_ready
 

@@ -20,8 +20,7 @@ from approvals.publication.views.staff import (
     timeliness,
 )
 from approvals.services import decide as dmpc_decides
-from tests.conftest import PASSWORD, make_user
-from tests.factories import make_case
+from tests.factories import PASSWORD, make_case, make_user
 from tests.html import table_starting
 from tests.workflow import approve, to_ready
 

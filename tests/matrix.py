@@ -1,0 +1,159 @@
+"""The permission matrix's world: cases in every state, one person for each role, and
+what a request could change. tests/test_permission_matrix.py and tests/test_fuzz.py
+build it."""
+
+import datetime
+import io
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from reportlab.pdfgen import canvas
+
+from approvals.accounts.roles import Role
+from approvals.models import AgendaItem, AuditEvent, Publication
+from approvals.publication import services as publishing
+from approvals.publication.agreements import upload_agreement
+from grants.document import case_document
+from grants.models import GrantCase
+from grants.seed import create_seed_case
+from tests.factories import make_case, make_user
+from tests.workflow import approve, decide_only, to_dmpc_review, to_iam, to_ready
+
+# Planted in Part 2 of the case waiting for a decision and of the published one.
+PART2 = "zqxmatrixparttwo"
+
+
+def tiny_pdf(text: str = "Signed grant agreement") -> bytes:
+    buffer = io.BytesIO()
+    document = canvas.Canvas(buffer)
+    document.drawString(72, 720, text)
+    document.showPage()
+    document.save()
+    return buffer.getvalue()
+
+
+def build_people(people) -> dict:
+    """The person playing each role; None for an anonymous visitor."""
+    return {
+        "anonymous": None,
+        "owner": people.manager,
+        "other_manager": make_user("other-manager", Role.GRANTS_MANAGER),
+        "iam": people.iam,
+        "finance": people.finance,
+        "legal": people.legal,
+        "dmpc_office": people.dmpc_office,
+        "dmpc": people.dmpc,
+        "publisher": people.publisher,
+        "admin": make_user("admin", is_staff=True, is_superuser=True),
+    }
+
+
+def build_world(people) -> SimpleNamespace:
+    """Cases in every state, all owned by people.manager but one. MEDIA_ROOT must point
+    somewhere disposable: the published decision's agreement is stored."""
+    world = SimpleNamespace(people=people)
+    world.users = build_people(people)
+
+    world.draft = make_case(people.manager, title="A draft of the owner's")
+    world.unit = world.draft.units.get()
+    world.other_draft = make_case(world.users["other_manager"], title="Another manager's draft")
+    world.other_unit = world.other_draft.units.get()
+
+    world.at_iam = make_case(people.manager, title="A case at IAM")
+    world.meeting = to_iam(world.at_iam, people)
+    world.item = AgendaItem.objects.get(case=world.at_iam)
+
+    # At DMPC review, no adviser has signed off yet.
+    world.clearing = make_case(people.manager, title="A case in clearance")
+    to_dmpc_review(world.clearing, people)
+
+    world.ready = make_case(
+        people.manager,
+        title="A case ready for decision",
+        part2_content=f"Exempt: {PART2}.",
+        part2_exemption_reason="Commercial interests.",
+    )
+    to_ready(world.ready, people)
+    world.ready_item = AgendaItem.objects.get(case=world.ready)
+
+    world.published = make_case(
+        people.manager,
+        title="A published decision",
+        part2_content=f"Exempt: {PART2}.",
+        part2_exemption_reason="Commercial interests.",
+    )
+    to_ready(world.published, people)
+    world.decision = approve(world.published, people)
+    world.agreement = upload_agreement(
+        world.decision,
+        SimpleUploadedFile("agreement.pdf", tiny_pdf(), content_type="application/pdf"),
+        by=people.manager,
+    )
+    world.publication = world.decision.publication
+    publishing.publish_now(world.publication, by=people.publisher)
+    world.published.refresh_from_db()
+
+    world.deferred_decision = decide_only(people, title="A deferred decision")
+    world.deferred = world.deferred_decision.publication
+    publishing.defer(
+        world.deferred,
+        by=people.publisher,
+        until=timezone.now() + datetime.timedelta(days=30),
+        reason="An operation is under way.",
+    )
+
+    # The seed's second recommendation is a standing authority; its approval is
+    # scheduled for publication, not yet published.
+    seed = create_seed_case(people.manager)
+    to_ready(seed, people)
+    world.standing = approve(seed, people)
+    return world
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def snapshot() -> dict:
+    """What a request could change: the audit trail, every case as its document, state
+    and lock, every publication, and the number of rows of each of the project's models."""
+    models = [
+        *apps.get_app_config("grants").get_models(),
+        *apps.get_app_config("approvals").get_models(),
+        apps.get_model("auth", "User"),
+    ]
+    return {
+        "audit": list(AuditEvent.objects.order_by("sequence").values_list("action", flat=True)),
+        "cases": {
+            case.pk: (case.state, case.lock_version, case_document(case))
+            for case in GrantCase.objects.with_contents().order_by("pk")
+        },
+        "publications": list(Publication.objects.order_by("pk").values()),
+        "rows": {
+            model._meta.label: model.objects.count() for model in models if model is not AuditEvent
+        },
+    }
+
+
+@dataclass(frozen=True)
+class W:
+    """Something from the world, by its attribute path: W("draft.pk")."""
+
+    path: str
+
+    @classmethod
+    def pk_of(cls, name: str) -> "W":
+        return cls(f"{name}.pk")
+
+    def find(self, world):
+        value = world
+        for name in self.path.split("."):
+            value = getattr(value, name)
+        return value
