@@ -201,12 +201,6 @@ STORAGES = {
 DECISION_REFERENCE_PREFIX = os.environ.get("DECISION_REFERENCE_PREFIX", "PCD")
 DECISION_REFERENCE_START = envint("DECISION_REFERENCE_START", 1)
 
-# The public register: under load, each process reads the register's version (and a
-# decision's current revision) at most this often, not once a request. A new
-# publication then reaches anonymous visitors within this many seconds; Cache-Control
-# already lets browsers and CDNs keep a page for five minutes. 0 reads it every time.
-REGISTER_RECHECK_SECONDS = envint("REGISTER_RECHECK_SECONDS", 1)
-
 # Publication: decisions are published this many working days after they are made
 # (weekends and England and Wales bank holidays excluded), unless deferred.
 PUBLICATION_WORKING_DAYS = envint("PUBLICATION_WORKING_DAYS", 1)

@@ -39,6 +39,12 @@ class GrantAgreement(models.Model):
         return f"Grant agreement for {self.decision}"
 
 
+class PublicationQuerySet(models.QuerySet):
+    def published(self):
+        """Publications on the register: a deferred or not yet due one has no published_at."""
+        return self.filter(published_at__isnull=False)
+
+
 class Publication(models.Model):
     """A decision's place on the public register.
 
@@ -60,6 +66,8 @@ class Publication(models.Model):
     title = models.CharField(max_length=300)
     outcome = models.CharField(max_length=20, choices=DecisionOutcome)
     decision_date = models.DateField()
+    # Funders and years as published text, for lists and open data; the filters and
+    # counts use `filter_options`, rows of the same values.
     funders = models.CharField(max_length=1000, help_text="Funder names, separated by '; '.")
     total_grant_amount = models.DecimalField(max_digits=14, decimal_places=2)
     financial_years = models.CharField(max_length=200, help_text="Like '2023/24; 2024/25'.")
@@ -75,6 +83,13 @@ class Publication(models.Model):
     # (approvals.publication.note_later_events). With the current revision, it says
     # when a cached page must be drawn again.
     later_events = models.PositiveIntegerField(default=0, editable=False)
+    # The funders and financial years the register's filters find it by, linked when it
+    # is first published (approvals.publication.register.add_filter_options).
+    filter_options = models.ManyToManyField(
+        "approvals.FilterOption", related_name="publications", blank=True, editable=False
+    )
+
+    objects = PublicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -85,6 +100,9 @@ class Publication(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def current_revision(self) -> "PublishedRevision | None":
+        return self.revisions.current().first()
 
     @property
     def is_published(self) -> bool:
@@ -98,9 +116,10 @@ class Publication(models.Model):
 
 class FilterOption(models.Model):
     """A funder or financial year that a published decision has: what the register's
-    filters offer. A decision's funders and years are fixed when it is scheduled and a
-    published decision stays published, so options are only ever added, when a decision
-    is first published (approvals.register.add_filter_options)."""
+    filters offer, and what they find decisions by (Publication.filter_options). A
+    decision's funders and years are fixed when it is scheduled and a published decision
+    stays published, so options and links are only ever added, when a decision is first
+    published (approvals.publication.register.add_filter_options)."""
 
     class Field(models.TextChoices):
         FUNDER = "funder", "Funder"
@@ -116,6 +135,19 @@ class FilterOption(models.Model):
 
     def __str__(self):
         return f"{self.get_field_display()}: {self.value}"
+
+
+class PublishedRevisionQuerySet(models.QuerySet):
+    def current(self):
+        """Each publication's current revision: the one the public sees, the newest."""
+        later = PublishedRevision.objects.filter(
+            publication=models.OuterRef("publication"), number__gt=models.OuterRef("number")
+        )
+        return self.filter(~models.Exists(later))
+
+    def public(self):
+        """Revisions of decisions on the register."""
+        return self.filter(publication__published_at__isnull=False)
 
 
 class PublishedRevision(ImmutableModel):
@@ -136,6 +168,8 @@ class PublishedRevision(ImmutableModel):
         GrantAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = PublishedRevisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["publication", "-number"]
         constraints = [
@@ -149,13 +183,13 @@ class PublishedRevision(ImmutableModel):
 class PublishedPart1(models.Model):
     """A published revision's Part 1, drawn as HTML when it was published, for its
     page: a copy that can always be drawn again from the revision
-    (approvals.renderings)."""
+    (approvals.publication.part1)."""
 
     revision = models.OneToOneField(
         PublishedRevision, on_delete=models.CASCADE, related_name="part1"
     )
     renderer = models.CharField(
-        max_length=32, help_text="Fingerprint of the templates and code that drew it."
+        max_length=32, help_text="The layout it was drawn with (approvals.publication.part1)."
     )
     html = models.TextField()
     drawn_at = models.DateTimeField(auto_now=True)

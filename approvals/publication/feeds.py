@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from approvals.publication import register as reg
-from approvals.publication.views.public import open_data, register_etag, register_last_modified
+from approvals.publication.views.public import open_data
 from grants.formatting import render_text
 
 FEED_FIELDS = ("slug", "reference", "title", "outcome", "summary", "published_at", "funders")
@@ -31,16 +31,9 @@ class DecisionsFeed(Feed):
     author_name = "Mayor’s Office for Policing and Crime"
 
     def __call__(self, request, *args, **kwargs):
-        view = require_safe(
-            open_data(
-                condition(etag_func=register_etag, last_modified_func=register_last_modified)(
-                    self._render
-                )
-            )
-        )
-        return view(request, *args, **kwargs)
+        return require_safe(open_data(self._render))(request, *args, **kwargs)
 
-    def _render(self, request, *args, **kwargs):
+    def _render(self, request, *args, version, **kwargs):
         response = super().__call__(request, *args, **kwargs)
         # Feed dates Last-Modified by the newest entry; the register's own time, which
         # counts corrections too, is set in its place.

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import F, Func, Lookup, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -31,6 +31,7 @@ from approvals.models import (
     PublishedRevision,
 )
 from grants.forms import ErrorSummaryMixin
+from grants.money import financial_year_label, parse_financial_year
 
 PAGE_SIZE = 20
 MAX_SEARCH_LENGTH = 200
@@ -58,14 +59,12 @@ OPEN_DATA_FIELDS = (
 # What the register lists and exports, as stored (the url is built from the slug).
 STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
 
-_FINANCIAL_YEAR = re.compile(r"(\d{4})\s*[/-]\s*(\d{2})", re.ASCII)
 _PAGE = re.compile(r"[0-9]{1,9}")
 _DIGIT = re.compile(r"[0-9]")
 
 
 def published() -> QuerySet[Publication]:
-    """Publications on the register: a deferred or not yet due one has no published_at."""
-    return Publication.objects.filter(published_at__isnull=False)
+    return Publication.objects.published()
 
 
 def newest_first(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
@@ -101,34 +100,52 @@ def filter_options() -> FilterOptions:
     )
 
 
+def published_total() -> int:
+    """How many decisions are published: the unfiltered register's count."""
+    return published().count()
+
+
 def add_filter_options(publications: Iterable[Publication]) -> None:
-    """Offer newly published decisions' funders and years in the register's filters.
-    Runs in the transaction that publishes them; another publishing the same funder at
-    the same time is no conflict."""
-    options = {
-        (field, item)
+    """Offer newly published decisions' funders and years in the register's filters, and
+    link each decision to them. Runs in the transaction that publishes them; another
+    publishing the same funder at the same time is no conflict."""
+    wanted = {
+        publication.pk: {
+            (field, item)
+            for field, text in (
+                (FilterOption.Field.FUNDER, publication.funders),
+                (FilterOption.Field.YEAR, publication.financial_years),
+            )
+            for item in split_list(text)
+        }
         for publication in publications
-        for field, text in (
-            (FilterOption.Field.FUNDER, publication.funders),
-            (FilterOption.Field.YEAR, publication.financial_years),
-        )
-        for item in split_list(text)
     }
+    options = set().union(*wanted.values())
     FilterOption.objects.bulk_create(
         [FilterOption(field=field, value=value) for field, value in sorted(options)],
+        ignore_conflicts=True,
+    )
+    ids = {
+        (option.field, option.value): option.pk
+        for option in FilterOption.objects.filter(value__in={value for _, value in options})
+    }
+    Link = Publication.filter_options.through
+    Link.objects.bulk_create(
+        [
+            Link(publication_id=pk, filteroption_id=ids[option])
+            for pk, chosen in wanted.items()
+            for option in sorted(chosen)
+        ],
         ignore_conflicts=True,
     )
 
 
 def normalise_financial_year(text: str) -> str | None:
     """'2023/24', '2023-24' or '2023 / 24' → '2023/24'; None unless it is a real year."""
-    match = _FINANCIAL_YEAR.fullmatch(text.strip())
-    if not match:
+    try:
+        return financial_year_label(parse_financial_year(text))
+    except ValueError:
         return None
-    start, end = int(match[1]), int(match[2])
-    if (start + 1) % 100 != end:
-        return None
-    return f"{start}/{end:02d}"
 
 
 class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
@@ -236,13 +253,14 @@ def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
     return queryset.filter(matches)
 
 
-def _has_item(field: str, item: str) -> Q:
-    """The '; '-separated `field` includes exactly `item`."""
-    return (
-        Q(**{field: item})
-        | Q(**{f"{field}__startswith": item + SEPARATOR})
-        | Q(**{f"{field}__endswith": SEPARATOR + item})
-        | Q(**{f"{field}__contains": SEPARATOR + item + SEPARATOR})
+def _has_option(field: FilterOption.Field, value: str) -> Exists:
+    """The decision is linked to the filter option `field` = `value`: read through the
+    links' unique index, however many decisions there are."""
+    Link = Publication.filter_options.through
+    return Exists(
+        Link.objects.filter(
+            publication=OuterRef("pk"), filteroption__field=field, filteroption__value=value
+        )
     )
 
 
@@ -252,9 +270,9 @@ def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
     if filters.get("q"):
         queryset = search(queryset, filters["q"])
     if filters.get("year"):
-        queryset = queryset.filter(_has_item("financial_years", filters["year"]))
+        queryset = queryset.filter(_has_option(FilterOption.Field.YEAR, filters["year"]))
     if filters.get("funder"):
-        queryset = queryset.filter(_has_item("funders", filters["funder"]))
+        queryset = queryset.filter(_has_option(FilterOption.Field.FUNDER, filters["funder"]))
     if filters.get("outcome"):
         queryset = queryset.filter(outcome=filters["outcome"])
     return newest_first(queryset)
@@ -325,14 +343,14 @@ def page_of(queryset: QuerySet, requested: str, *, count: int | None = None) -> 
 
 
 @dataclass(frozen=True)
-class Version:
-    """What a response depends on: a tag that changes whenever it does, and a time."""
+class RegisterVersion:
+    """A tag that changes whenever anything the register shows does, and a time."""
 
     tag: str
     last_modified: datetime.datetime | None
 
 
-def register_version() -> Version:
+def register_version() -> RegisterVersion:
     """Changes whenever a decision is published or a correction changes a published
     decision: each adds a published revision, and revisions are never changed or
     removed (nor is a publication once it has one).
@@ -341,22 +359,21 @@ def register_version() -> Version:
     same for 100 decisions as for 100,000."""
     newest = PublishedRevision.objects.order_by("-id").values_list("id", "published_at").first()
     if newest is None:
-        return Version("empty", None)
+        return RegisterVersion("empty", None)
     revision_id, latest = newest
-    return Version(f"{revision_id}-{latest.timestamp():.6f}", latest)
+    return RegisterVersion(f"{revision_id}-{latest.timestamp():.6f}", latest)
 
 
-def current_revision(slug: str) -> dict | None:
-    """A published decision's newest revision (pk, number, time and document hash), and
-    how many times what its page shows of later events has changed; or None.
+def decision_version(slug: str) -> dict | None:
+    """What a published decision's pages show depends on: its current revision (pk,
+    number, time and document hash) and how many times what its page shows of later
+    events has changed; or None when no decision with that slug is published.
 
-    Revisions never change, so the revision and `later_events` together identify
-    everything the decision's pages show."""
+    Revisions never change, so these together identify everything its pages show."""
     return (
-        PublishedRevision.objects.filter(
-            publication__slug=slug, publication__published_at__isnull=False
-        )
-        .order_by("-number")
+        PublishedRevision.objects.public()
+        .current()
+        .filter(publication__slug=slug)
         .values(
             "pk",
             "number",

@@ -28,8 +28,7 @@ from approvals.models import (
     PublishedRevision,
     RelatedDecision,
 )
-from approvals.publication import part1 as renderings
-from approvals.publication import register
+from approvals.publication import part1, register
 from approvals.workflow import STEPS, holds_role_for
 from grants.document import document_sha256, part1_document
 from grants.models import CaseState, GrantCase
@@ -141,7 +140,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         document_sha256=document_sha256(document),
         agreement=latest_agreement(publication.decision),
     )
-    renderings.record(revision)
+    part1.record(revision)
     first = publication.published_at is None
     if first:
         publication.published_at = now

@@ -1,5 +1,5 @@
 """A published revision's Part 1 is drawn when it is published, and drawn again only
-when a release changes how reports are drawn (approvals.renderings)."""
+when a release changes how reports are drawn (approvals.publication.part1.LAYOUT)."""
 
 import io
 
@@ -22,10 +22,10 @@ def current(publication) -> PublishedRevision:
     return publication.revisions.order_by("-number").first()
 
 
-def test_publishing_draws_part1_with_the_current_renderer(first):
+def test_publishing_draws_part1_with_the_current_layout(first):
     revision = current(first)
     drawing = PublishedPart1.objects.get(revision=revision)
-    assert drawing.renderer == renderings.renderer()
+    assert drawing.renderer == renderings.LAYOUT
     assert drawing.html == renderings.draw(revision.document)
 
 
@@ -58,21 +58,25 @@ def test_a_revision_never_drawn_is_drawn_for_its_page(client, first):
     assert renderings.draw(revision.document) in page
 
 
-def test_the_renderer_changes_with_the_templates_that_draw_part1(settings, tmp_path):
-    (tmp_path / "templates" / "grants" / "includes").mkdir(parents=True)
-    template = tmp_path / "templates" / "grants" / "includes" / "part1.html"
-    template.write_text("one")
-    settings.BASE_DIR = tmp_path
-    renderings.renderer.cache_clear()
-    try:
-        before = renderings.renderer()
-        renderings.renderer.cache_clear()
-        assert renderings.renderer() == before
-        template.write_text("two")
-        renderings.renderer.cache_clear()
-        assert renderings.renderer() != before
-    finally:
-        renderings.renderer.cache_clear()
+def test_a_new_layout_makes_every_drawing_out_of_date_until_it_is_redrawn(
+    client, first, monkeypatch
+):
+    revision = current(first)
+    PublishedPart1.objects.filter(revision=revision).update(html="<p>KEPT DRAWING</p>")
+    url = f"/decisions/{first.slug}/"
+    assert b"KEPT DRAWING" in client.get(url).content
+
+    monkeypatch.setattr(renderings, "LAYOUT", "a-later-layout")
+    assert list(renderings.out_of_date()) == [revision]
+    # The page draws Part 1 afresh rather than show a drawing of the old layout.
+    page = client.get(url).content
+    assert b"KEPT DRAWING" not in page and b"Organised crime grant" in page
+
+    call_command("render_published", stdout=io.StringIO())
+    drawing = PublishedPart1.objects.get(revision=revision)
+    assert drawing.renderer == "a-later-layout"
+    assert drawing.html == renderings.draw(revision.document)
+    assert not renderings.out_of_date().exists()
 
 
 def test_render_published_draws_what_is_missing_or_out_of_date(first):
@@ -85,7 +89,7 @@ def test_render_published_draws_what_is_missing_or_out_of_date(first):
     for publication in [first, *made]:
         revision = current(publication)
         drawing = PublishedPart1.objects.get(revision=revision)
-        assert drawing.renderer == renderings.renderer()
+        assert drawing.renderer == renderings.LAYOUT
         assert drawing.html == renderings.draw(revision.document)
 
     again = io.StringIO()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from approvals.models import PublishedRevision
-from approvals.publication import part1 as renderings
+from approvals.publication import part1
 
 
 class Command(BaseCommand):
@@ -17,13 +17,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, all=False, **options):
-        revisions = PublishedRevision.objects.all() if all else renderings.out_of_date()
+        revisions = PublishedRevision.objects.all() if all else part1.out_of_date()
         total = revisions.count()
         if not total:
             self.stdout.write("Every published revision's Part 1 is up to date.")
             return
         self.stdout.write(f"Drawing Part 1 of {total:,} published revisions…")
         done = 0
-        for done in renderings.redraw(revisions):
+        for done in part1.redraw(revisions):
             self.stdout.write(f"  {done:,} of {total:,}")
-        self.stdout.write(self.style.SUCCESS(f"Drew {done:,} (renderer {renderings.renderer()})."))
+        self.stdout.write(self.style.SUCCESS(f"Drew {done:,} (layout {part1.LAYOUT})."))
