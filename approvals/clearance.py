@@ -34,10 +34,6 @@ class AreaClearance:
     def status(self) -> str:
         return "Signed off" if self.signed else "Outstanding"
 
-    @property
-    def tag_class(self) -> str:
-        return "govuk-tag--green" if self.signed else "govuk-tag--grey"
-
 
 def clearance_status(version: CaseVersion | None) -> list[AreaClearance]:
     """Every area, in the order the areas are declared; a case not yet submitted (no

@@ -22,6 +22,7 @@ from approvals.models import (
 from approvals.publication.services import note_later_events
 from approvals.workflow import refusal
 from grants import services as editing
+from grants.formatting import long_date
 from grants.models import GrantCase
 from grants.money import financial_year_label, format_millions
 
@@ -66,12 +67,12 @@ def accept_under_standing_authority(
         )
     if offer_date > authority.ends_on:
         raise StandingAuthorityError(
-            f"The standing authority ended on {authority.ends_on:%-d %B %Y}, before this offer "
+            f"The standing authority ended on {long_date(authority.ends_on)}, before this offer "
             f"was made. {NEW_CASE_NEEDED}"
         )
     if datetime.date(financial_year, 4, 1) > authority.ends_on:
         raise StandingAuthorityError(
-            f"The standing authority ends on {authority.ends_on:%-d %B %Y}, before "
+            f"The standing authority ends on {long_date(authority.ends_on)}, before "
             f"{financial_year_label(financial_year)} begins. {NEW_CASE_NEEDED}"
         )
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 
+from grants.formatting import long_date
 from grants.money import financial_year_label, format_millions, format_pounds
 from grants.sections import PART_1_SECTIONS
 
@@ -308,7 +309,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
             Finding(
                 warning,
                 "needed-by-passed",
-                f"The decision was needed by {case.needed_by:%-d %B %Y}, which has passed. "
+                f"The decision was needed by {long_date(case.needed_by)}, which has passed. "
                 "Update the time sensitivity section.",
                 section="Time sensitivity",
             )

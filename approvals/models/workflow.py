@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from approvals.models.base import ImmutableModel
+from grants.formatting import long_date
 
 
 class CaseVersionQuerySet(models.QuerySet):
@@ -75,7 +76,7 @@ class IamMeeting(models.Model):
         ordering = ["-date", "-id"]
 
     def __str__(self):
-        return f"IAM meeting, {self.date:%-d %B %Y}"
+        return f"IAM meeting, {long_date(self.date)}"
 
 
 class AgendaItem(models.Model):

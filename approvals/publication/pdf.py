@@ -13,7 +13,6 @@ import io
 from html import escape
 from html.parser import HTMLParser
 
-from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -25,7 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 
 from approvals.models import PublishedRevision
-from grants.formatting import render_text
+from grants.formatting import long_date, long_moment, render_text
 from grants.money import format_millions
 from grants.presentation import report_context
 from grants.templatetags.grant_tags import fte
@@ -192,11 +191,11 @@ def _plain(text: str, style: str = "body") -> Paragraph:
 
 def _day(value: str | datetime.date) -> str:
     day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day:%-d %B %Y}"
+    return long_date(day)
 
 
 def _moment(value: datetime.datetime) -> str:
-    return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
+    return long_moment(value)
 
 
 def decision_record_rows(record: dict) -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ from approvals.models import (
     SignOff,
 )
 from grants.document import document_changes, document_json
+from grants.formatting import long_date
 from grants.models import CaseState
 from grants.money import PENNY, format_pounds
 from grants.permissions import get_case_for_user
@@ -108,7 +109,7 @@ def _pounds(value) -> str | None:
 
 def _date(value) -> str | None:
     try:
-        return f"{datetime.date.fromisoformat(value):%-d %B %Y}"
+        return long_date(datetime.date.fromisoformat(value))
     except (TypeError, ValueError):
         return None
 
@@ -357,7 +358,7 @@ def _detail(key: str, value, meeting: IamMeeting | None) -> Detail:
         return Detail(label, Shown(words[value]))
     if key == "meeting" and meeting is not None:
         url = reverse("approvals:meeting", args=[meeting.pk])
-        return Detail(label, Shown(f"{meeting.date:%-d %B %Y}"), url=url)
+        return Detail(label, Shown(long_date(meeting.date)), url=url)
     return Detail(label, shown(key, value), is_hash=key == "sha256")
 
 

@@ -14,20 +14,12 @@ from approvals.forms import AgendaForm, MeetingForm, OutcomeForm
 from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
 from approvals.services import CaseChanged, WorkflowError
 from approvals.workflow import IAM_OUTCOME_STEPS, CaseFacts, can
+from grants.formatting import long_date
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
 from grants.views.pages import form_page, posted_data
 
 form_view = require_http_methods(["GET", "HEAD", "POST"])
-
-OUTCOME_TAGS = {
-    IamOutcome.PENDING: "govuk-tag--grey",
-    IamOutcome.ENDORSED: "govuk-tag--green",
-    IamOutcome.ENDORSED_WITH_CONDITIONS: "govuk-tag--turquoise",
-    IamOutcome.RETURNED: "govuk-tag--orange",
-    IamOutcome.NOT_SUPPORTED: "govuk-tag--red",
-}
-
 
 secretariat_only = role_required(
     [Role.IAM_SECRETARIAT],
@@ -85,7 +77,7 @@ def meeting_create(request):
         else:
             messages.success(
                 request,
-                f"The IAM meeting of {meeting.date:%-d %B %Y} has been recorded. "
+                f"The IAM meeting of {long_date(meeting.date)} has been recorded. "
                 "You can now add cases to its agenda.",
             )
             return redirect("approvals:meeting", meeting.pk)
@@ -105,7 +97,6 @@ def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
     )
     facts = CaseFacts.prefetch({item.case for item in items})
     for item in items:
-        item.tag_class = OUTCOME_TAGS[item.outcome]
         item.case_visible = item.case_id in visible
         item.can_record = item.outcome == IamOutcome.PENDING and any(
             can(request.user, name, item.case, facts[item.case_id]) is None

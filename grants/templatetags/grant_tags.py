@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from grants.formatting import render_text
+from grants.formatting import long_date, long_moment, render_text, short_date, short_moment
 from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
@@ -57,12 +57,39 @@ def financial_year(start_year) -> str:
     return SafeString(financial_year_label(int(start_year)))
 
 
-@register.filter
-def outcome_tag(outcome: str) -> str:
-    """A decision's outcome as a GOV.UK tag: green when approved, red when rejected."""
-    if outcome == "approved":
-        return SafeString('<strong class="govuk-tag govuk-tag--green">Approved</strong>')
-    return SafeString('<strong class="govuk-tag govuk-tag--red">Rejected</strong>')
+# Every status the service shows as a tag, by the words it shows, and the tag's colour:
+# named once, so the same status is the same colour on every page.
+TAG_COLOURS = {
+    # Cases and decisions
+    "Draft": "grey", "IAM review": "grey", "DMPC review": "grey", "Approved": "green",
+    "Rejected": "red", "Published": "green", "Withdrawn": "grey",
+    # IAM's advice
+    "Not yet considered": "grey", "Endorsed": "green", "Endorsed with conditions": "turquoise",
+    "Returned for changes": "orange", "Not supported": "red",
+    # Clearance
+    "Signed off": "green", "Outstanding": "grey",
+    # Publication
+    "Overdue": "red", "Deferred": "yellow", "Scheduled": "grey", "On time": "green",
+    "Published late": "red", "Not yet due": "grey",
+    # The case editor and its checks
+    "Not started": "blue", "In progress": "light-blue", "Has problems": "red",
+    "Error": "red", "Warning": "yellow", "Latest": "blue", "Standing authority": "blue",
+}  # fmt: skip
+OUTCOME_LABELS = {"approved": "Approved", "rejected": "Rejected"}
+
+
+@register.simple_tag
+def status_tag(label) -> SafeString:
+    """A status as a GOV.UK tag, in its colour (TAG_COLOURS)."""
+    label = str(label)
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{}">{}</strong>', TAG_COLOURS[label], label
+    )
+
+
+def outcome_tag(outcome: str) -> SafeString:
+    """A decision's outcome ("approved" or "rejected") as its tag."""
+    return status_tag(OUTCOME_LABELS[outcome])
 
 
 @register.filter
@@ -78,3 +105,10 @@ def select_options(field) -> str:
             for option, label in field.field.widget.choices
         ),
     )
+
+
+# The service's date formats (grants.formatting), as filters: {{ day|long_date }}.
+register.filter("long_date", long_date)
+register.filter("short_date", short_date)
+register.filter("long_moment", long_moment)
+register.filter("short_moment", short_moment)

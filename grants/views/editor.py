@@ -62,14 +62,6 @@ class Status(enum.StrEnum):
     COMPLETED = "Completed"
     HAS_PROBLEMS = "Has problems"
 
-    @property
-    def tag_class(self) -> str:
-        return {
-            Status.NOT_STARTED: "govuk-tag--blue",
-            Status.IN_PROGRESS: "govuk-tag--light-blue",
-            Status.HAS_PROBLEMS: "govuk-tag--red",
-        }.get(self, "")
-
 
 def _progress(*parts) -> Status:
     done = [bool(part) for part in parts]

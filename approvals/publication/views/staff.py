@@ -34,6 +34,7 @@ from approvals.publication.forms import (
 from approvals.publication.pdf import decision_record_rows
 from approvals.publication.services import PublicationError
 from approvals.workflow import refusal
+from grants.formatting import long_date
 from grants.permissions import get_case_for_user
 from grants.views.pages import form_page, posted_data
 
@@ -180,7 +181,7 @@ def defer(request, publication_pk):
             messages.success(
                 request,
                 f"Publication of {item.reference} is deferred. It will be published at "
-                f"{PUBLISH_AT_TEXT} on {form.cleaned_data['until']:%-d %B %Y}.",
+                f"{PUBLISH_AT_TEXT} on {long_date(form.cleaned_data['until'])}.",
             )
             return redirect("approvals:publication", item.pk)
     return form_page(
@@ -257,7 +258,6 @@ def _out_of_date(request, item: Publication, current: PublishedRevision) -> Corr
 class Timeliness:
     key: str  # "on_time", "late", "overdue" or "not_due"
     label: str
-    tag: str
 
     @property
     def counts(self) -> bool:
@@ -265,10 +265,10 @@ class Timeliness:
         return self.key != "not_due"
 
 
-ON_TIME = Timeliness("on_time", "On time", "govuk-tag--green")
-LATE = Timeliness("late", "Published late", "govuk-tag--red")
-OVERDUE = Timeliness("overdue", "Overdue", "govuk-tag--red")
-NOT_DUE = Timeliness("not_due", "Not yet due", "govuk-tag--grey")
+ON_TIME = Timeliness("on_time", "On time")
+LATE = Timeliness("late", "Published late")
+OVERDUE = Timeliness("overdue", "Overdue")
+NOT_DUE = Timeliness("not_due", "Not yet due")
 
 
 def timeliness(item: Publication, now) -> Timeliness:
