@@ -462,3 +462,41 @@ class RelatedDecisionForm(LockForm):
             "lock_version",
             Button("submit", "Add the link"),
         )
+
+
+class CompareForm(forms.Form):
+    """Two of a case's versions. The fields are named `from` and `to` as in the URL, and
+    `from` is a Python keyword, so they are added in __init__."""
+
+    def __init__(self, numbers: list[int], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(number, f"Version {number}") for number in numbers]
+        self.fields["from"] = forms.TypedChoiceField(
+            label="Compare version",
+            choices=choices,
+            coerce=int,
+            error_messages={
+                "required": "Choose the version to compare",
+                "invalid_choice": "Choose a version of this case to compare",
+            },
+        )
+        self.fields["to"] = forms.TypedChoiceField(
+            label="with version",
+            choices=choices,
+            coerce=int,
+            error_messages={
+                "required": "Choose the version to compare it with",
+                "invalid_choice": "Choose a version of this case to compare it with",
+            },
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # A GET form: a CSRF token would only end up in URLs and server logs.
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field.select("from"), Field.select("to"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") is not None and data.get("from") == data.get("to"):
+            self.add_error("to", "Choose two different versions to compare")
+        return data

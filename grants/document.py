@@ -14,6 +14,48 @@ from grants.sections import PART_1_SECTIONS
 
 SCHEMA = "grant-case/1"
 
+# Which of the document's keys hold what, wherever they appear in it: figures (money, and
+# FTE) as exact decimal strings, dates as ISO 8601 dates, and lists of rows. Presentation
+# and history read them from here.
+FTE_KEYS = frozenset({"grant_fte", "match_fte"})
+MONEY_KEYS = frozenset(
+    {
+        "amount",
+        "annual_cost",
+        "annual_cap",
+        "grant_cost",
+        "match_cost",
+        "total_cost",
+        "grant_allocation",
+        "staff_cost",
+        "non_staff_cost",
+        "planned_spend",
+        "planned_spend_total",
+        "match_funding",
+        "grant_funding",
+        "mps_funding",
+        "total_budget",
+        "variance",
+        "offers",
+        "allocations",
+    }
+)
+FIGURE_KEYS = MONEY_KEYS | FTE_KEYS
+DATE_KEYS = frozenset({"needed_by", "ends_on", "period_start", "period_end", "offer_date"})
+# A path part after one of these names a row (a unit's name, or a position counted from 1).
+LIST_KEYS = frozenset(
+    {
+        "recommendations",
+        "offers",
+        "units",
+        "groups",
+        "posts",
+        "cost_lines",
+        "revenue_impact_summary",
+        "planned_spend",
+    }
+)
+
 
 def _date(value):
     return value.isoformat() if value else None

@@ -8,32 +8,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from grants.document import DATE_KEYS, FIGURE_KEYS
 from grants.sections import PART_1_SECTIONS
 
 ZERO = Decimal("0")
-FIGURE_KEYS = {
-    "amount",
-    "annual_cost",
-    "annual_cap",
-    "grant_cost",
-    "match_cost",
-    "total_cost",
-    "grant_allocation",
-    "staff_cost",
-    "non_staff_cost",
-    "planned_spend",
-    "planned_spend_total",
-    "match_funding",
-    "grant_funding",
-    "mps_funding",
-    "total_budget",
-    "variance",
-    "offers",
-    "allocations",
-    "grant_fte",
-    "match_fte",
-}
-DATE_KEYS = {"needed_by", "ends_on", "period_start", "period_end", "offer_date"}
 
 
 def _typed(value, key=None):
