@@ -1,0 +1,252 @@
+"""The editor's fields, as people type into them: money (66,000 or £0.066m), FTE, financial
+years like 2023/24 and dates in three boxes; and what every page form shares: its
+FormHelper, the lock that refuses a stale page, and the error summary's links."""
+
+import calendar
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Layout
+from django import forms
+from django.core.exceptions import ValidationError
+
+from grants.models import MONEY
+from grants.money import (
+    MONEY_HELP,
+    MoneyError,
+    financial_year_label,
+    parse_financial_year,
+    parse_money,
+)
+
+MONEY_HINT = "In pounds, like 66000, £66,000.00 or £0.066m"
+LARGEST_AMOUNT = Decimal(10 ** (MONEY["max_digits"] - MONEY["decimal_places"])) - Decimal("0.01")
+
+
+# Fields --------------------------------------------------------------------------------
+
+
+class MoneyField(forms.Field):
+    """An amount in pounds as people type it, read by grants.money.parse_money."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": MONEY_HELP,
+        "negative": "Enter an amount of £0 or more, without a minus sign",
+        "too_large": f"Enter an amount less than £{LARGEST_AMOUNT + Decimal('0.01'):,.0f}",
+    }
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "class": "govuk-input--width-10",
+            "spellcheck": "false",
+            "autocomplete": "off",
+        }
+
+    def to_python(self, value) -> Decimal | None:
+        if isinstance(value, Decimal):
+            return value
+        if value in self.empty_values or not str(value).strip():
+            return None
+        try:
+            amount = parse_money(str(value))
+        except MoneyError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        except InvalidOperation:  # more digits than a Decimal can hold to the penny
+            raise ValidationError(self.error_messages["too_large"], code="too_large") from None
+        if amount < 0:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if amount > LARGEST_AMOUNT:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        return amount
+
+    def prepare_value(self, value):
+        # Saved amounts come back as they are usually written, with thousands separators.
+        return f"{value:,.2f}" if isinstance(value, Decimal) else value
+
+
+class FteField(forms.DecimalField):
+    """Full-time equivalents: 0 to 999.99, to 2 decimal places."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, label: str, **kwargs):
+        super().__init__(
+            label=label,
+            min_value=Decimal(0),
+            max_value=Decimal("999.99"),
+            decimal_places=2,
+            **kwargs,
+        )
+        out_of_range = f"{label} must be a number from 0 to 999.99"
+        self.error_messages.update(
+            {
+                "invalid": f"{label} must be a number, like 1 or 0.5",
+                "min_value": out_of_range,
+                "max_value": out_of_range,
+                "max_decimal_places": f"{label} can have up to 2 decimal places, like 0.25",
+            }
+        )
+
+    def widget_attrs(self, widget):
+        # A text input, as the Design System advises for numbers: no spinner, no scrolling.
+        return {
+            "class": "govuk-input--width-4",
+            "inputmode": "decimal",
+            "spellcheck": "false",
+            "autocomplete": "off",
+        }
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+
+class FinancialYearField(forms.Field):
+    """A financial year typed like 2023/24, held as the year it starts in."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Enter a financial year like 2023/24"}
+    FIRST, LAST = 2000, 2098
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            year = parse_financial_year(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not self.FIRST <= year <= self.LAST:
+            raise ValidationError(
+                f"Enter a financial year between {financial_year_label(self.FIRST)} and "
+                f"{financial_year_label(self.LAST)}",
+                code="out_of_range",
+            )
+        return year
+
+    def prepare_value(self, value):
+        return financial_year_label(value) if isinstance(value, int) else value
+
+    def widget_attrs(self, widget):
+        return {"class": "govuk-input--width-5", "spellcheck": "false", "autocomplete": "off"}
+
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
+}
+
+
+def _whole_number(text: str) -> int | None:
+    """A day or month typed in digits. Not isdigit(), which passes "²" that int() refuses;
+    and at most nine of them, which datetime.date() refuses without overflowing."""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
+
+
+class DateField(DateInputField):
+    """A GOV.UK date input (day, month and year boxes) with the Design System's messages.
+
+    `name` is how messages refer to the date, e.g. "the offer date". Each message is
+    attached to the boxes it is about, so only those are highlighted.
+    """
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, name: str, required: bool = False, **kwargs):
+        super().__init__(required=required, require_all_fields=False, **kwargs)
+        self.name = name
+
+    @property
+    def subject(self) -> str:
+        return self.name[0].upper() + self.name[1:]
+
+    def clean(self, value) -> datetime.date | None:
+        values = [str(part or "").strip() for part in [*(value or []), "", "", ""][:3]]
+        for field in self.fields:
+            field.widget.errors = []
+        if not any(values):
+            if self.required:
+                raise ValidationError(f"Enter {self.name}", code="required")
+            return None
+
+        missing = [index for index, part in enumerate(values) if not part]
+        if missing:
+            parts = " and ".join(self.PARTS[index] for index in missing)
+            self._fail(f"{self.subject} must include a {parts}", missing)
+
+        day, month, year = values
+        day_number, month_number = _whole_number(day), _whole_number(month)
+        if month_number is None:
+            month_number = MONTHS.get(month.lower())
+        if day_number is None:
+            self._fail(f"{self.subject} must be a real date", [0])
+        if month_number is None:
+            self._fail(f"{self.subject} must be a real date", [1])
+        if not (year.isdecimal() and len(year) == 4):
+            self._fail(f"{self.subject} must include a year with 4 numbers, like 2024", [2])
+        try:
+            return datetime.date(int(year), month_number, day_number)
+        except ValueError:
+            if not 1 <= month_number <= 12:
+                self._fail(f"{self.subject} must be a real date", [1])
+            self._fail(f"{self.subject} must be a real date", [2] if int(year) < 1 else [0])
+
+    def _fail(self, message: str, parts: Sequence[int]):
+        # crispy-forms-gds reads errors from each box's widget to mark just those boxes.
+        for index in parts:
+            self.fields[index].widget.errors = [message]
+        raise ValidationError(message, code="invalid")
+
+
+# Single forms ---------------------------------------------------------------------------
+
+
+def page_form_helper(*fields) -> FormHelper:
+    """A helper for a form inside a page's own <form>, which adds the CSRF token."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*fields)
+    return helper
+
+
+class LockForm(forms.Form):
+    """The case's lock_version as it was when the page was rendered."""
+
+    lock_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def seen_version(self) -> int | None:
+        # A missing or mangled value counts as out of date: the save is refused.
+        return self.cleaned_data["lock_version"] if self.is_valid() else None
+
+
+class ErrorSummaryMixin:
+    """Errors as (input id, message) pairs for the error summary, each linking to the
+    input it is about: a date's first box in error (or its day box) and a radio group's
+    first radio, which carries the field's own id (see approvals/iam/outcome_radios.html).
+    """
+
+    def error_links(self) -> list[tuple[str, str]]:
+        visible = self.visible_fields()
+        first = self._anchor(visible[0]) if visible else "main-content"
+        links = [(first, error) for error in self.non_field_errors()]
+        for bound in visible:
+            links += [(self._anchor(bound, error), error) for error in bound.errors]
+        return links
+
+    @staticmethod
+    def _anchor(bound: forms.BoundField, error: str = "") -> str:
+        if isinstance(bound.field, DateField):
+            boxes = [
+                index
+                for index, part in enumerate(bound.field.fields)
+                if error in getattr(part.widget, "errors", [])
+            ]
+            return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
+        return bound.auto_id
