@@ -22,6 +22,8 @@ from grants.forms.fields import (
     FteField,
     LockForm,
     MoneyField,
+    field_anchor,
+    first_field_anchor,
     page_form_helper,
 )
 from grants.forms.rows import (
@@ -77,6 +79,8 @@ __all__ = [
     "TimeSensitivityForm",
     "UnitForm",
     "UnitFormSet",
+    "field_anchor",
+    "first_field_anchor",
     "page_form_helper",
     "row_formset",
     "scheme_field",

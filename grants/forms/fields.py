@@ -226,6 +226,29 @@ class LockForm(forms.Form):
         return self.cleaned_data["lock_version"] if self.is_valid() else None
 
 
+def field_anchor(bound: forms.BoundField, error: str = "") -> str:
+    """The id of the input an error is about, as crispy-forms-gds renders it."""
+    widget = bound.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        # A date: the first box the message is attached to, or the day.
+        boxes = [
+            index
+            for index, part in enumerate(bound.field.fields)
+            if error in getattr(part.widget, "errors", [])
+        ]
+        return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return f"{bound.auto_id}_1"  # crispy-forms-gds numbers the boxes from 1
+    if isinstance(widget, forms.RadioSelect):
+        return bound.auto_id
+    return bound.id_for_label
+
+
+def first_field_anchor(form: forms.Form) -> str:
+    visible = form.visible_fields()
+    return field_anchor(visible[0]) if visible else "main-content"
+
+
 class ErrorSummaryMixin:
     """Errors as (input id, message) pairs for the error summary, each linking to the
     input it is about: a date's first box in error (or its day box) and a radio group's
@@ -233,20 +256,7 @@ class ErrorSummaryMixin:
     """
 
     def error_links(self) -> list[tuple[str, str]]:
-        visible = self.visible_fields()
-        first = self._anchor(visible[0]) if visible else "main-content"
-        links = [(first, error) for error in self.non_field_errors()]
-        for bound in visible:
-            links += [(self._anchor(bound, error), error) for error in bound.errors]
+        links = [(first_field_anchor(self), error) for error in self.non_field_errors()]
+        for bound in self.visible_fields():
+            links += [(field_anchor(bound, error), error) for error in bound.errors]
         return links
-
-    @staticmethod
-    def _anchor(bound: forms.BoundField, error: str = "") -> str:
-        if isinstance(bound.field, DateField):
-            boxes = [
-                index
-                for index, part in enumerate(bound.field.fields)
-                if error in getattr(part.widget, "errors", [])
-            ]
-            return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
-        return bound.auto_id

@@ -7,9 +7,7 @@ of a page go through _edit_page, so that every page validates, reports errors an
 refuses a stale save in the same way.
 """
 
-import enum
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
@@ -35,187 +33,20 @@ from grants.forms import (
     SectionForm,
     TimeSensitivityForm,
     UnitFormSet,
+    field_anchor,
+    first_field_anchor,
 )
 from grants.models import Funder, GrantCase, GrantScheme
 from grants.permissions import can_create_case, get_case_for_editing
 from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
-from grants.sections import PART_1_SECTIONS, Section
+from grants.sections import PART_1_SECTIONS
+from grants.tasks import MISSING_CODES, FindingLink, Status, section_slug, task_groups, task_key_for
 from grants.views.pages import posted_data
 
-
-def _section_slug(section: Section) -> str:
-    return section.field.replace("_", "-")
-
-
-SECTIONS_BY_SLUG = {_section_slug(section): section for section in PART_1_SECTIONS}
+SECTIONS_BY_SLUG = {section_slug(section): section for section in PART_1_SECTIONS}
 
 # An editing page shows its form on GET and saves it on POST; nothing else.
 edit_view = require_http_methods(["GET", "HEAD", "POST"])
-
-
-# The task list ---------------------------------------------------------------------------
-
-
-class Status(enum.StrEnum):
-    NOT_STARTED = "Not started"
-    IN_PROGRESS = "In progress"
-    COMPLETED = "Completed"
-    HAS_PROBLEMS = "Has problems"
-
-
-def _progress(*parts) -> Status:
-    done = [bool(part) for part in parts]
-    if all(done):
-        return Status.COMPLETED
-    return Status.IN_PROGRESS if any(done) else Status.NOT_STARTED
-
-
-@dataclass
-class Task:
-    key: str
-    name: str
-    url: str
-    status: Status
-    optional: bool = False
-
-    @property
-    def html_id(self) -> str:
-        return f"task-{self.key}"
-
-
-@dataclass
-class TaskGroup:
-    title: str
-    tasks: list[Task] = field(default_factory=list)
-
-
-# Where each finding is fixed. A finding about a unit belongs to that unit's task; the
-# rest are placed by their code, then by the section they name.
-TASKS_BY_CODE = {
-    # In the costed year the summary balances once the allocations match the offers.
-    "variance": "units",
-}
-TASKS_BY_SECTION = {
-    "Grant offers": "offers",
-    "Funded units": "units",
-    "Budget years": "budget-years",
-    "Recommendations": "recommendations",
-    "Time sensitivity": "time-sensitivity",
-    "Part 2": "part-2",
-} | {section.title: f"section-{_section_slug(section)}" for section in PART_1_SECTIONS}
-# Errors that only say something is not there yet. "Not started" or "In progress"
-# already says that, so they do not make a task "Has problems".
-MISSING_CODES = {"missing-section", "no-offers", "no-units"}
-
-
-def task_key_for(finding: Finding) -> str | None:
-    if finding.unit_id is not None:
-        return f"unit-{finding.unit_id}"
-    return TASKS_BY_CODE.get(finding.code) or TASKS_BY_SECTION.get(finding.section)
-
-
-def _task_groups(case: GrantCase) -> list[TaskGroup]:
-    """The editor's tasks for a case loaded with GrantCase.objects.with_contents()."""
-
-    def url(name: str, *args) -> str:
-        return reverse(f"grants:{name}", args=[case.pk, *args])
-
-    units = list(case.units.all())
-    return [
-        TaskGroup(
-            "Case details",
-            [
-                Task(
-                    "details",
-                    "Case details",
-                    url("edit-details"),
-                    _progress(case.title, case.report_by.strip(), case.report_author.strip()),
-                )
-            ],
-        ),
-        TaskGroup(
-            "Money",
-            [
-                Task("offers", "Grant offers", url("edit-offers"), _progress(case.offers.all())),
-                Task(
-                    "units",
-                    "Funded units and grant allocations",
-                    url("edit-units"),
-                    _progress(units),
-                ),
-                *(
-                    Task(
-                        f"unit-{unit.pk}",
-                        f"Posts and costs: {unit.name}",
-                        url("edit-unit", unit.pk),
-                        _progress(unit.posts.all() or unit.cost_lines.all()),
-                    )
-                    for unit in units
-                ),
-                Task(
-                    "budget-years",
-                    "Budget years",
-                    url("edit-budget-years"),
-                    _progress(case.budget_years.all()),
-                ),
-            ],
-        ),
-        TaskGroup(
-            "Recommendations and time sensitivity",
-            [
-                Task(
-                    "recommendations",
-                    "Recommendations",
-                    url("edit-recommendations"),
-                    _progress(case.recommendations.all()),
-                ),
-                Task(
-                    "time-sensitivity",
-                    "Time sensitivity",
-                    url("edit-time-sensitivity"),
-                    _progress(case.needed_by, case.time_sensitivity.strip()),
-                ),
-                Task(
-                    "related-decisions",
-                    "Related decisions",
-                    reverse("approvals:related-decisions", args=[case.pk]),
-                    _progress(case.related_decisions.all()),
-                    optional=True,
-                ),
-            ],
-        ),
-        TaskGroup(
-            "Report sections",
-            [
-                Task(
-                    f"section-{_section_slug(section)}",
-                    section.title,
-                    url("edit-section", _section_slug(section)),
-                    _progress(getattr(case, section.field).strip()),
-                    optional=not section.required,
-                )
-                for section in PART_1_SECTIONS
-            ],
-        ),
-        TaskGroup(
-            "Part 2",
-            [
-                Task(
-                    "part-2",
-                    "Part 2 (exempt information)",
-                    url("edit-part2"),
-                    _progress(case.part2_content.strip(), case.part2_exemption_reason.strip()),
-                    optional=True,
-                )
-            ],
-        ),
-    ]
-
-
-@dataclass(frozen=True)
-class FindingLink:
-    finding: Finding
-    url: str
 
 
 @login_required
@@ -223,7 +54,7 @@ class FindingLink:
 def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk, GrantCase.objects.with_contents())
     reconciliation = reconcile_case(case)
-    groups = _task_groups(case)
+    groups = task_groups(case)
     tasks = {task.key: task for group in groups for task in group.tasks}
 
     for finding in reconciliation.errors:
@@ -256,33 +87,12 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
 # Editing pages ---------------------------------------------------------------------------
 
 
-def _field_anchor(bound: forms.BoundField, error: str = "") -> str:
-    """The id of the input an error is about, as crispy-forms-gds renders it."""
-    widget = bound.field.widget
-    if isinstance(widget, forms.MultiWidget):
-        # A date: the first box the message is attached to, or the day.
-        boxes = [
-            index
-            for index, part in enumerate(bound.field.fields)
-            if error in getattr(part.widget, "errors", [])
-        ]
-        return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return f"{bound.auto_id}_1"  # crispy-forms-gds numbers the boxes from 1
-    return bound.id_for_label
-
-
-def _first_field_anchor(form: forms.Form) -> str:
-    visible = form.visible_fields()
-    return _field_anchor(visible[0]) if visible else "main-content"
-
-
 def _form_error_links(form: forms.Form) -> list[tuple[str, str]]:
     # A table repeats its fields on every row, so say which row an error is on.
     prefix = f"{form.row_label}: " if hasattr(form, "row_label") else ""
-    links = [(_first_field_anchor(form), prefix + error) for error in form.non_field_errors()]
+    links = [(first_field_anchor(form), prefix + error) for error in form.non_field_errors()]
     for bound in form.visible_fields():
-        links += [(_field_anchor(bound, error), prefix + error) for error in bound.errors]
+        links += [(field_anchor(bound, error), prefix + error) for error in bound.errors]
     return links
 
 
@@ -293,7 +103,7 @@ def error_links(parts: Iterable[forms.Form | forms.BaseFormSet]) -> list[tuple[s
         if isinstance(part, forms.BaseFormSet):
             # Rows being removed are not saved, so their errors do not matter.
             rows = [f for f in part.forms if not f.cleaned_data.get(DELETION_FIELD_NAME)]
-            first = _first_field_anchor(rows[0]) if rows else "main-content"
+            first = first_field_anchor(rows[0]) if rows else "main-content"
             links += [(first, error) for error in part.non_form_errors()]
         else:
             rows = [part]
