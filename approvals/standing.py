@@ -146,15 +146,6 @@ def unlink_decision(case: GrantCase, link_pk: int, *, by, lock_version: int | No
             raise editing.EditRefused("That link has already been removed.")
 
 
-def links_to(decision: Decision):
-    """Later decisions whose cases name this one, with how they relate to it."""
-    return (
-        RelatedDecision.objects.filter(decision=decision, case__decisions__isnull=False)
-        .select_related("case")
-        .prefetch_related("case__decisions")
-    )
-
-
 def public_annex(decision_id: int) -> dict:
     """What a published decision's page adds from later events: offers accepted under its
     standing authority, and published decisions that vary, extend or supersede it."""

@@ -5,7 +5,6 @@ places, as the MOPAC report template does. Financial years run April to March an
 stored as the calendar year they start in (2023 is 2023/24).
 """
 
-import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -69,10 +68,6 @@ def money_string(amount: Decimal) -> str:
 
 def financial_year_label(start_year: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
-
-
-def financial_year_of(day: datetime.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
 
 
 _FY = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$", re.ASCII)

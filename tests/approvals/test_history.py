@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from approvals import audit, services
 from approvals.accounts.roles import Role
-from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
 from approvals.history import Shown, humanise_path, shown
+from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
 from grants.document import document_changes
 from grants.models import CostLine, GrantCase
 from tests.factories import PASSWORD, make_case, make_user

@@ -1,6 +1,5 @@
 """Money as people type it, £m as the report shows it, and financial years."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,6 @@ from grants.money import (
     MONEY_HELP,
     MoneyError,
     financial_year_label,
-    financial_year_of,
     format_millions,
     money_string,
     parse_financial_year,
@@ -116,19 +114,6 @@ def test_it_shows_millions_to_three_places_rounding_halves_up(amount, shown):
 )
 def test_it_labels_a_financial_year_by_its_start_and_end(start, label):
     assert financial_year_label(start) == label
-
-
-@pytest.mark.parametrize(
-    ("day", "year"),
-    [
-        (datetime.date(2024, 3, 31), 2023),
-        (datetime.date(2024, 4, 1), 2024),
-        (datetime.date(2024, 1, 1), 2023),
-        (datetime.date(2023, 12, 31), 2023),
-    ],
-)
-def test_a_financial_year_runs_from_april_to_march(day, year):
-    assert financial_year_of(day) == year
 
 
 @pytest.mark.parametrize("text", ["2023/24", "2023-24", "2023/2024", " 2023 / 24 ", "2023-2024"])
