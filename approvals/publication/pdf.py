@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 
 from approvals.models import PublishedRevision
+from approvals.publication.record import decision_facts
 from grants.formatting import long_date, long_moment, render_text
 from grants.money import format_millions
 from grants.presentation import report_context
@@ -198,36 +199,6 @@ def _moment(value: datetime.datetime) -> str:
     return long_moment(value)
 
 
-def decision_record_rows(record: dict) -> list[tuple[str, str]]:
-    """The decision record as label and text, as it is published (never Part 2's content,
-    only whether there is one)."""
-    decided_by = record["decided_by"]
-    if record.get("has_part2"):
-        part2 = (
-            "There is a Part 2 to this report. It contains exempt information and is not published."
-        )
-    else:
-        part2 = "There is no Part 2 to this report."
-    return [
-        ("Reference", record["reference"]),
-        ("Title", record["title"]),
-        ("Decision", str(record["outcome"]).capitalize()),
-        ("Date of decision", _day(record["decision_date"])),
-        ("Decided by", f"{decided_by['name']}, {decided_by['role']}"),
-        ("Reasons", record.get("reasons") or "None given."),
-        ("Alternatives considered", record.get("alternatives_considered") or "None recorded."),
-        (
-            "Declaration of interests",
-            record.get("declaration_of_interests") or "No interests were declared.",
-        ),
-        ("Part 2", part2),
-        ("Funders", record.get("funders") or ""),
-        ("Total grant amount", f"£{format_millions(record['total_grant_amount'])}m"),
-        ("Financial years", record.get("financial_years") or ""),
-        ("Legal basis", record["legal_basis"]),
-    ]
-
-
 def _grid(rows, widths, *, header: bool = True, extra: list | None = None) -> Table:
     table = Table(
         rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT", spaceAfter=8
@@ -248,8 +219,8 @@ def _grid(rows, widths, *, header: bool = True, extra: list | None = None) -> Ta
 
 def _record(revision: PublishedRevision, width: float) -> list:
     rows = [
-        [Paragraph(escape(label), STYLES["cell_bold"]), _plain(text, "cell")]
-        for label, text in decision_record_rows(revision.record)
+        [Paragraph(escape(fact.label), STYLES["cell_bold"]), _plain(fact.text, "cell")]
+        for fact in decision_facts(revision.record)
     ]
     published = _moment(revision.publication.published_at)
     if revision.number > 1:

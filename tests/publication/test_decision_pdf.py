@@ -8,7 +8,8 @@ import pytest
 from pypdf import PdfReader
 
 from approvals.publication import services as publication
-from approvals.publication.pdf import decision_record_rows, formatted, render_decision_pdf
+from approvals.publication.pdf import formatted, render_decision_pdf
+from approvals.publication.record import decision_facts
 from grants.seed import create_seed_case
 from tests.factories import make_case
 from tests.workflow import approve, to_ready
@@ -52,7 +53,7 @@ def test_the_seed_decision_pdf_has_the_record_and_part1_figures(client, seed_pub
     assert "PCD 1" in text
     assert "Decision Approved" in text
     assert "Not accepting the grant." in text
-    assert "There is a Part 2 to this report. It contains exempt information and is not" in text
+    assert "Yes. Part 2 of the report holds exempt information. It is not published." in text
     assert "Deputy Mayor for Policing and Crime" in text
     assert "Specified Information" in text
     revision = seed_published.revisions.get()
@@ -136,12 +137,12 @@ def test_markdown_becomes_plain_paragraphs_and_list_items():
     ]
 
 
-def test_the_record_rows_say_what_a_decision_record_needs(seed_published):
-    rows = dict(decision_record_rows(seed_published.revisions.get().record))
+def test_the_record_facts_say_what_a_decision_record_needs(seed_published):
+    rows = {fact.label: fact.text for fact in decision_facts(seed_published.revisions.get().record)}
     assert rows["Reference"] == "PCD 1"
     assert rows["Decision"] == "Approved"
     assert rows["Decided by"] == "Dmpc, Deputy Mayor for Policing and Crime"
-    assert rows["Reasons"] == "Good value."
-    assert rows["Declaration of interests"] == "No interests were declared."
-    assert rows["Total grant amount"] == "£1.701m"
+    assert rows["Reasons for the decision"] == "Good value."
+    assert rows["Declaration of interests"] == "None declared."
+    assert rows["Total grant offered"] == "£1,701,000.00"
     assert PART2_SECRET not in str(rows)

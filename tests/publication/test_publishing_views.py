@@ -191,7 +191,7 @@ def test_the_page_warns_when_the_agreement_is_missing(publisher_client, schedule
     assert "The grant agreement has not been uploaded." in html
     assert "Not uploaded yet." in html
     assert "As it will be published." in html
-    assert "Reasons</dt>" in html and "Good value." in html
+    assert "Reasons for the decision</dt>" in html and "Good value." in html
 
 
 # Deferring ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
 from approvals.publication.pdf import LAYOUT, render_decision_pdf
+from approvals.publication.record import decision_facts
 from approvals.standing import public_annex
 from grants.document import document_json
 from grants.formatting import long_date
@@ -275,6 +276,7 @@ def decision(request, slug, version: Version | None):
         "publication": revision.publication,
         "revision": revision,
         "record": record,
+        "facts": decision_facts(record),
         "decision_date": datetime.date.fromisoformat(record["decision_date"]),
         # Newest first; shown only once a correction has been published.
         "history": [revision, *earlier] if earlier else [],

@@ -31,7 +31,7 @@ from approvals.publication.forms import (
     CorrectionForm,
     DeferForm,
 )
-from approvals.publication.pdf import decision_record_rows
+from approvals.publication.record import decision_facts
 from approvals.publication.services import PublicationError
 from approvals.workflow import refusal
 from grants.formatting import long_date
@@ -108,7 +108,7 @@ def _detail_context(item: Publication) -> dict:
         "publication": item,
         "decision": item.decision,
         # As published, or as it will be: the same function makes both.
-        "record_rows": decision_record_rows(
+        "record_facts": decision_facts(
             current.record if current else publication.decision_record(item)
         ),
         "revisions": revisions,
@@ -228,7 +228,7 @@ def correct(request, publication_pk):
         {
             "publication": item,
             "current": current,
-            "record_rows": decision_record_rows(current.record),
+            "record_facts": decision_facts(current.record),
             "form": form,
         },
     )

@@ -1,0 +1,54 @@
+"""A published decision's record as people read it: each fact with its label, in one
+order and one wording. The public decision page, its PDF and the publishers' pages all
+draw the record from `decision_facts`, so they cannot say different things.
+
+The record itself is the dict a published revision stores
+(approvals.publication.services.decision_record); it names whether a Part 2 exists,
+never what is in it.
+"""
+
+from dataclasses import dataclass
+
+from grants.formatting import long_date
+from grants.money import format_pounds
+
+OUTCOMES = {"approved": "Approved", "rejected": "Rejected"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    text: str
+    # Written by a person, as lightly formatted text: shown under its own heading.
+    prose: bool = False
+
+
+def decision_facts(record: dict) -> list[Fact]:
+    decided_by = record["decided_by"]
+    if record.get("has_part2"):
+        part2 = "Yes. Part 2 of the report holds exempt information. It is not published."
+    else:
+        part2 = "No. The whole report is published."
+    return [
+        Fact("Reference", record["reference"]),
+        Fact("Title", record["title"]),
+        Fact("Decision", OUTCOMES[record["outcome"]]),
+        Fact("Date of decision", long_date(record["decision_date"])),
+        Fact("Decided by", f"{decided_by['name']}, {decided_by['role']}"),
+        Fact("Funders", record.get("funders") or ""),
+        Fact("Total grant offered", format_pounds(record["total_grant_amount"])),
+        Fact("Financial years", record.get("financial_years") or ""),
+        Fact("Exempt information (Part 2)", part2),
+        Fact("Legal basis for publication", record["legal_basis"]),
+        Fact("Reasons for the decision", record.get("reasons") or "None given.", prose=True),
+        Fact(
+            "Alternatives considered",
+            record.get("alternatives_considered") or "None recorded.",
+            prose=True,
+        ),
+        Fact(
+            "Declaration of interests",
+            record.get("declaration_of_interests") or "None declared.",
+            prose=True,
+        ),
+    ]
