@@ -1,7 +1,7 @@
 """Clearance as people read it: for each adviser's area of one version, whether it is
 signed off and, if so, by whom, when and with what advice.
 
-Shown by templates/approvals/includes/clearance_panel.html on the clearance page and on
+Shown by templates/includes/clearance_panel.html on the clearance page and on
 the DMPC's decision page, so both say the same thing in the same words.
 """
 

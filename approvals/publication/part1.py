@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from approvals.models import PublishedPart1, PublishedRevision
 from grants.presentation import report_context
 
-PART1_TEMPLATE = "grants/includes/part1.html"
+PART1_TEMPLATE = "includes/part1.html"
 # Change this whenever a change to the Part 1 templates, grants.presentation, the
 # formatting of text, money or dates, or the libraries behind them changes how a published
 # Part 1 is drawn; then every drawing is out of date until render_published runs.

@@ -274,7 +274,7 @@ def _revenue_table(context: dict, width: float) -> Table:
 
 
 def _unit_table(unit: dict, width: float) -> list:
-    """One funded unit's staffing and costs, as grants/includes/unit_table.html has it."""
+    """One funded unit's staffing and costs, as includes/unit_table.html has it."""
     match = unit["has_match"]
     columns = 6 if match else 4
     head = ["Grade or rank", "Annual cost £m", "FTE", "Total cost £m"]

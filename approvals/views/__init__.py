@@ -11,4 +11,6 @@ from approvals.queues import queues_for
 def staff_home(request):
     held = roles_of(request.user)
     roles = [role.label for role in Role if role.value in held]
-    return render(request, "staff/home.html", {"roles": roles, "queues": queues_for(request.user)})
+    return render(
+        request, "approvals/staff_home.html", {"roles": roles, "queues": queues_for(request.user)}
+    )

@@ -95,7 +95,7 @@ def publication_list(request):
     )
     return render(
         request,
-        "approvals/publishing/publication_list.html",
+        "publication/publication_list.html",
         {"waiting": waiting, "published": published, "now": timezone.now()},
     )
 
@@ -139,7 +139,7 @@ def _correction_form(current: PublishedRevision, data=None) -> CorrectionForm:
 @require_safe
 def publication_detail(request, publication_pk):
     item = _publication(publication_pk)
-    return render(request, "approvals/publishing/publication_detail.html", _detail_context(item))
+    return render(request, "publication/publication_detail.html", _detail_context(item))
 
 
 @publishers_only
@@ -184,9 +184,7 @@ def defer(request, publication_pk):
                 f"{PUBLISH_AT_TEXT} on {long_date(form.cleaned_data['until'])}.",
             )
             return redirect("approvals:publication", item.pk)
-    return form_page(
-        request, "approvals/publishing/defer.html", {"publication": item, "form": form}
-    )
+    return form_page(request, "publication/defer.html", {"publication": item, "form": form})
 
 
 @publishers_only
@@ -224,7 +222,7 @@ def correct(request, publication_pk):
                 return redirect("approvals:publication", item.pk)
     return form_page(
         request,
-        "approvals/publishing/correct.html",
+        "publication/correct.html",
         {
             "publication": item,
             "current": current,
@@ -299,7 +297,7 @@ def compliance(request):
     on_time, counted, percent = on_time_share([status for _, status in rows])
     return render(
         request,
-        "approvals/publishing/compliance.html",
+        "publication/compliance.html",
         {
             "rows": rows,
             "on_time": on_time,
@@ -381,7 +379,7 @@ def _upload_agreement(request, pk, limit: UploadLimit):
             return redirect("grants:report", case.pk)
     return form_page(
         request,
-        "approvals/publishing/upload_agreement.html",
+        "publication/upload_agreement.html",
         {
             "case": case,
             "decision": decision,
