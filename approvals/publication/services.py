@@ -125,7 +125,7 @@ def latest_agreement(decision: Decision) -> GrantAgreement | None:
 
 
 def _new_revision(publication: Publication, *, by, note: str, record: dict) -> PublishedRevision:
-    previous = publication.revisions.order_by("-number").first()
+    previous = publication.current_revision()
     version = publication.decision.version
     document = part1_document(version.document)
     now = timezone.now()
@@ -247,7 +247,7 @@ def publish_correction(
         raise PublicationError(f"These cannot be corrected: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         locked = _locked(publication)
-        current = locked.revisions.order_by("-number").first()
+        current = locked.current_revision()
         if current is None:
             raise PublicationError(f"{locked.reference} is not published yet.")
         if seen_revision is not None and current.number != seen_revision:
@@ -278,7 +278,7 @@ def agreements_due():
     """Published decisions whose newest signed agreement is not yet on the register."""
     published = Publication.objects.filter(published_at__isnull=False).select_related("decision")
     for publication in published.filter(decision__agreements__isnull=False).distinct():
-        current = publication.revisions.order_by("-number").first()
+        current = publication.current_revision()
         if latest_agreement(publication.decision) != current.agreement:
             yield publication
 
@@ -307,7 +307,7 @@ def publish_due(now: datetime.datetime | None = None) -> list[PublishedRevision]
             )
             if locked is None:
                 continue
-            current = locked.revisions.order_by("-number").first()
+            current = locked.current_revision()
             if latest_agreement(locked.decision) == current.agreement:
                 continue
             locked = _locked(locked)

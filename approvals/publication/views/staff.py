@@ -68,7 +68,7 @@ def _with_agreements(publications):
     newest = GrantAgreement.objects.filter(decision=OuterRef("decision")).order_by(
         "-uploaded_at", "-id"
     )
-    current = PublishedRevision.objects.filter(publication=OuterRef("pk")).order_by("-number")
+    current = PublishedRevision.objects.filter(publication=OuterRef("pk")).current()
     return publications.annotate(
         newest_agreement=Subquery(newest.values("pk")[:1]),
         published_agreement=Subquery(current.values("agreement")[:1]),
@@ -396,7 +396,7 @@ def _published_agreement_pk(decision) -> int | None:
     """The agreement the public sees now, if any."""
     return (
         PublishedRevision.objects.filter(publication__decision=decision)
-        .order_by("-number")
+        .current()
         .values_list("agreement", flat=True)
         .first()
     )
