@@ -90,6 +90,26 @@ def _take(name: str, case: GrantCase, *, by, seen_version: int | None = None, **
     return locked, facts.version, from_state
 
 
+def _done(
+    name: str, locked: GrantCase, *, by, version, from_state: str = "", details=None, tell=""
+) -> None:
+    """Finish step `name`: write its audit event (with the states it moved the case
+    between, if it moved it) in the step's transaction, and, once that commits, tell
+    whoever acts next (`tell`: what happened to the case, "has been withdrawn")."""
+    moved = bool(from_state) and from_state != locked.state
+    audit.record(
+        STEPS[name].audit_action,
+        actor=by,
+        case=locked,
+        version=version,
+        from_state=from_state if moved else "",
+        to_state=locked.state if moved else "",
+        details=details or {},
+    )
+    if tell:
+        notifications.after_commit(locked, tell)
+
+
 def _require(text: str, message: str) -> str:
     if not (text or "").strip():
         raise WorkflowError(message)
@@ -119,16 +139,15 @@ def submit(case: GrantCase, *, by) -> CaseVersion:
             created_by=by,
         )
         version.editors.set(_editor_ids(locked) | {by.pk})
-        audit.record(
-            AuditAction.SUBMITTED,
-            actor=by,
-            case=locked,
+        _done(
+            "submit",
+            locked,
+            by=by,
             version=version,
             from_state=from_state,
-            to_state=locked.state,
             details={"version": version.number, "sha256": version.sha256},
+            tell="has been submitted for IAM review",
         )
-        notifications.after_commit(locked, "has been submitted for IAM review")
     return version
 
 
@@ -155,10 +174,10 @@ def add_to_agenda(meeting: IamMeeting, case: GrantCase, *, by) -> AgendaItem:
         locked, facts = _begin("add_to_agenda", case, by=by)
         version = facts.version
         item = AgendaItem.objects.create(meeting=meeting, case=locked, version=version)
-        audit.record(
-            AuditAction.ADDED_TO_AGENDA,
-            actor=by,
-            case=locked,
+        _done(
+            "add_to_agenda",
+            locked,
+            by=by,
             version=version,
             details={"meeting": meeting.pk, "date": meeting.date.isoformat()},
         )
@@ -196,16 +215,15 @@ def record_iam_outcome(
         item.outcome, item.note = outcome, note
         item.recorded_by, item.recorded_at = by, timezone.now()
         item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
-        audit.record(
-            STEPS[name].audit_action,
-            actor=by,
-            case=locked,
+        _done(
+            name,
+            locked,
+            by=by,
             version=version,
             from_state=from_state,
-            to_state=locked.state,
             details={"outcome": outcome.value, "note": note, "meeting": item.meeting_id},
+            tell=f"has been {item.get_outcome_display().lower()} by IAM",
         )
-        notifications.after_commit(locked, f"has been {item.get_outcome_display().lower()} by IAM")
     return item
 
 
@@ -224,15 +242,15 @@ def sign_off(
                 )
         except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
             raise CaseChanged(f"{area.label} was signed off by someone else first.") from None
-        audit.record(
-            AuditAction.SIGNED_OFF,
-            actor=by,
-            case=locked,
+        every_area = len(facts.signed_areas | {area.value}) == len(ClearanceArea)
+        _done(
+            sign_off_step(area),
+            locked,
+            by=by,
             version=version,
             details={"area": area.value, "advice": advice},
+            tell="has been signed off by every adviser" if every_area else "",
         )
-        if len(facts.signed_areas | {area.value}) == len(ClearanceArea):
-            notifications.after_commit(locked, "has been signed off by every adviser")
     return signed
 
 
@@ -243,8 +261,7 @@ def mark_ready(case: GrantCase, *, by, seen_version: int | None = None) -> Grant
         version = facts.version
         locked.ready_for_decision_at = timezone.now()
         locked.save(update_fields=["ready_for_decision_at", "updated_at"])
-        audit.record(AuditAction.READY_FOR_DECISION, actor=by, case=locked, version=version)
-        notifications.after_commit(locked, "is ready for the DMPC’s decision")
+        _done("mark_ready", locked, by=by, version=version, tell="is ready for the DMPC’s decision")
     return locked
 
 
@@ -343,17 +360,11 @@ def decide(
             )
             details["reference"] = decision.reference
             details["publication_due"] = publication.schedule(decision).due_at.isoformat()
-        audit.record(
-            STEPS[name].audit_action,
-            actor=by,
-            case=locked,
-            version=version,
-            from_state=from_state,
-            to_state=locked.state,
-            details=details,
-        )
         verb = {"approve": "approved", "reject": "rejected", "return": "returned for changes"}
-        notifications.after_commit(locked, f"has been {verb[outcome]} by the DMPC")
+        tell = f"has been {verb[outcome]} by the DMPC"
+        _done(
+            name, locked, by=by, version=version, from_state=from_state, details=details, tell=tell
+        )
     return decision
 
 
@@ -361,14 +372,13 @@ def withdraw(case: GrantCase, *, by, reasons: str) -> GrantCase:
     reasons = _require(reasons, "Enter why the case is being withdrawn")
     with transaction.atomic():
         locked, version, from_state = _take("withdraw", case, by=by)
-        audit.record(
-            AuditAction.WITHDRAWN,
-            actor=by,
-            case=locked,
+        _done(
+            "withdraw",
+            locked,
+            by=by,
             version=version,
             from_state=from_state,
-            to_state=locked.state,
             details={"reasons": reasons},
+            tell="has been withdrawn",
         )
-        notifications.after_commit(locked, "has been withdrawn")
     return locked
