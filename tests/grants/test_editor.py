@@ -4,7 +4,6 @@ each test reads the page's form as a browser would, changes some fields, and pos
 import datetime
 import re
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -14,143 +13,24 @@ from django.urls import reverse
 from approvals.accounts.roles import Role
 from grants import services
 from grants.models import (
-    BudgetYear,
     CaseState,
-    CostLine,
-    FundedUnit,
-    Funder,
     GrantCase,
-    GrantOffer,
-    Post,
     Recommendation,
 )
 from grants.money import MONEY_HELP
 from grants.sections import SECTION_BY_FIELD
 from grants.seed import create_seed_case
 from tests.factories import make_user
+from tests.grants.editor_pages import (
+    error_summary,
+    form_values,
+    make_draft,
+    submit,
+    task_status,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-# Reading and submitting pages ------------------------------------------------------------
-
-
-class _PageForm(HTMLParser):
-    """What a browser would submit from the page's main form (not the sign-out form)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict[str, str]] = []
-        self._select = self._textarea = None
-        self._first_option = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({})
-        elif not self.forms:
-            return
-        elif tag == "input" and attrs.get("name"):
-            kind = attrs.get("type", "text")
-            if kind == "checkbox":
-                if "checked" in attrs:
-                    self.forms[-1][attrs["name"]] = attrs.get("value", "on")
-            elif kind not in ("submit", "button"):
-                self.forms[-1][attrs["name"]] = attrs.get("value", "")
-        elif tag == "select":
-            self._select, self._first_option = attrs["name"], None
-        elif tag == "option" and self._select:
-            if self._first_option is None:
-                self._first_option = attrs.get("value", "")
-                self.forms[-1][self._select] = self._first_option
-            if "selected" in attrs:
-                self.forms[-1][self._select] = attrs.get("value", "")
-        elif tag == "textarea":
-            self._textarea = attrs["name"]
-            self.forms[-1][self._textarea] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            # Browsers drop the one newline that follows <textarea>.
-            text = self.forms[-1][self._textarea]
-            self.forms[-1][self._textarea] = text.removeprefix("\r\n").removeprefix("\n")
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.forms[-1][self._textarea] += data
-
-
-def form_values(html: str) -> dict[str, str]:
-    parser = _PageForm()
-    parser.feed(html)
-    return max(parser.forms, key=len)
-
-
-def submit(client, url: str, changes: dict | None = None, **kwargs):
-    """Open the page, change fields as a person would (None unticks a box), and save."""
-    data = form_values(client.get(url).content.decode())
-    for name, value in (changes or {}).items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return client.post(url, data, **kwargs)
-
-
-def task_status(html: str, key: str) -> str:
-    match = re.search(rf'id="task-{key}-status">\s*(?:<strong[^>]*>)?([^<]+)', html)
-    assert match, f"no task {key}"
-    return match[1].strip()
-
-
-def error_summary(html: str) -> list[tuple[str, str]]:
-    summary = html.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
-
-
-def url(name: str, case: GrantCase, *args) -> str:
-    return reverse(f"grants:{name}", args=[case.pk, *args])
-
-
-# Fixtures --------------------------------------------------------------------------------
-
-
-def make_draft(owner, *, posts: int = 1) -> GrantCase:
-    """A small draft: one offer, one unit with `posts` posts and a cost line."""
-    case = GrantCase.objects.create(title="Test grant", financial_year=2023, owner=owner)
-    BudgetYear.objects.create(case=case, financial_year=2023)
-    funder, _ = Funder.objects.get_or_create(name="Home Office")
-    GrantOffer.objects.create(
-        case=case, funder=funder, amount=Decimal("100000"), financial_year=2023, position=1
-    )
-    unit = FundedUnit.objects.create(
-        case=case, name="ACE", grant_allocation=Decimal("100000"), position=1
-    )
-    Post.objects.bulk_create(
-        Post(
-            unit=unit,
-            grade=f"Detective Constable {n}",
-            annual_cost=Decimal("66230.00"),
-            grant_fte=Decimal("1"),
-            position=n,
-        )
-        for n in range(1, posts + 1)
-    )
-    CostLine.objects.create(unit=unit, description="Support costs", amount=Decimal("30600"))
-    return case
-
-
-@pytest.fixture
-def draft(manager):
-    return make_draft(manager)
-
-
-@pytest.fixture
-def unit(draft):
-    return draft.units.get()
 
 
 # Starting a case -------------------------------------------------------------------------
@@ -539,144 +419,6 @@ def test_the_query_count_of_a_unit_page_does_not_grow_with_its_posts(manager_cli
         return len(get), len(post)
 
     assert count(5) == count(40)
-
-
-# Each page saves what it shows -----------------------------------------------------------------
-
-
-def test_offers_can_be_changed_and_removed_and_a_typed_funder_is_reused(manager_client, draft):
-    html = manager_client.get(url("edit-offers", draft)).content.decode()
-    assert re.search(r'name="then" value="more"[^>]*>Save and add another offer</button>', html)
-    assert "<legend" in html and "Offer 1" in html and "New offer" in html
-    submit(
-        manager_client,
-        url("edit-offers", draft),
-        {
-            "offers-0-DELETE": "on",
-            "offers-1-new_funder": "home office",
-            "offers-1-amount": "250000",
-            "offers-1-financial_year": "2024/25",
-            "offers-1-period_start_0": "1",
-            "offers-1-period_start_1": "4",
-            "offers-1-period_start_2": "2024",
-            "offers-1-conditions": "Quarterly claims.",
-        },
-    )
-    [offer] = GrantOffer.objects.filter(case=draft)
-    assert (offer.funder.name, offer.amount, offer.financial_year, offer.period_start) == (
-        "Home Office",
-        Decimal("250000.00"),
-        2024,
-        datetime.date(2024, 4, 1),
-    )
-    assert offer.conditions == "Quarterly claims."
-    assert Funder.objects.count() == 1
-
-
-def test_two_offers_can_swap_funders_in_one_save(manager_client, draft):
-    emsou = Funder.objects.create(name="EMSOU")
-    GrantOffer.objects.create(
-        case=draft, funder=emsou, amount=Decimal("5"), financial_year=2023, position=2
-    )
-    home_office = Funder.objects.get(name="Home Office")
-    response = submit(
-        manager_client,
-        url("edit-offers", draft),
-        {"offers-0-funder": str(emsou.pk), "offers-1-funder": str(home_office.pk)},
-    )
-    assert response.status_code == 302
-    assert list(draft.offers.order_by("position").values_list("funder__name", "amount")) == [
-        ("EMSOU", Decimal("100000.00")),
-        ("Home Office", Decimal("5.00")),
-    ]
-
-
-def test_units_can_swap_names_and_a_removed_unit_takes_its_posts(manager_client, draft, unit):
-    other = FundedUnit.objects.create(case=draft, name="ROCU", position=2)
-    response = submit(
-        manager_client,
-        url("edit-units", draft),
-        {"units-0-name": "ROCU", "units-1-name": "ACE"},
-    )
-    assert response.status_code == 302
-    assert FundedUnit.objects.get(pk=unit.pk).name == "ROCU"
-    assert FundedUnit.objects.get(pk=other.pk).name == "ACE"
-
-    submit(manager_client, url("edit-units", draft), {"units-0-DELETE": "on"})
-    assert list(draft.units.values_list("name", flat=True)) == ["ACE"]
-    assert not Post.objects.filter(unit_id=unit.pk).exists()
-
-
-def test_two_units_with_one_name_get_a_clear_error_not_a_database_error(manager_client, draft):
-    response = submit(
-        manager_client,
-        url("edit-units", draft),
-        {"units-1-name": "ACE", "units-1-grant_allocation": "1"},
-    )
-    assert response.status_code == 200
-    assert error_summary(response.content.decode()) == [
-        (
-            "id_units-1-name",
-            "Unit 2: Unit 1 is already called ‘ACE’. Give each unit a different name.",
-        )
-    ]
-    assert draft.units.count() == 1
-
-
-def test_recommendations_with_a_standing_authority(manager_client, draft):
-    page = url("edit-recommendations", draft)
-    response = submit(
-        manager_client,
-        page,
-        {
-            "recommendations-0-text": "Accept future offers.",
-            "recommendations-0-is_standing_authority": "on",
-        },
-    )
-    assert error_summary(response.content.decode()) == [
-        (
-            "id_recommendations-0-annual_cap",
-            "Recommendation 1: Enter the most that can be accepted each year",
-        ),
-        (
-            "id_recommendations-0-ends_on_0",
-            "Recommendation 1: Enter the date the standing authority ends",
-        ),
-    ]
-    assert not draft.recommendations.exists()
-
-    submit(
-        manager_client,
-        page,
-        {
-            "recommendations-0-text": "Accept future offers of up to £2.000m annually until 2027.",
-            "recommendations-0-is_standing_authority": "on",
-            "recommendations-0-annual_cap": "£2m",
-            "recommendations-0-ends_on_0": "31",
-            "recommendations-0-ends_on_1": "3",
-            "recommendations-0-ends_on_2": "2027",
-            "then": "more",
-        },
-    )
-    submit(
-        manager_client,
-        page,
-        {"recommendations-1-text": "Accept the grant.", "recommendations-1-ORDER": "0"},
-    )
-    assert list(
-        draft.recommendations.values_list(
-            "position", "text", "is_standing_authority", "annual_cap", "ends_on"
-        )
-    ) == [
-        (1, "Accept the grant.", False, None, None),
-        (
-            2,
-            "Accept future offers of up to £2.000m annually until 2027.",
-            True,
-            Decimal("2000000.00"),
-            datetime.date(2027, 3, 31),
-        ),
-    ]
 
 
 def test_budget_years_are_added_and_removed_but_the_costed_year_stays(manager_client, draft):
