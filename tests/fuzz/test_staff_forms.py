@@ -1,0 +1,330 @@
+"""Hostile input to every form and every public query parameter.
+
+Each test builds the world of tests.matrix once, then Hypothesis posts
+random and hostile data: 100,000-character strings, NUL bytes, numbers that are not
+numbers ("1e309", "NaN", "--5", "١٢٣", "²"), markup and script, random unicode, and
+formsets whose management form counts are garbled. Every example runs in a transaction
+that is rolled back, so a post that happens to be valid cannot change what the next
+example sees.
+
+Whatever is posted: the answer is never a server error, and "<script>alert(1)</script>"
+never comes back unescaped. When the post is clearly invalid (a stale lock, a missing or
+impossible value), nothing in the database changes.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.factories import PASSWORD
+from tests.fuzz.strategies import (
+    DATE_PARTS,
+    SCRIPT,
+    STALE_LOCKS,
+    VALUES,
+    audit_trail_without_refused_signatures,
+    check,
+    date,
+    fields,
+    formset,
+    post_and_check,
+    rolled_back,
+)
+from tests.matrix import W, client_for, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+# Signing in ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(data=fields(["username", "password", "next"]), next_url=VALUES)
+def test_signing_in_with_hostile_credentials_fails_safely(world, data, next_url):
+    with rolled_back():
+        before = snapshot()
+        client = Client()
+        check(client.get(reverse("login"), {"next": next_url}))
+        response = check(client.post(reverse("login"), data))
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+        assert snapshot() == before
+
+
+@settings(max_examples=25)
+@given(code=st.one_of(VALUES, st.sampled_from(["123456", "١٢٣٤٥٦", "12 34 56", "7kq2m-xh4pd"])))
+def test_multi_factor_codes_take_hostile_input_and_confirm_nothing(world, code):
+    with rolled_back():
+        # The DMPC has an authenticator; the finance adviser is setting one up.
+        TOTPDevice.objects.create(user=world.users["dmpc"], name="Phone", confirmed=True)
+        setting_up = client_for(world.users["finance"])
+        check(setting_up.get(reverse("mfa-setup")))
+        check(setting_up.post(reverse("mfa-setup"), {"code": code}))
+        assert not TOTPDevice.objects.filter(user=world.users["finance"], confirmed=True).exists()
+        verifying = client_for(world.users["dmpc"])
+        for method in ("authenticator", "recovery-code"):
+            url = f"{reverse('mfa-verify')}?method={method}"
+            assert check(verifying.post(url, {"code": code})).status_code == 400
+        assert "otp_device_id" not in verifying.session
+
+
+# The case editor ----------------------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(data=fields(["title", "scheme", "financial_year"]), spoil=st.integers(0, 3))
+def test_starting_a_case_with_hostile_data_never_fails(world, data, spoil):
+    if spoil:  # a financial year that cannot be one
+        data["financial_year"] = ["", "1e309", "NaN", "١٢٣٤/٢٥", "2023/25", SCRIPT][spoil]
+    post_and_check(
+        world,
+        "owner",
+        reverse("grants:case-create"),
+        data,
+        invalid=bool(spoil),
+        shows=[reverse("grants:case-list")],
+    )
+
+
+def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
+    """Each editing page of the owner's draft, and what may be posted to it."""
+    draft = world.draft
+    unit = world.unit
+    posts = list(unit.posts.values_list("pk", flat=True))
+    offer_fields = ["funder", "new_funder", "scheme", "amount", "financial_year", "conditions"]
+    offer_fields += [*date("period_start"), *date("period_end"), *date("offer_date")]
+    recommendation_fields = ["text", "is_standing_authority", "annual_cap", *date("ends_on")]
+
+    def url(name, *args):
+        return reverse(f"grants:{name}", args=[draft.pk, *args])
+
+    return {
+        "details": (
+            url("edit-details"),
+            fields(["title", "scheme", "financial_year", "report_by", "report_author"]),
+        ),
+        "offers": (
+            url("edit-offers"),
+            formset("offers", offer_fields, list(draft.offers.values_list("pk", flat=True))),
+        ),
+        "units": (
+            url("edit-units"),
+            formset("units", ["name", "grant_allocation"], [unit.pk, world.other_unit.pk]),
+        ),
+        "unit": (
+            url("edit-unit", unit.pk),
+            st.tuples(
+                formset(
+                    "posts", ["group", "grade", "annual_cost", "grant_fte", "match_fte"], posts
+                ),
+                formset("costs", ["description", "amount"], [unit.cost_lines.get().pk]),
+            ).map(lambda pair: pair[0] | pair[1]),
+        ),
+        "budget years": (
+            url("edit-budget-years"),
+            st.fixed_dictionaries(
+                {}, optional={"years": st.lists(st.one_of(st.sampled_from(["2025"]), VALUES))}
+            ),
+        ),
+        "recommendations": (
+            url("edit-recommendations"),
+            formset(
+                "recommendations",
+                recommendation_fields,
+                list(draft.recommendations.values_list("pk", flat=True)),
+            ),
+        ),
+        "time sensitivity": (
+            url("edit-time-sensitivity"),
+            fields(
+                [*date("needed_by"), "time_sensitivity"],
+                **dict.fromkeys(date("needed_by"), DATE_PARTS),
+            ),
+        ),
+        "section": (url("edit-section", "introduction"), fields(["text"])),
+        "part 2": (url("edit-part2"), fields(["part2_content", "part2_exemption_reason"])),
+    }
+
+
+EDITOR_PAGES = [
+    "details",
+    "offers",
+    "units",
+    "unit",
+    "budget years",
+    "recommendations",
+    "time sensitivity",
+    "section",
+    "part 2",
+]
+
+
+@pytest.mark.parametrize("page", EDITOR_PAGES)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_editor_pages_take_hostile_posts_without_failing_or_saving_stale_ones(world, page, data):
+    url, strategy = editor_pages(world)[page]
+    post = data.draw(strategy, label="post")
+    lock = data.draw(st.sampled_from([None, *STALE_LOCKS]), label="lock_version")
+    world.draft.refresh_from_db()
+    post["lock_version"] = world.draft.lock_version if lock is None else lock
+    post_and_check(
+        world,
+        "owner",
+        url,
+        post,
+        invalid=lock is not None,
+        shows=[
+            reverse("grants:task-list", args=[world.draft.pk]),
+            reverse("grants:report", args=[world.draft.pk]),
+        ],
+    )
+
+
+@settings(max_examples=25)
+@given(
+    data=fields(["action", "reference", "kind", "link"], action=st.sampled_from(["add", "remove"])),
+    lock=st.sampled_from([None, *STALE_LOCKS]),
+)
+def test_related_decisions_take_hostile_posts_without_failing(world, data, lock):
+    world.draft.refresh_from_db()
+    data["lock_version"] = world.draft.lock_version if lock is None else lock
+    post_and_check(
+        world,
+        "owner",
+        reverse("approvals:related-decisions", args=[world.draft.pk]),
+        data,
+        invalid=lock is not None,
+        shows=[reverse("grants:report", args=[world.draft.pk])],
+    )
+
+
+# IAM, clearance and the decision ------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(
+    data=fields(["attendees", "minutes"]),
+    day=st.sampled_from(["", "1e309", "NaN", "²", "32", "0", SCRIPT, "9" * 5_000, None]),
+    month=DATE_PARTS,
+    year=DATE_PARTS,
+)
+def test_recording_an_iam_meeting_with_hostile_data_never_fails(world, data, day, month, year):
+    data.update(date_0="1" if day is None else day, date_1=month, date_2=year)
+    post_and_check(
+        world,
+        "iam",
+        reverse("approvals:meeting-create"),
+        data,
+        invalid=day is not None,
+        shows=[reverse("approvals:meetings")],
+    )
+
+
+@settings(max_examples=25)
+@given(
+    case=st.one_of(
+        VALUES, st.sampled_from(["at_iam", "clearing", "draft", "other_draft"]).map(W.pk_of)
+    )
+)
+def test_adding_a_hostile_case_to_an_agenda_changes_nothing(world, case):
+    """Every case is refused: the one at IAM is on this agenda already, the others are
+    past IAM or drafts the secretariat cannot see."""
+    if isinstance(case, W):
+        case = case.find(world)
+    url = reverse("approvals:add-to-agenda", args=[world.meeting.pk])
+    post_and_check(world, "iam", url, {"case": case}, invalid=True)
+
+
+@settings(max_examples=25)
+@given(
+    data=fields(["conditions", "changes", "reasons", "seen_version"]),
+    outcome=st.one_of(
+        VALUES, st.sampled_from(["endorsed", "endorsed_with_conditions", "returned"])
+    ),
+)
+def test_recording_an_iam_outcome_with_hostile_data_never_fails(world, data, outcome):
+    data["outcome"] = outcome
+    url = reverse("approvals:record-outcome", args=[world.meeting.pk, world.item.pk])
+    valid_outcome = outcome in ("endorsed", "endorsed_with_conditions", "returned")
+    post_and_check(
+        world,
+        "iam",
+        url,
+        data,
+        invalid=not valid_outcome,
+        shows=[reverse("approvals:meeting", args=[world.meeting.pk])],
+    )
+
+
+@settings(max_examples=25)
+@given(
+    advice=st.one_of(VALUES, st.sampled_from(["", "   ", "x" * 100_000])),
+    seen_version=st.one_of(VALUES, st.just("1")),
+    area=st.sampled_from(["finance", "legal"]),
+)
+def test_signing_off_with_hostile_advice_never_fails(world, advice, seen_version, area):
+    url = reverse("approvals:sign-off", args=[world.clearing.pk, area])
+    invalid = not advice.strip() or len(advice.strip()) > 20_000
+    post_and_check(
+        world,
+        area,
+        url,
+        {"advice": advice, "seen_version": seen_version},
+        invalid=invalid,
+        shows=[reverse("approvals:clearance", args=[world.clearing.pk])],
+    )
+
+
+@settings(max_examples=15)
+@given(seen_version=VALUES)
+def test_marking_a_case_ready_before_clearance_changes_nothing(world, seen_version):
+    url = reverse("approvals:mark-ready", args=[world.clearing.pk])
+    post_and_check(world, "dmpc_office", url, {"seen_version": seen_version}, invalid=True)
+
+
+@settings(max_examples=25)
+@given(
+    data=fields(
+        ["outcome", "reasons", "alternatives_considered", "interests_declared", "interests"],
+        outcome=st.one_of(VALUES, st.sampled_from(["approve", "reject", "return"])),
+        interests_declared=st.one_of(VALUES, st.sampled_from(["yes", "no"])),
+    ),
+    password=st.one_of(VALUES, st.just(PASSWORD)),
+    seen_version=st.one_of(VALUES, st.just("1")),
+)
+def test_deciding_with_hostile_data_never_fails(world, data, password, seen_version):
+    data.update(password=password, seen_version=seen_version)
+    url = reverse("approvals:decide", args=[world.ready.pk])
+    with rolled_back():
+        before = audit_trail_without_refused_signatures(snapshot())
+        response = check(client_for(world.users["dmpc"]).post(url, data))
+        if password != PASSWORD:
+            # A refused signature is audited, and nothing else is changed.
+            assert audit_trail_without_refused_signatures(snapshot()) == before
+        elif response.status_code == 302:
+            dmpc = client_for(world.users["dmpc"])
+            check(dmpc.get(reverse("grants:report", args=[world.ready.pk])))
+            check(dmpc.get(reverse("approvals:history", args=[world.ready.pk])))
+
+
+@settings(max_examples=25)
+@given(
+    reasons=st.one_of(VALUES, st.sampled_from(["", " ", "x" * 5_001])),
+    case=st.sampled_from(["draft", "published"]),
+)
+def test_withdrawing_with_hostile_reasons_never_fails(world, reasons, case):
+    case = getattr(world, case)
+    too_short_or_long = not reasons.strip() or len(reasons.strip()) > 5_000
+    post_and_check(
+        world,
+        "owner",
+        reverse("approvals:withdraw", args=[case.pk]),
+        {"reasons": reasons},
+        # A published case cannot be withdrawn, whatever the reasons.
+        invalid=too_short_or_long or case == world.published,
+        shows=[reverse("grants:report", args=[case.pk])],
+    )
