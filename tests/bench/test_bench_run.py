@@ -1,9 +1,9 @@
-"""The benchmark's own arithmetic (bench/run.py): reading wrk's report and combining a
+"""The benchmark's own arithmetic (tests/bench/run.py): reading wrk's report and combining a
 page's turns."""
 
 import pytest
 
-from bench.run import combine, parse_wrk
+from tests.bench.run import combine, parse_wrk
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8765/decisions/
   1 threads and 4 connections

@@ -1,10 +1,10 @@
 """The performance benchmark: `make bench`.
 
 It creates a PostgreSQL database of its own (grant_decisions_bench, dropped at the end),
-migrates it, loads the demo and generates published decisions with bench/generate.py:
+migrates it, loads the demo and generates published decisions with tests/bench/generate.py:
 first 100, to count each page's SQL queries, then 10,000. It serves the app with
 gunicorn (production settings, 2 workers) and loads it from a second process, with wrk
-where it is installed and otherwise bench/loadgen.py:
+where it is installed and otherwise tests/bench/loadgen.py:
 
 1. with the page cache off (every request renders its page: "first render"): the
    plaintext view (13 bytes, the ceiling for any Django response here), the reference
@@ -15,7 +15,7 @@ where it is installed and otherwise bench/loadgen.py:
 
 It prints one table, with each figure's ratio to the reference and plaintext views and
 the SQL queries per request at 100 and at 10,000 decisions, and writes it to
-bench/results.md (keeping anything below the "Findings" heading).
+tests/bench/results.md (keeping anything below the "Findings" heading).
 
 Environment: BENCH_POSTGRES (postgres://postgres@127.0.0.1:5432), BENCH_DATABASE,
 BENCH_PORT (8765), BENCH_SECONDS (8 a scenario), BENCH_CONNECTIONS (4),
@@ -37,9 +37,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.md"
-SERVER_LOG = ROOT / "bench" / "server.log"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "tests" / "bench" / "results.md"
+SERVER_LOG = ROOT / "tests" / "bench" / "server.log"
 FINDINGS_HEADING = "## Findings"
 
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -102,7 +102,7 @@ def drop_database() -> None:
 def server_environment(static_root: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
         "DATABASE_URL": f"{POSTGRES}/{DATABASE}",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -279,7 +279,7 @@ def parse_wrk(out: str, seconds: float) -> dict:
 def load_with_python(path: str, connections: int, seconds: float) -> dict:
     command = [
         sys.executable,
-        str(ROOT / "bench" / "loadgen.py"),
+        str(ROOT / "tests" / "bench" / "loadgen.py"),
         f"--port={PORT}",
         f"--path={path}",
         f"--connections={connections}",
@@ -449,8 +449,8 @@ def main() -> int:
     if shutil.which("wrk"):
         load, generator = load_with_wrk, "wrk (1 thread)"
     else:
-        print("wrk is not installed: the Python load generator (bench/loadgen.py) is used.")
-        load, generator = load_with_python, "bench/loadgen.py (Python threads)"
+        print("wrk is not installed: the Python load generator (tests/bench/loadgen.py) is used.")
+        load, generator = load_with_python, "tests/bench/loadgen.py (Python threads)"
 
     static_root = tempfile.mkdtemp(prefix="grant-decisions-bench-static-")
     env = server_environment(static_root)
@@ -468,7 +468,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import generate
+    from tests.bench import generate
 
     try:
         call_command("migrate", verbosity=0)
@@ -528,7 +528,7 @@ def main() -> int:
     load_after = os.getloadavg()
     report = f"""# Benchmark results
 
-Written by `make bench` (bench/run.py) on {started:%Y-%m-%d %H:%M} UTC.
+Written by `make bench` (tests/bench/run.py) on {started:%Y-%m-%d %H:%M} UTC.
 
 - Machine: {machine()}
 - Software: {db_versions}

@@ -6,7 +6,7 @@ searches and filters on: titles, summaries, funders, financial years, outcomes a
 amounts. Rows are inserted with bulk_create in batches; the large documents are then
 copied inside the database by one UPDATE per table, so they never travel through Python.
 
-    python -m bench.generate --total 10000
+    python -m tests.bench.generate --total 10000
 
 It refuses to run on a database whose name does not contain "bench" or "test", so it
 cannot fill a real register with made-up decisions.
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=10_000, help="published decisions wanted")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
