@@ -56,9 +56,10 @@ lock: install-dev
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles
 
-# The performance benchmark (bench/run.py): needs PostgreSQL on 127.0.0.1:5432 (user
-# postgres; BENCH_POSTGRES to change). It creates and drops the grant_decisions_bench
-# database and writes bench/results.md. Uses wrk where installed, otherwise Python.
+# The performance benchmark (tests/bench/run.py): needs PostgreSQL on 127.0.0.1:5432
+# (user postgres; BENCH_POSTGRES to change). It creates and drops the
+# grant_decisions_bench database, measures at 10,000 and then 100,000 published
+# decisions and writes tests/bench/results.md. Uses wrk where installed, otherwise Python.
 .PHONY: bench
 bench: install-dev assets
-	$(BIN)/python bench/run.py
+	$(BIN)/python tests/bench/run.py

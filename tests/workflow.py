@@ -1,11 +1,13 @@
 """Moving cases through the workflow in tests, as the right people, and publishing them.
 
 `publish` makes a real published decision through the workflow; `bulk_publish` copies
-one into many more rows in a few queries, for pagination and query-count tests."""
+one into many more rows in a few queries, for pagination and query-count tests and the
+benchmark's data."""
 
 import datetime
+from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import Max, Subquery
 from django.utils.text import slugify
 
 from approvals import services
@@ -15,11 +17,26 @@ from approvals.models import (
     Decision,
     IamOutcome,
     Publication,
+    PublishedPart1,
     PublishedRevision,
 )
+from approvals.publication import part1
 from approvals.publication import services as publishing
 from approvals.publication.register import add_filter_options
 from tests.factories import PASSWORD, make_case
+
+# Rows a query when creating many at once.
+BATCH = 2000
+# What a published revision's record holds of the fields copied onto its publication.
+RECORD_FIELDS = (
+    "reference",
+    "title",
+    "outcome",
+    "decision_date",
+    "funders",
+    "total_grant_amount",
+    "financial_years",
+)
 
 ADVISERS = {
     ClearanceArea.FINANCE: "finance",
@@ -90,25 +107,45 @@ def decide_only(people, *, title, **fields):
     return approve(case, people)
 
 
-def bulk_publish(template: Publication, rows) -> list[Publication]:
+def _as_json(value):
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def bulk_publish(template: Publication, rows, *, drawings: bool = True) -> list[Publication]:
     """More published decisions copied from a real one in a few queries: `rows` is a
-    number, or one dict of Publication fields to override for each. Each is a second
-    older than the one before, all older than the template."""
+    number, or one dict of Publication fields to override for each. Unless a row says
+    otherwise, each is a second older than the one before, all older than the template.
+
+    Each has what publishing gives a decision: its first revision (the template's record,
+    with the row's fields), its links to the register's filter options and, unless
+    `drawings` is false, its Part 1 as drawn for its page. The large documents and
+    drawings are copied inside the database, so they never travel through Python: the
+    benchmark (tests.bench.generate) makes 100,000 decisions with this."""
     rows = [{}] * rows if isinstance(rows, int) else rows
     decision = template.decision
     version = decision.version
     revision = template.revisions.get(number=1)
+    drawing = None
+    if drawings:
+        drawing = PublishedPart1.objects.filter(revision=revision).first() or part1.record(revision)
     first = CaseVersion.objects.filter(case=version.case).aggregate(n=Max("number"))["n"] + 1
     versions = CaseVersion.objects.bulk_create(
-        CaseVersion(
-            case_id=version.case_id,
-            number=first + index,
-            document=version.document,
-            sha256=version.sha256,
-            part1_sha256=version.part1_sha256,
-            created_by_id=version.created_by_id,
-        )
-        for index in range(len(rows))
+        (
+            CaseVersion(
+                case_id=version.case_id,
+                number=first + index,
+                document={},
+                sha256=version.sha256,
+                part1_sha256=version.part1_sha256,
+                created_by_id=version.created_by_id,
+            )
+            for index in range(len(rows))
+        ),
+        batch_size=BATCH,
     )
     fields = []
     for index, (row, new_version) in enumerate(zip(rows, versions, strict=True)):
@@ -125,43 +162,69 @@ def bulk_publish(template: Publication, rows) -> list[Publication]:
                 "summary": template.summary,
                 "recommendations": template.recommendations,
                 "published_at": template.published_at - datetime.timedelta(seconds=index + 1),
+                "due_at": template.due_at,
                 **row,
             }
         )
     decisions = Decision.objects.bulk_create(
-        Decision(
-            case_id=decision.case_id,
-            version=new_version,
-            reference=row["reference"],
-            outcome=row["outcome"],
-            reasons=decision.reasons,
-            decided_by_id=decision.decided_by_id,
-        )
-        for row, new_version in zip(fields, versions, strict=True)
+        (
+            Decision(
+                case_id=decision.case_id,
+                version=new_version,
+                reference=row["reference"],
+                outcome=row["outcome"],
+                reasons=decision.reasons,
+                alternatives_considered=decision.alternatives_considered,
+                decided_by_id=decision.decided_by_id,
+            )
+            for row, new_version in zip(fields, versions, strict=True)
+        ),
+        batch_size=BATCH,
     )
     publications = Publication.objects.bulk_create(
-        Publication(
-            decision=new_decision,
-            slug=slugify(row["reference"]),
-            due_at=template.due_at,
-            legal_basis=template.legal_basis,
-            **row,
-        )
-        for row, new_decision in zip(fields, decisions, strict=True)
+        (
+            Publication(
+                decision=new_decision,
+                slug=slugify(row["reference"]),
+                legal_basis=template.legal_basis,
+                **row,
+            )
+            for row, new_decision in zip(fields, decisions, strict=True)
+        ),
+        batch_size=BATCH,
     )
-    PublishedRevision.objects.bulk_create(
-        PublishedRevision(
-            publication=publication,
-            number=1,
-            published_at=publication.published_at,
-            record={
-                **revision.record,
-                **{key: row[key] for key in ("reference", "title", "outcome", "funders")},
-            },
-            document=revision.document,
-            document_sha256=revision.document_sha256,
-        )
-        for row, publication in zip(fields, publications, strict=True)
+    revisions = PublishedRevision.objects.bulk_create(
+        (
+            PublishedRevision(
+                publication=publication,
+                number=1,
+                published_at=publication.published_at,
+                record={
+                    **revision.record,
+                    **{key: _as_json(row[key]) for key in RECORD_FIELDS},
+                },
+                document={},
+                document_sha256=revision.document_sha256,
+            )
+            for row, publication in zip(fields, publications, strict=True)
+        ),
+        batch_size=BATCH,
     )
+    # The documents are copied by the database, not sent from here.
+    _copy_from(CaseVersion, "document", version.pk, [v.pk for v in versions])
+    _copy_from(PublishedRevision, "document", revision.pk, [r.pk for r in revisions])
+    if drawing is not None:
+        drawings_made = PublishedPart1.objects.bulk_create(
+            (PublishedPart1(revision=r, renderer=drawing.renderer, html="") for r in revisions),
+            batch_size=BATCH,
+        )
+        _copy_from(PublishedPart1, "html", drawing.pk, [d.pk for d in drawings_made])
     add_filter_options(publications)
     return publications
+
+
+def _copy_from(model, field: str, source: int, pks: list[int]) -> None:
+    """Set `field` of the rows `pks` to the source row's, inside the database."""
+    value = Subquery(model.objects.filter(pk=source).values(field)[:1])
+    for start in range(0, len(pks), BATCH):
+        model.objects.filter(pk__in=pks[start : start + BATCH]).update(**{field: value})

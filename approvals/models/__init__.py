@@ -9,6 +9,7 @@ from approvals.models.publication import (
     Publication,
     PublishedPart1,
     PublishedRevision,
+    RegisterCount,
     agreement_path,
 )
 from approvals.models.workflow import (
@@ -45,6 +46,7 @@ __all__ = [
     "PublishedPart1",
     "PublishedRevision",
     "ReferenceSequence",
+    "RegisterCount",
     "RelatedDecision",
     "RelatedDecisionKind",
     "SignOff",

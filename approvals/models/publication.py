@@ -137,6 +137,30 @@ class FilterOption(models.Model):
         return f"{self.get_field_display()}: {self.value}"
 
 
+class RegisterCount(models.Model):
+    """How many published decisions have a funder, a financial year and an outcome, each
+    '' for any: the register's count for every combination of its filters, the
+    unfiltered total among them (all three ''). Kept as decisions are first published, in
+    the same transaction (approvals.publication.register.add_filter_options); nothing
+    ever lowers a count, as a published decision stays published with the funders, years
+    and outcome it was published with."""
+
+    funder = models.CharField(max_length=1000, blank=True)
+    year = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funder", "year", "outcome"], name="register_count_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.funder or 'any funder'}, {self.year or 'any year'}: {self.count}"
+
+
 class PublishedRevisionQuerySet(models.QuerySet):
     def current(self):
         """Each publication's current revision: the one the public sees, the newest."""

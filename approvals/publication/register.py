@@ -10,6 +10,7 @@ import csv
 import datetime
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,8 +20,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import connections, models, router
 from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -29,6 +31,7 @@ from approvals.models import (
     FilterOption,
     Publication,
     PublishedRevision,
+    RegisterCount,
 )
 from grants.forms import ErrorSummaryMixin
 from grants.money import financial_year_label, parse_financial_year
@@ -100,15 +103,67 @@ def filter_options() -> FilterOptions:
     )
 
 
+def counted(filters: dict[str, str]) -> QuerySet | None:
+    """How many published decisions match the filters, as a query of one row's
+    `count` read from the kept counts (RegisterCount): for the register with no filters
+    or any of a funder, a year and an outcome, but not for a search (None)."""
+    if filters.get("q"):
+        return None
+    return RegisterCount.objects.filter(
+        funder=filters.get("funder", ""),
+        year=filters.get("year", ""),
+        outcome=filters.get("outcome", ""),
+    ).values("count")
+
+
 def published_total() -> int:
-    """How many decisions are published: the unfiltered register's count."""
-    return published().count()
+    """How many decisions are published: the unfiltered register's count, as kept."""
+    row = counted({}).first()
+    return row["count"] if row else 0
+
+
+def _combinations(publication: Publication) -> set[tuple[str, str, str]]:
+    """Each (funder, year, outcome) count that a published decision adds one to, ''
+    standing for any."""
+    funders = {"", *split_list(publication.funders)}
+    years = {"", *split_list(publication.financial_years)}
+    return {
+        (funder, year, outcome)
+        for funder in funders
+        for year in years
+        for outcome in ("", publication.outcome)
+    }
+
+
+def _add_counts(counts: Counter) -> None:
+    """Add to the kept counts in place (an upsert that adds), so publishers at the same
+    time never lose each other's; rows in one order, so they never deadlock."""
+    connection = connections[router.db_for_write(RegisterCount)]
+    quote = connection.ops.quote_name
+    table = quote(RegisterCount._meta.db_table)
+    rows = sorted(counts.items())
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        params = [
+            value for (funder, year, outcome), n in batch for value in (funder, year, outcome, n)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (funder, year, outcome, {quote('count')}) VALUES {values} "
+                f"ON CONFLICT (funder, year, outcome) DO UPDATE "
+                f"SET {quote('count')} = {table}.{quote('count')} + EXCLUDED.{quote('count')}",
+                params,
+            )
 
 
 def add_filter_options(publications: Iterable[Publication]) -> None:
-    """Offer newly published decisions' funders and years in the register's filters, and
-    link each decision to them. Runs in the transaction that publishes them; another
-    publishing the same funder at the same time is no conflict."""
+    """Offer newly published decisions' funders and years in the register's filters, link
+    each decision to them, and count them in the register's counts. Runs once for each
+    decision, in the transaction that first publishes it; another publishing the same
+    funder at the same time is no conflict."""
+    publications = list(publications)
+    _add_counts(Counter(key for publication in publications for key in _combinations(publication)))
     wanted = {
         publication.pk: {
             (field, item)
@@ -300,12 +355,14 @@ class _Paginator(Paginator):
             self.count = count  # Known already: no COUNT query.
 
 
-def _page_with_total(queryset: QuerySet, number: int) -> Page | None:
+def _page_with_total(queryset: QuerySet, number: int, total=None) -> Page | None:
     """Page `number` of a .values() queryset and how many rows match, in one query (the
-    count a scalar subquery beside the page's rows); None when the page has no rows, as
-    when it is past the last or nothing matches."""
-    # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
-    total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
+    count a scalar subquery beside the page's rows: `total`, or else a COUNT of the
+    matches); None when the page has no rows, as when it is past the last or nothing
+    matches."""
+    if total is None:
+        # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
+        total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
     start = (number - 1) * PAGE_SIZE
     rows = list(queryset.annotate(total=total)[start : start + PAGE_SIZE])
     if not rows:
@@ -315,10 +372,16 @@ def _page_with_total(queryset: QuerySet, number: int) -> Page | None:
     return page
 
 
-def page_of(queryset: QuerySet, requested: str, *, count: int | None = None) -> RegisterPage:
+def page_of(
+    queryset: QuerySet,
+    requested: str,
+    *,
+    count: int | None = None,
+    counted: QuerySet | None = None,
+) -> RegisterPage:
     """The requested page of a .values() queryset (`count` rows in all, when that is
-    known). A page that is not a number, or beyond the last, shows the nearest real page
-    and says why."""
+    known, or as `counted` reads it from the kept counts). A page that is not a number,
+    or beyond the last, shows the nearest real page and says why."""
     if requested == "":
         number, problem = 1, ""
     elif not _PAGE.fullmatch(requested) or int(requested) < 1:
@@ -326,9 +389,15 @@ def page_of(queryset: QuerySet, requested: str, *, count: int | None = None) -> 
     else:
         number, problem = int(requested), ""
     if count is None:
-        page = _page_with_total(queryset, number)
+        total = None
+        if counted is not None:
+            total = Coalesce(Subquery(counted[:1]), 0, output_field=models.IntegerField())
+        page = _page_with_total(queryset, number, total)
         if page is not None:
             return RegisterPage(page, problem)
+        if counted is not None:
+            row = counted.first()
+            count = row["count"] if row else 0
     paginator = _Paginator(queryset, PAGE_SIZE, count=count)
     if number > paginator.num_pages:
         last = paginator.num_pages

@@ -1,25 +1,20 @@
-"""The benchmark's views (config/bench_views.py), served only with BENCHMARK_VIEWS, and
-the cache of rendered published pages that the benchmark measures."""
-
-import importlib
+"""The benchmark's views (tests/bench/views.py), served only by the benchmark's own
+URLconf (tests/bench/urls.py), and the cache of rendered published pages that the
+benchmark measures."""
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import clear_url_caches
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
 
-import config.urls
 from approvals.publication import services as publishing
 from tests.factories import make_user
 from tests.workflow import bulk_publish, publish
 
 pytestmark = pytest.mark.django_db
 
-
-def _reload_urls() -> None:
-    importlib.reload(config.urls)
-    clear_url_caches()
+BENCH_URLCONF = "tests.bench.urls"
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +32,9 @@ def empty_cache(settings):
 
 
 @pytest.fixture
-def bench_urls(settings):
-    settings.BENCHMARK_VIEWS = True
-    _reload_urls()
-    yield
-    settings.BENCHMARK_VIEWS = False
-    _reload_urls()
+def bench_urls():
+    with override_settings(ROOT_URLCONF=BENCH_URLCONF):
+        yield
 
 
 @pytest.fixture
@@ -53,14 +45,38 @@ def first(people):
 # ---- The benchmark's views -----------------------------------------------------------
 
 
-def test_the_bench_urls_exist_only_with_benchmark_views(client, settings):
-    assert settings.BENCHMARK_VIEWS is False
-    assert client.get("/bench/plaintext").status_code == 404
-    assert client.get("/bench/reference/").status_code == 404
+def test_production_settings_use_the_service_urls():
+    from config import settings as production
+
+    assert production.ROOT_URLCONF == "config.urls"
+
+
+def test_the_benchmark_settings_use_the_benchmark_urls():
+    from tests.bench import settings as bench
+
+    assert bench.ROOT_URLCONF == BENCH_URLCONF
+
+
+@pytest.mark.parametrize("path", ["/bench/plaintext", "/bench/reference/"])
+def test_the_bench_views_are_not_in_the_service_urls(client, first, path):
+    with override_settings(ROOT_URLCONF="config.urls"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["bench-plaintext", "bench-reference"])
+def test_the_bench_views_cannot_be_reversed_in_the_service_urls(name):
+    with pytest.raises(NoReverseMatch):
+        reverse(name, urlconf="config.urls")
+    assert reverse(name, urlconf=BENCH_URLCONF).startswith("/bench/")
+
+
+def test_the_bench_urls_still_serve_the_register(client, first, bench_urls):
+    assert client.get("/decisions/").status_code == 200
+    assert client.get(f"/decisions/{first.slug}/").status_code == 200
 
 
 def test_the_plaintext_view_returns_13_bytes(client, bench_urls):
-    response = client.get("/bench/plaintext")
+    response = client.get(reverse("bench-plaintext", urlconf=BENCH_URLCONF))
     assert response.status_code == 200
     assert response.content == b"Hello, world!" and len(response.content) == 13
     assert response["Content-Type"] == "text/plain"
@@ -72,7 +88,7 @@ def test_the_reference_view_runs_a_count_and_one_joined_query(
 ):
     bulk_publish(first, total - 1)
     with django_assert_num_queries(2) as captured:
-        response = client.get("/bench/reference/")
+        response = client.get(reverse("bench-reference", urlconf=BENCH_URLCONF))
     assert response.status_code == 200
     assert "COUNT(" in captured.captured_queries[0]["sql"]
     assert "JOIN" in captured.captured_queries[1]["sql"]

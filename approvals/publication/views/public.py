@@ -226,7 +226,10 @@ def register(request, version: Version):
     results = reg.page_of(
         reg.filtered(filters).values(*reg.STORED_FIELDS),
         request.GET.get("page", ""),
+        # The kept counts: the unfiltered total read on its own, a filtered one with the
+        # page's rows; a search counts its matches with its rows.
         count=None if filters else reg.published_total(),
+        counted=reg.counted(filters) if filters else None,
     )
     page = results.page
     context = {

@@ -5,7 +5,7 @@ it), send GET requests to one URL on 127.0.0.1 for a fixed time or number of req
 and the result is printed as JSON: requests, errors, requests per second, p50 and p99
 latency in milliseconds and bytes received.
 
-    python bench/loadgen.py --port 8765 --path /decisions/ --connections 4 --duration 8
+    python tests/bench/loadgen.py --port 8765 --path /decisions/ --connections 4 --duration 8
 """
 
 import argparse

@@ -6,7 +6,7 @@ import os
 
 from config.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.urls"
+ROOT_URLCONF = "tests.bench.urls"
 if os.environ.get("BENCH_PAGE_CACHE") == "off":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # Collected into a folder of the benchmark's own, not the project's staticfiles/.

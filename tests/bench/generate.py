@@ -3,10 +3,12 @@
 It copies one real published decision (the demo's seed report, made by `load_demo`
 through the workflow) into as many more as asked for, varying what the register lists,
 searches and filters on: titles, summaries, funders, financial years, outcomes and
-amounts. Rows are inserted with bulk_create in batches; the large documents are then
-copied inside the database by one UPDATE per table, so they never travel through Python.
+amounts. tests.workflow.bulk_publish makes them as the tests' copies are made: rows
+inserted with bulk_create in batches, the filter options linked, and the large
+documents and Part 1 drawings copied inside the database, so they never travel through
+Python.
 
-    python -m bench.generate --total 10000
+    python -m tests.bench.generate --total 10000
 
 It refuses to run on a database whose name does not contain "bench" or "test", so it
 cannot fill a real register with made-up decisions.
@@ -52,7 +54,8 @@ FUNDERS = [
 ]
 FIRST_YEAR = 2018
 YEARS = 9  # 2018/19 to 2026/27
-BATCH = 1000
+# Decisions a transaction.
+BATCH = 10_000
 
 
 def financial_year(start: int) -> str:
@@ -116,112 +119,36 @@ def ensure_template():
 
 
 def extend_to(total: int) -> int:
-    """Add published decisions until `total` are published; returns how many were made."""
+    """Add published decisions until `total` are published; returns how many were made.
+    tests.workflow.bulk_publish makes them, as the tests' copies are made, a batch at a
+    time in a transaction each."""
     from django.db import transaction
-    from django.db.models import Max, Subquery
-    from django.utils.text import slugify
 
-    from approvals.models import (
-        CaseVersion,
-        Decision,
-        Publication,
-        PublishedPart1,
-        PublishedRevision,
-    )
-    from approvals.publication import part1 as renderings
-    from approvals.publication.register import add_filter_options
+    from approvals.models import CaseVersion
+    from tests.workflow import bulk_publish
 
+    # The demo first: its own published decisions count towards the total.
+    template = ensure_template()
     missing = total - published_count()
     if missing <= 0:
         return 0
-    template = ensure_template()
-    decision = template.decision
-    version = decision.version
-    revision = template.revisions.get(number=1)
-    part1 = PublishedPart1.objects.filter(revision=revision).first() or renderings.record(revision)
+    case_id = template.decision.version.case_id
     made = 0
     while made < missing:
         size = min(BATCH, missing - made)
         with transaction.atomic():
-            first = CaseVersion.objects.filter(case_id=version.case_id).aggregate(n=Max("number"))
-            first_number = (first["n"] or 0) + 1
-            rows = varied_rows(size, start=first_number)
-            versions = CaseVersion.objects.bulk_create(
-                CaseVersion(
-                    case_id=version.case_id,
-                    number=first_number + index,
-                    document={},
-                    sha256=version.sha256,
-                    part1_sha256=version.part1_sha256,
-                    created_by_id=version.created_by_id,
-                )
-                for index in range(size)
+            # The numbers bulk_publish gives the new versions, and so their references.
+            first_number = 1 + max(
+                CaseVersion.objects.filter(case_id=case_id).values_list("number", flat=True)
             )
+            rows = varied_rows(size, start=first_number)
             # Older than the template, spread over years: a decision every few hours.
             oldest = template.published_at - datetime.timedelta(hours=3 * (first_number + 1))
             for index, row in enumerate(rows):
-                row["reference"] = f"PCD {100_000 + first_number + index}"
                 row["published_at"] = oldest - datetime.timedelta(hours=3 * index)
+                row["due_at"] = row["published_at"]
                 row["decision_date"] = (row["published_at"] - datetime.timedelta(days=1)).date()
-            decisions = Decision.objects.bulk_create(
-                Decision(
-                    case_id=decision.case_id,
-                    version=new_version,
-                    reference=row["reference"],
-                    outcome=row["outcome"],
-                    reasons=decision.reasons,
-                    alternatives_considered=decision.alternatives_considered,
-                    decided_by_id=decision.decided_by_id,
-                )
-                for row, new_version in zip(rows, versions, strict=True)
-            )
-            publications = Publication.objects.bulk_create(
-                Publication(
-                    decision=new_decision,
-                    slug=slugify(row["reference"]),
-                    due_at=row["published_at"],
-                    legal_basis=template.legal_basis,
-                    **row,
-                )
-                for row, new_decision in zip(rows, decisions, strict=True)
-            )
-            add_filter_options(publications)
-            revisions = PublishedRevision.objects.bulk_create(
-                PublishedRevision(
-                    publication=publication,
-                    number=1,
-                    published_at=publication.published_at,
-                    record={
-                        **revision.record,
-                        "reference": row["reference"],
-                        "title": row["title"],
-                        "outcome": row["outcome"],
-                        "decision_date": row["decision_date"].isoformat(),
-                        "funders": row["funders"],
-                        "financial_years": row["financial_years"],
-                        "total_grant_amount": str(row["total_grant_amount"]),
-                    },
-                    document={},
-                    document_sha256=revision.document_sha256,
-                )
-                for row, publication in zip(rows, publications, strict=True)
-            )
-            # The documents are copied by the database, not sent from here.
-            CaseVersion.objects.filter(pk__in=[v.pk for v in versions]).update(
-                document=Subquery(CaseVersion.objects.filter(pk=version.pk).values("document")[:1])
-            )
-            PublishedRevision.objects.filter(pk__in=[r.pk for r in revisions]).update(
-                document=Subquery(
-                    PublishedRevision.objects.filter(pk=revision.pk).values("document")[:1]
-                )
-            )
-            # Each revision's Part 1 as published: the template's drawing, copied likewise.
-            PublishedPart1.objects.bulk_create(
-                PublishedPart1(revision=r, renderer=part1.renderer, html="") for r in revisions
-            )
-            PublishedPart1.objects.filter(revision__in=revisions).update(
-                html=Subquery(PublishedPart1.objects.filter(pk=part1.pk).values("html")[:1])
-            )
+            bulk_publish(template, rows)
         made += size
     return made
 
@@ -255,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=10_000, help="published decisions wanted")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -1,5 +1,6 @@
-"""Views for the performance benchmark (bench/run.py), served only when BENCHMARK_VIEWS
-is true (see config/urls.py).
+"""Views for the performance benchmark (tests/bench/run.py), served only by its own
+URLconf (tests/bench/urls.py, the benchmark settings' ROOT_URLCONF): production's
+config.urls knows nothing of them.
 
 `reference` is what a straightforward Django list page costs on this machine: 20 rows of
 the publications table joined to the decisions table, a COUNT for the paginator and a

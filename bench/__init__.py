@@ -1,1 +1,0 @@
-"""The performance benchmark: `make bench` (see bench/run.py)."""

@@ -1,0 +1,36 @@
+"""The register's kept counts (RegisterCount): each combination of funder, year and
+outcome counts the published decisions that the filters find."""
+
+import itertools
+
+import pytest
+
+from approvals.publication import register
+from tests.workflow import bulk_publish, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_kept_counts_match_what_the_filters_find(people):
+    first = publish(people, title="Organised crime grant")
+    bulk_publish(
+        first,
+        [
+            {"funders": "Home Office", "financial_years": "2023/24", "outcome": "approved"},
+            {"funders": "Home Office; Ministry of Justice", "financial_years": "2023/24; 2024/25"},
+            {"funders": "Ministry of Justice", "financial_years": "2024/25", "outcome": "rejected"},
+        ],
+    )
+    publish(people, title="Another grant")
+    assert register.published_total() == register.published().count() == 5
+    funders = ["", "Home Office", "Ministry of Justice", "Nobody"]
+    years = ["", "2023/24", "2024/25", "2031/32"]
+    for funder, year, outcome in itertools.product(funders, years, ["", "approved", "rejected"]):
+        filters = {"funder": funder, "year": year, "outcome": outcome}
+        filters = {name: value for name, value in filters.items() if value}
+        row = register.counted(filters).first()
+        assert (row["count"] if row else 0) == register.filtered(filters).count(), filters
+
+
+def test_a_search_is_not_counted_from_the_kept_counts():
+    assert register.counted({"q": "knife", "funder": "Home Office"}) is None
