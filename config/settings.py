@@ -148,6 +148,9 @@ else:
             "LOCATION": "grant-decisions",
         }
     }
+# Rendered public pages (approvals.publication.cache) have a cache of their own name, in
+# the same store: it can be moved or switched off without losing the rest.
+CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "grant-decisions-pages"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -93,3 +94,20 @@ def people(db, manager, iam, dmpc):
         dmpc=dmpc,
         publisher=make_user("publisher", Role.PUBLISHER),
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches(settings):
+    """Each test has empty caches of its own, in local memory: what one test's database
+    held must not be kept for the next (the database is rolled back between tests;
+    caches are not), and a test never empties a shared Redis."""
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    settings.CACHES = {
+        "default": {"BACKEND": locmem, "LOCATION": "tests"},
+        "pages": {"BACKEND": locmem, "LOCATION": "tests-pages"},
+    }
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    yield
+    for alias in settings.CACHES:
+        caches[alias].clear()

@@ -22,7 +22,7 @@ from approvals.models import (
 )
 from approvals.publication import part1
 from approvals.publication import services as publishing
-from approvals.publication.register import add_filter_options
+from approvals.publication.register import add_filter_options, forget_versions
 from tests.factories import PASSWORD, make_case
 
 # Rows a query when creating many at once.
@@ -220,6 +220,7 @@ def bulk_publish(template: Publication, rows, *, drawings: bool = True) -> list[
         )
         _copy_from(PublishedPart1, "html", drawing.pk, [d.pk for d in drawings_made])
     add_filter_options(publications)
+    forget_versions(publication.slug for publication in publications)
     return publications
 
 

@@ -5,7 +5,8 @@ Each public view says what its response depends on with a version function, read
 request with one indexed query: an ETag, a Last-Modified time and whatever the view
 needs of it. A request whose validators match gets 304 Not Modified. An anonymous GET of
 an HTML page is served from Django's cache (Redis shared by every app server when
-REDIS_URL is set, local memory otherwise) under a key made of its version. Publishing,
+REDIS_URL is set, local memory otherwise; its "pages" cache) under a key made of its
+version. Publishing,
 correcting or a later event gives a new version, so a page is never served stale on any
 server: the next request draws it afresh, and old entries simply expire.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -120,11 +121,11 @@ def public(
 def _drawn(request, version: Version, view, args, kwargs, cache_key) -> HttpResponse:
     key = _page_key(request, version, cache_key) if cache_key and _shared(request) else None
     if key is not None:
-        kept = cache.get(key)
+        kept = caches["pages"].get(key)
         if kept is not None:
             content_type, content = kept
             return HttpResponse(content, content_type=content_type)
     response = view(request, *args, version=version, **kwargs)
     if key is not None and response.status_code == 200 and not response.streaming:
-        cache.set(key, (response["Content-Type"], response.content), PAGE_CACHE_SECONDS)
+        caches["pages"].set(key, (response["Content-Type"], response.content), PAGE_CACHE_SECONDS)
     return response

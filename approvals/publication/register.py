@@ -8,6 +8,7 @@ fields copied onto each publication, so none of them reads a document.
 
 import csv
 import datetime
+import hashlib
 import json
 import re
 from collections import Counter
@@ -19,8 +20,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -419,13 +421,48 @@ class RegisterVersion:
     last_modified: datetime.datetime | None
 
 
+# The register's version and each decision's are kept in Django's cache (shared by every
+# app server when REDIS_URL is set) for at most VERSION_SECONDS, and forgotten as soon as
+# a change to them commits (forget_versions): a page is drawn afresh at once on every
+# server sharing the cache, and within VERSION_SECONDS on any other.
+VERSION_SECONDS = 2
+REGISTER_VERSION_KEY = "register-version:v1"
+
+
+def _decision_version_key(slug: str) -> str:
+    # Hashed: a slug in a URL may be of any length.
+    return f"decision-version:v1:{hashlib.sha256(slug.encode()).hexdigest()}"
+
+
+def _kept(key: str, read):
+    """read(), kept under `key`. Nothing is kept when there is nothing (a made-up slug),
+    so that made-up addresses cannot fill the cache."""
+    kept = cache.get(key)
+    if kept is None:
+        kept = read()
+        if kept is not None:
+            cache.set(key, kept, VERSION_SECONDS)
+    return kept
+
+
+def forget_versions(slugs: Iterable[str] = ()) -> None:
+    """Forget the register's version and these decisions': now, and again once the
+    change commits, in case a request read the old ones from the database meanwhile."""
+    keys = [REGISTER_VERSION_KEY, *(_decision_version_key(slug) for slug in slugs)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def register_version() -> RegisterVersion:
     """Changes whenever a decision is published or a correction changes a published
     decision: each adds a published revision, and revisions are never changed or
-    removed (nor is a publication once it has one).
+    removed (nor is a publication once it has one)."""
+    return _kept(REGISTER_VERSION_KEY, _read_register_version)
 
-    The newest revision is read from the primary key's index: one query that costs the
-    same for 100 decisions as for 100,000."""
+
+def _read_register_version() -> RegisterVersion:
+    # The newest revision is read from the primary key's index: one query that costs the
+    # same for 100 decisions as for 100,000.
     newest = PublishedRevision.objects.order_by("-id").values_list("id", "published_at").first()
     if newest is None:
         return RegisterVersion("empty", None)
@@ -434,6 +471,10 @@ def register_version() -> RegisterVersion:
 
 
 def decision_version(slug: str) -> dict | None:
+    return _kept(_decision_version_key(slug), lambda: _read_decision_version(slug))
+
+
+def _read_decision_version(slug: str) -> dict | None:
     """What a published decision's pages show depends on: its current revision (pk,
     number, time and document hash) and how many times what its page shows of later
     events has changed; or None when no decision with that slug is published.

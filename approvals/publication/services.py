@@ -115,9 +115,9 @@ def note_later_events(decision_ids: Iterable[int]) -> None:
     """Something these decisions' pages show from later events changed: a standing
     authority acceptance, or a decision citing them was linked, unlinked, published or
     corrected. Runs in the transaction that changes it."""
-    Publication.objects.filter(decision_id__in=list(decision_ids)).update(
-        later_events=F("later_events") + 1
-    )
+    changed = Publication.objects.filter(decision_id__in=list(decision_ids))
+    register.forget_versions(changed.values_list("slug", flat=True))
+    changed.update(later_events=F("later_events") + 1)
 
 
 def latest_agreement(decision: Decision) -> GrantAgreement | None:
@@ -141,6 +141,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         agreement=latest_agreement(publication.decision),
     )
     part1.record(revision)
+    register.forget_versions([publication.slug])
     first = publication.published_at is None
     if first:
         publication.published_at = now

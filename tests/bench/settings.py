@@ -1,6 +1,6 @@
 """Production settings for the benchmark's server: config.settings, read from the same
-environment, with the benchmark views on. With BENCH_PAGE_CACHE=off the cache is a dummy,
-so every request renders its page: the "first render" figures."""
+environment, with the benchmark views on. With BENCH_PAGE_CACHE=off the cache of rendered
+pages is a dummy, so every request draws its page: the "first render" figures."""
 
 import os
 
@@ -8,6 +8,6 @@ from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "tests.bench.urls"
 if os.environ.get("BENCH_PAGE_CACHE") == "off":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES["pages"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # noqa: F405
 # Collected into a folder of the benchmark's own, not the project's staticfiles/.
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT") or STATIC_ROOT  # noqa: F405
