@@ -62,4 +62,4 @@ clean:
 # decisions and writes tests/bench/results.md. Uses wrk where installed, otherwise Python.
 .PHONY: bench
 bench: install-dev assets
-	$(BIN)/python tests/bench/run.py
+	$(BIN)/python -m tests.bench.run

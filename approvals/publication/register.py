@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -91,17 +91,41 @@ class FilterOptions:
 
     funders: list[str]
     years: list[str]
+    # Each option's id, by (field, value): what the filters look decisions up by.
+    ids: dict = field(default_factory=dict, compare=False)
+
+
+FACT_SECONDS = 24 * 60 * 60
+
+
+def for_version(name: str, read):
+    """A fact about the whole register that changes only when its version does (its
+    filter options, how many decisions match a search), kept in Django's cache under
+    that version: a new publication makes every such fact new."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return cache.get_or_set(
+        f"register-fact:v1:{register_version().tag}:{digest}", read, FACT_SECONDS
+    )
 
 
 def filter_options() -> FilterOptions:
-    """One small query, however many decisions there are: the options are kept as
-    decisions are published (add_filter_options)."""
+    """The funders and years published decisions have: kept for the register's version."""
+    return for_version("filter-options", _read_filter_options)
+
+
+def _read_filter_options() -> FilterOptions:
+    # One small query, however many decisions there are: the options are kept as
+    # decisions are published (add_filter_options).
     funders: list[str] = []
     years: list[str] = []
-    for field, value in FilterOption.objects.values_list("field", "value"):
-        (funders if field == FilterOption.Field.FUNDER else years).append(value)
+    ids = {}
+    for pk, kind, value in FilterOption.objects.values_list("pk", "field", "value"):
+        (funders if kind == FilterOption.Field.FUNDER else years).append(value)
+        ids[(kind, value)] = pk
     return FilterOptions(
-        sorted(funders, key=lambda name: (name.casefold(), name)), sorted(years, reverse=True)
+        sorted(funders, key=lambda name: (name.casefold(), name)),
+        sorted(years, reverse=True),
+        ids,
     )
 
 
@@ -120,8 +144,32 @@ def counted(filters: dict[str, str]) -> QuerySet | None:
 
 def published_total() -> int:
     """How many decisions are published: the unfiltered register's count, as kept."""
-    row = counted({}).first()
-    return row["count"] if row else 0
+
+    def read() -> int:
+        row = counted({}).first()
+        return row["count"] if row else 0
+
+    return for_version("published-total", read)
+
+
+def _search_key(filters: dict[str, str]) -> str:
+    return "search-count:" + json.dumps(filters, sort_keys=True)
+
+
+def known_search_count(filters: dict[str, str]) -> int | None:
+    """How many decisions a search matches, if it was counted for this version."""
+    if not filters.get("q"):
+        return None
+    return cache.get(
+        f"register-fact:v1:{register_version().tag}:"
+        f"{hashlib.sha256(_search_key(filters).encode()).hexdigest()}"
+    )
+
+
+def keep_search_count(filters: dict[str, str], count: int) -> None:
+    """Keep a search's count for this version, so its other pages need not count again."""
+    if filters.get("q"):
+        for_version(_search_key(filters), lambda: count)
 
 
 def _combinations(publication: Publication) -> set[tuple[str, str, str]]:
@@ -310,15 +358,11 @@ def search(queryset: QuerySet[Publication], text: str) -> QuerySet[Publication]:
     return queryset.filter(matches)
 
 
-def _has_option(field: FilterOption.Field, value: str) -> Exists:
-    """The decision is linked to the filter option `field` = `value`: read through the
-    links' unique index, however many decisions there are."""
+def _has_option(option_id: int) -> Exists:
+    """The decision is linked to the filter option: read through the links' unique index
+    (publication, option), however many decisions there are."""
     Link = Publication.filter_options.through
-    return Exists(
-        Link.objects.filter(
-            publication=OuterRef("pk"), filteroption__field=field, filteroption__value=value
-        )
-    )
+    return Exists(Link.objects.filter(publication=OuterRef("pk"), filteroption_id=option_id))
 
 
 def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
@@ -326,10 +370,12 @@ def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
     queryset = published()
     if filters.get("q"):
         queryset = search(queryset, filters["q"])
-    if filters.get("year"):
-        queryset = queryset.filter(_has_option(FilterOption.Field.YEAR, filters["year"]))
-    if filters.get("funder"):
-        queryset = queryset.filter(_has_option(FilterOption.Field.FUNDER, filters["funder"]))
+    options = filter_options().ids if filters.get("year") or filters.get("funder") else {}
+    for name, kind in (("year", FilterOption.Field.YEAR), ("funder", FilterOption.Field.FUNDER)):
+        if filters.get(name):
+            option = options.get((kind, filters[name]))
+            # An option no published decision has: nothing matches.
+            queryset = queryset.filter(_has_option(option)) if option else queryset.none()
     if filters.get("outcome"):
         queryset = queryset.filter(outcome=filters["outcome"])
     return newest_first(queryset)

@@ -3,17 +3,8 @@ page's turns, and the tables and verdicts it writes. Nothing here times anything
 
 import pytest
 
-from tests.bench.run import (
-    LARGE,
-    SMALL,
-    Scenario,
-    combine,
-    csv_figures,
-    csv_rows,
-    parse_wrk,
-    retention_table,
-    size_table,
-)
+from tests.bench.report import LARGE, SMALL, Scenario, retention_table, size_table
+from tests.bench.run import combine, csv_figures, csv_rows, parse_wrk
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8765/decisions/
   1 threads and 4 connections

@@ -144,4 +144,5 @@ def test_query_strings_the_register_does_not_read_are_rendered_afresh(client, fi
     client.get(f"/decisions/{query}")
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"/decisions/{query}").status_code == 200
-    assert len(captured.captured_queries) > 1
+    # Drawn again: its rows are read (a page served from the cache reads nothing).
+    assert len(captured.captured_queries) >= 1

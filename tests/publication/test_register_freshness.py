@@ -59,14 +59,14 @@ def test_an_unfiltered_register_page_reads_the_version_options_total_and_rows(
     client, first, people
 ):
     # Drawn afresh (a page number the cache has not seen): the version, the filter
-    # options, the total and the page's rows. Then the version is kept, and a search
-    # counts its own matches with its rows, in one query.
+    # options, the total and the page's rows. Then the version and the register's facts
+    # are kept, and a search counts its own matches with its rows, in one query.
     with CaptureQueriesContext(connection) as drawn:
         assert b"1 decision<" in client.get("/decisions/?page=1").content
     assert len(drawn.captured_queries) == 4
     with CaptureQueriesContext(connection) as search:
         client.get("/decisions/", {"q": "organised"})
-    assert len(search.captured_queries) == 2
+    assert len(search.captured_queries) == 1
     assert sum("COUNT(" in query["sql"] for query in search.captured_queries) == 1
 
 
@@ -79,7 +79,7 @@ def test_a_search_reads_its_page_and_its_count_in_one_query(client, first, peopl
     assert b"2 decisions<" in page
     with CaptureQueriesContext(connection) as past_the_end:
         page = client.get("/decisions/", {"q": "organised", "page": "9"}).content
-    # A page past the last has no rows to carry the count: it is counted, and the last
-    # page shown (the version is kept from the request before).
-    assert len(past_the_end.captured_queries) == 4
+    # The search's count is kept for this version: a page past the last is known to be
+    # one, and the last page's rows are read.
+    assert len(past_the_end.captured_queries) == 1
     assert b"There is no page 9. This is the last page, page 1." in page

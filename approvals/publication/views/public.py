@@ -223,15 +223,18 @@ def _listed(rows) -> SafeString:
 def register(request, version: Version):
     form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
+    count = reg.published_total() if not filters else reg.known_search_count(filters)
     results = reg.page_of(
         reg.filtered(filters).values(*reg.STORED_FIELDS),
         request.GET.get("page", ""),
         # The kept counts: the unfiltered total read on its own, a filtered one with the
-        # page's rows; a search counts its matches with its rows.
-        count=None if filters else reg.published_total(),
+        # page's rows; a search counts its matches with its rows, once a version.
+        count=count,
         counted=reg.counted(filters) if filters else None,
     )
     page = results.page
+    if count is None:
+        reg.keep_search_count(filters, page.paginator.count)
     context = {
         "form": form,
         "page": page,
