@@ -497,8 +497,9 @@ Written by `make bench` (tests/bench/run.py) on {started:%Y-%m-%d %H:%M} UTC.
 "First render": the cache of rendered pages is off (a dummy), so every request draws its
 page and reads its rows from the database; the register's version and the facts kept for
 it (filter options, counts) come from Django's cache, as in production. "Cached": repeat
-requests of the same published page, served from the cache of rendered pages. Ratios are to the reference list view (20 rows of the publications table joined
-to the decisions table, a COUNT for the paginator, a plain template, no caching) and to
+requests of the same published page, served from the cache of rendered pages. Ratios are
+to the reference list view (20 rows of the publications table joined to the decisions
+table, a COUNT for the paginator, a plain template, no caching) and to
 the plaintext view (13 bytes), at the same size. "Kept": a page's first-render
 throughput at {LARGE:,} as a share of its throughput at {SMALL:,} (for the CSV export, its
 time a row at {SMALL:,} over its time a row at {LARGE:,}). SQL queries are a request's,
