@@ -10,6 +10,7 @@ from approvals.models.publication import (
     PublishedPart1,
     PublishedRevision,
     RegisterCount,
+    RegisterEntry,
     agreement_path,
 )
 from approvals.models.workflow import (
@@ -47,6 +48,7 @@ __all__ = [
     "PublishedRevision",
     "ReferenceSequence",
     "RegisterCount",
+    "RegisterEntry",
     "RelatedDecision",
     "RelatedDecisionKind",
     "SignOff",

@@ -161,6 +161,35 @@ class RegisterCount(models.Model):
         return f"{self.funder or 'any funder'}, {self.year or 'any year'}: {self.count}"
 
 
+class RegisterEntry(models.Model):
+    """A published decision listed under one combination of the register's filters (a
+    RegisterCount other than the unfiltered total), with its time: a filtered list reads
+    a combination's newest decisions from one index, however many decisions there are.
+    Added with the counts, when a decision is first published."""
+
+    combination = models.ForeignKey(RegisterCount, on_delete=models.CASCADE, related_name="+")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="register_entries"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["combination", "publication"], name="register_entry_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["combination", "-published_at", "-publication"],
+                name="register_entry_newest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publication_id} under {self.combination_id}"
+
+
 class PublishedRevisionQuerySet(models.QuerySet):
     def current(self):
         """Each publication's current revision: the one the public sees, the newest."""

@@ -34,6 +34,7 @@ from approvals.models import (
     Publication,
     PublishedRevision,
     RegisterCount,
+    RegisterEntry,
 )
 from grants.forms import ErrorSummaryMixin
 from grants.money import financial_year_label, parse_financial_year
@@ -207,13 +208,39 @@ def _add_counts(counts: Counter) -> None:
             )
 
 
+def _add_entries(publications: list[Publication], combinations: dict) -> None:
+    """List each decision under every combination of filters it has but the unfiltered
+    one, which the publications' own index serves."""
+    wanted = {key for keys in combinations.values() for key in keys} - {("", "", "")}
+    ids = {}
+    for pk, funder, year, outcome in RegisterCount.objects.filter(
+        funder__in={key[0] for key in wanted}, year__in={key[1] for key in wanted}
+    ).values_list("pk", "funder", "year", "outcome"):
+        ids[funder, year, outcome] = pk
+    RegisterEntry.objects.bulk_create(
+        [
+            RegisterEntry(
+                combination_id=ids[key],
+                publication_id=publication.pk,
+                published_at=publication.published_at,
+            )
+            for publication in publications
+            for key in sorted(combinations[publication.pk] - {("", "", "")})
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
 def add_filter_options(publications: Iterable[Publication]) -> None:
     """Offer newly published decisions' funders and years in the register's filters, link
     each decision to them, and count them in the register's counts. Runs once for each
     decision, in the transaction that first publishes it; another publishing the same
     funder at the same time is no conflict."""
     publications = list(publications)
-    _add_counts(Counter(key for publication in publications for key in _combinations(publication)))
+    combinations = {publication.pk: _combinations(publication) for publication in publications}
+    _add_counts(Counter(key for keys in combinations.values() for key in keys))
+    _add_entries(publications, combinations)
     wanted = {
         publication.pk: {
             (field, item)
@@ -367,6 +394,17 @@ def _has_option(option_id: int) -> Exists:
 
 def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
     """Published decisions matching the filters, newest first."""
+    if not filters.get("q") and filters:
+        # Listed under the combination of its filters, newest first, from one index.
+        return (
+            published()
+            .filter(
+                register_entries__combination__funder=filters.get("funder", ""),
+                register_entries__combination__year=filters.get("year", ""),
+                register_entries__combination__outcome=filters.get("outcome", ""),
+            )
+            .order_by("-register_entries__published_at", "-register_entries__publication_id")
+        )
     queryset = published()
     if filters.get("q"):
         queryset = search(queryset, filters["q"])

@@ -34,3 +34,31 @@ def test_the_kept_counts_match_what_the_filters_find(people):
 
 def test_a_search_is_not_counted_from_the_kept_counts():
     assert register.counted({"q": "knife", "funder": "Home Office"}) is None
+
+
+def test_a_filtered_list_holds_exactly_the_matching_decisions_newest_first(people):
+    first = publish(people, title="Organised crime grant")
+    bulk_publish(
+        first,
+        [
+            {"funders": "Home Office", "financial_years": "2023/24", "outcome": "approved"},
+            {"funders": "Home Office; Ministry of Justice", "financial_years": "2023/24; 2024/25"},
+            {"funders": "Ministry of Justice", "financial_years": "2024/25", "outcome": "rejected"},
+        ],
+    )
+    everything = list(register.newest_first(register.published()))
+    for funder, year, outcome in itertools.product(
+        ["", "Home Office", "Ministry of Justice", "Nobody"],
+        ["", "2023/24", "2024/25", "2031/32"],
+        ["", "approved", "rejected"],
+    ):
+        filters = {"funder": funder, "year": year, "outcome": outcome}
+        filters = {name: value for name, value in filters.items() if value}
+        expected = [
+            publication.pk
+            for publication in everything
+            if (not funder or funder in register.split_list(publication.funders))
+            and (not year or year in register.split_list(publication.financial_years))
+            and (not outcome or publication.outcome == outcome)
+        ]
+        assert list(register.filtered(filters).values_list("pk", flat=True)) == expected, filters
