@@ -143,6 +143,20 @@ def counted(filters: dict[str, str]) -> QuerySet | None:
     ).values("count")
 
 
+def combination(filters: dict[str, str]) -> tuple[int, int] | None:
+    """The kept (id, count) of a funder, year and outcome combination of filters (no
+    search), for the register's version; None when no published decision has it."""
+    key = (filters.get("funder", ""), filters.get("year", ""), filters.get("outcome", ""))
+    return for_version(
+        "combination:" + json.dumps(key),
+        lambda: (
+            RegisterCount.objects.filter(funder=key[0], year=key[1], outcome=key[2])
+            .values_list("pk", "count")
+            .first()
+        ),
+    )
+
+
 def published_total() -> int:
     """How many decisions are published: the unfiltered register's count, as kept."""
 
@@ -395,14 +409,14 @@ def _has_option(option_id: int) -> Exists:
 def filtered(filters: dict[str, str]) -> QuerySet[Publication]:
     """Published decisions matching the filters, newest first."""
     if not filters.get("q") and filters:
-        # Listed under the combination of its filters, newest first, from one index.
+        # Listed under the combination of its filters, newest first, read in order from
+        # one index (the combination's id is a constant, so the planner can).
+        kept = combination(filters)
+        if kept is None:
+            return published().none()
         return (
             published()
-            .filter(
-                register_entries__combination__funder=filters.get("funder", ""),
-                register_entries__combination__year=filters.get("year", ""),
-                register_entries__combination__outcome=filters.get("outcome", ""),
-            )
+            .filter(register_entries__combination_id=kept[0])
             .order_by("-register_entries__published_at", "-register_entries__publication_id")
         )
     queryset = published()

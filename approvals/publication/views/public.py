@@ -223,14 +223,17 @@ def _listed(rows) -> SafeString:
 def register(request, version: Version):
     form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
-    count = reg.published_total() if not filters else reg.known_search_count(filters)
+    # The kept counts: the unfiltered total, or the filters' combination's; a search
+    # counts its matches with its rows, once a version.
+    if not filters:
+        count = reg.published_total()
+    elif filters.get("q"):
+        count = reg.known_search_count(filters)
+    else:
+        kept = reg.combination(filters)
+        count = kept[1] if kept else 0
     results = reg.page_of(
-        reg.filtered(filters).values(*reg.STORED_FIELDS),
-        request.GET.get("page", ""),
-        # The kept counts: the unfiltered total read on its own, a filtered one with the
-        # page's rows; a search counts its matches with its rows, once a version.
-        count=count,
-        counted=reg.counted(filters) if filters else None,
+        reg.filtered(filters).values(*reg.STORED_FIELDS), request.GET.get("page", ""), count=count
     )
     page = results.page
     if count is None:
