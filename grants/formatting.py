@@ -87,8 +87,22 @@ def _formatted(value, format_string: str) -> str:
     return dateformat.format(value, format_string)
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def long_date(value) -> str:
-    return _formatted(value, LONG_DATE)
+    """LONG_DATE, written directly rather than through Django's date formatting: the
+    register writes two on every row, and the formatter costs more than the row."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def short_date(value) -> str:

@@ -1,13 +1,16 @@
 """Lightly formatted text: Markdown in, sanitised GOV.UK-styled HTML out."""
 
+import datetime
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grants.formatting import render_text
+from grants.formatting import LONG_DATE, long_date, render_text
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "a", "strong", "em", "br"}
 ALLOWED_ATTRIBUTES = {"class", "href", "start", "rel"}
@@ -328,3 +331,23 @@ def test_no_mix_of_html_and_markdown_renders_a_script_or_a_handler(text):
     assert_safe(html)
     for _tag, attrs in tags(html):
         assert {name for name, _ in attrs} <= ALLOWED_ATTRIBUTES, html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(2026, 1, 5),
+        datetime.date(2026, 11, 26),
+        "2024-02-29",
+        datetime.datetime(2026, 3, 29, 0, 30, tzinfo=datetime.UTC),  # 1:30 in London
+        datetime.datetime(2026, 12, 31, 23, 59, tzinfo=datetime.UTC),
+    ],
+)
+def test_the_long_date_is_what_the_date_filter_writes(value):
+    if isinstance(value, str):
+        expected = date_filter(datetime.date.fromisoformat(value), LONG_DATE)
+    elif isinstance(value, datetime.datetime):
+        expected = date_filter(timezone.localtime(value), LONG_DATE)
+    else:
+        expected = date_filter(value, LONG_DATE)
+    assert long_date(value) == expected
