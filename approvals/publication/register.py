@@ -22,9 +22,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -130,19 +129,6 @@ def _read_filter_options() -> FilterOptions:
     )
 
 
-def counted(filters: dict[str, str]) -> QuerySet | None:
-    """How many published decisions match the filters, as a query of one row's
-    `count` read from the kept counts (RegisterCount): for the register with no filters
-    or any of a funder, a year and an outcome, but not for a search (None)."""
-    if filters.get("q"):
-        return None
-    return RegisterCount.objects.filter(
-        funder=filters.get("funder", ""),
-        year=filters.get("year", ""),
-        outcome=filters.get("outcome", ""),
-    ).values("count")
-
-
 def combination(filters: dict[str, str]) -> tuple[int, int] | None:
     """The kept (id, count) of a funder, year and outcome combination of filters (no
     search), for the register's version; None when no published decision has it."""
@@ -157,14 +143,16 @@ def combination(filters: dict[str, str]) -> tuple[int, int] | None:
     )
 
 
+def kept_count(filters: dict[str, str]) -> int:
+    """How many published decisions have the filters' funder, year and outcome (no
+    search): the kept count of their combination, the unfiltered total for none."""
+    kept = combination(filters)
+    return kept[1] if kept else 0
+
+
 def published_total() -> int:
     """How many decisions are published: the unfiltered register's count, as kept."""
-
-    def read() -> int:
-        row = counted({}).first()
-        return row["count"] if row else 0
-
-    return for_version("published-total", read)
+    return kept_count({})
 
 
 def _search_key(filters: dict[str, str]) -> str:
@@ -455,14 +443,12 @@ class _Paginator(Paginator):
             self.count = count  # Known already: no COUNT query.
 
 
-def _page_with_total(queryset: QuerySet, number: int, total=None) -> Page | None:
+def _page_with_total(queryset: QuerySet, number: int) -> Page | None:
     """Page `number` of a .values() queryset and how many rows match, in one query (the
-    count a scalar subquery beside the page's rows: `total`, or else a COUNT of the
-    matches); None when the page has no rows, as when it is past the last or nothing
-    matches."""
-    if total is None:
-        # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
-        total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
+    count a scalar subquery beside the page's rows); None when the page has no rows, as
+    when it is past the last or nothing matches."""
+    # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
+    total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
     start = (number - 1) * PAGE_SIZE
     rows = list(queryset.annotate(total=total)[start : start + PAGE_SIZE])
     if not rows:
@@ -472,16 +458,10 @@ def _page_with_total(queryset: QuerySet, number: int, total=None) -> Page | None
     return page
 
 
-def page_of(
-    queryset: QuerySet,
-    requested: str,
-    *,
-    count: int | None = None,
-    counted: QuerySet | None = None,
-) -> RegisterPage:
+def page_of(queryset: QuerySet, requested: str, *, count: int | None = None) -> RegisterPage:
     """The requested page of a .values() queryset (`count` rows in all, when that is
-    known, or as `counted` reads it from the kept counts). A page that is not a number,
-    or beyond the last, shows the nearest real page and says why."""
+    known). A page that is not a number, or beyond the last, shows the nearest real page
+    and says why."""
     if requested == "":
         number, problem = 1, ""
     elif not _PAGE.fullmatch(requested) or int(requested) < 1:
@@ -489,15 +469,9 @@ def page_of(
     else:
         number, problem = int(requested), ""
     if count is None:
-        total = None
-        if counted is not None:
-            total = Coalesce(Subquery(counted[:1]), 0, output_field=models.IntegerField())
-        page = _page_with_total(queryset, number, total)
+        page = _page_with_total(queryset, number)
         if page is not None:
             return RegisterPage(page, problem)
-        if counted is not None:
-            row = counted.first()
-            count = row["count"] if row else 0
     paginator = _Paginator(queryset, PAGE_SIZE, count=count)
     if number > paginator.num_pages:
         last = paginator.num_pages

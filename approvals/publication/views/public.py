@@ -230,8 +230,7 @@ def register(request, version: Version):
     elif filters.get("q"):
         count = reg.known_search_count(filters)
     else:
-        kept = reg.combination(filters)
-        count = kept[1] if kept else 0
+        count = reg.kept_count(filters)
     results = reg.page_of(
         reg.filtered(filters).values(*reg.STORED_FIELDS), request.GET.get("page", ""), count=count
     )
