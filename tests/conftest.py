@@ -34,8 +34,6 @@ def pytest_configure(config):
     # lockouts switch these back on.
     settings.MFA_REQUIRED = False
     settings.AXES_ENABLED = False
-    # Public pages follow each change at once (tests of the recheck interval set it).
-    settings.REGISTER_RECHECK_SECONDS = 0
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Forms for multi-factor sign-in: a code from an authenticator app, or a recovery code.
 
 They check only the shape of what was typed; whether a code is right is for the
-devices in approvals/mfa.py, which also throttle wrong guesses.
+devices in approvals/accounts/mfa.py, which also throttle wrong guesses.
 """
 
 import re

@@ -80,7 +80,7 @@ class Publication(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # Counts changes to what the decision's page shows from later events: offers accepted
     # under its standing authority, and published decisions that cite it
-    # (approvals.publication.note_later_events). With the current revision, it says
+    # (approvals.publication.services.note_later_events). With the current revision, it says
     # when a cached page must be drawn again.
     later_events = models.PositiveIntegerField(default=0, editable=False)
     # The funders and financial years the register's filters find it by, linked when it

@@ -3,7 +3,7 @@
 They check what people typed and say what is wrong in the GOV.UK Design System's words.
 The rules of publication (who may publish, what is already published, what a correction
 may change) stay in approvals.publication, and the checks of an uploaded file in
-approvals.agreements; the views show their refusals on these forms.
+approvals.publication.agreements; the views show their refusals on these forms.
 """
 
 import datetime
@@ -63,7 +63,7 @@ class AgreementForm(ErrorSummaryMixin, forms.Form):
     def __init__(self, *args, too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # An upload over the limit is dropped while it is received (see
-        # approvals.views.publishing.UploadLimit); this says why it is missing.
+        # approvals.publication.views.staff.UploadLimit); this says why it is missing.
         self.too_large = too_large
         limit = agreements.size_label(settings.AGREEMENT_MAX_BYTES)
         self.fields["file"].help_text = f"A PDF, smaller than {limit}, without a password."

@@ -30,7 +30,7 @@ from grants.money import format_millions
 from grants.presentation import report_context
 from grants.templatetags.grant_tags import fte
 
-# Part of the PDF's ETag (see approvals.public_files): change it when the layout changes,
+# Part of the PDF's ETag (see approvals.publication.views.public): change it when the layout changes,
 # so that browsers and caches fetch the new one.
 LAYOUT = 1
 

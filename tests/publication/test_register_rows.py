@@ -1,4 +1,4 @@
-"""The register's rows are formatted in Python (approvals.public_views._listed): the
+"""The register's rows are formatted in Python (approvals.publication.views.public._listed): the
 same text the template filters gave, escaped the same way."""
 
 import datetime

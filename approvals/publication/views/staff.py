@@ -3,7 +3,7 @@
 Publishers see what is waiting to be published, publish it, defer it or publish a
 correction, and check that decisions were published on time; every change goes through
 approvals.publication. A case's grants managers upload its signed grant agreement once
-it is approved (approvals.agreements), and anyone who can see the case can download it.
+it is approved (approvals.publication.agreements), and anyone who can see the case can download it.
 """
 
 from dataclasses import dataclass
