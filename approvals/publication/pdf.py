@@ -30,8 +30,8 @@ from grants.money import format_millions
 from grants.presentation import report_context
 from grants.templatetags.grant_tags import fte
 
-# Part of the PDF's ETag (see approvals.publication.views.public): change it when the layout changes,
-# so that browsers and caches fetch the new one.
+# Part of the PDF's ETag (see approvals.publication.views.public): change it when the
+# layout changes, so that browsers and caches fetch the new one.
 LAYOUT = 1
 
 BLACK = colors.HexColor("#0b0c0c")
