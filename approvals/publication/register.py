@@ -98,14 +98,16 @@ class FilterOptions:
 FACT_SECONDS = 24 * 60 * 60
 
 
+def _fact_key(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"register-fact:v1:{register_version().tag}:{digest}"
+
+
 def for_version(name: str, read):
     """A fact about the whole register that changes only when its version does (its
     filter options, how many decisions match a search), kept in Django's cache under
     that version: a new publication makes every such fact new."""
-    digest = hashlib.sha256(name.encode()).hexdigest()
-    return cache.get_or_set(
-        f"register-fact:v1:{register_version().tag}:{digest}", read, FACT_SECONDS
-    )
+    return cache.get_or_set(_fact_key(name), read, FACT_SECONDS)
 
 
 def filter_options() -> FilterOptions:
@@ -163,16 +165,13 @@ def known_search_count(filters: dict[str, str]) -> int | None:
     """How many decisions a search matches, if it was counted for this version."""
     if not filters.get("q"):
         return None
-    return cache.get(
-        f"register-fact:v1:{register_version().tag}:"
-        f"{hashlib.sha256(_search_key(filters).encode()).hexdigest()}"
-    )
+    return cache.get(_fact_key(_search_key(filters)))
 
 
 def keep_search_count(filters: dict[str, str], count: int) -> None:
     """Keep a search's count for this version, so its other pages need not count again."""
     if filters.get("q"):
-        for_version(_search_key(filters), lambda: count)
+        cache.set(_fact_key(_search_key(filters)), count, FACT_SECONDS)
 
 
 def _combinations(publication: Publication) -> set[tuple[str, str, str]]:
