@@ -1,9 +1,19 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from approvals.accounts.roles import Role, roles_of
 from approvals.queues import queues_for
+from approvals.workflow import STEPS, holds_role_for
+
+
+def forbid_unless_role(user, step: str) -> None:
+    """403, in the step's own words, for someone whose roles do not allow it. A page
+    checks only this before showing the step: the rest of the workflow's answer is the
+    service's, given on the page when the step is tried."""
+    if not holds_role_for(user, STEPS[step]):
+        raise PermissionDenied(STEPS[step].refusal)
 
 
 @require_safe

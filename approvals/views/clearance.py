@@ -4,7 +4,6 @@ its clearance; the actions go through approvals.services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -13,11 +12,11 @@ from approvals import services
 from approvals.clearance import clearance_status
 from approvals.forms import MarkReadyForm, SignOffForm
 from approvals.models import ClearanceArea
+from approvals.views import forbid_unless_role
 from approvals.workflow import (
     STEPS,
     CaseChanged,
     CaseFacts,
-    NotAllowed,
     WorkflowError,
     can,
     holds_role_for,
@@ -82,10 +81,10 @@ def sign_off(request, pk, area):
     if area is None:
         raise Http404("No such clearance area")
     step = sign_off_step(area)
-    error = refusal(request.user, step, case)
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(str(error))
-    version = case.current_version()
+    forbid_unless_role(request.user, step)
+    facts = CaseFacts(case)
+    version = facts.version
+    error = refusal(request.user, step, case, facts)
 
     refusal_text = None
     if request.method != "POST" and error is not None:
@@ -133,9 +132,7 @@ def sign_off(request, pk, area):
 @require_POST
 def mark_ready(request, pk):
     case = get_case_for_user(request.user, pk)
-    error = refusal(request.user, "mark_ready", case)
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(str(error))
+    forbid_unless_role(request.user, "mark_ready")
     form = MarkReadyForm(request.POST)
     form.is_valid()  # its one field makes a version number (0 if mangled) of anything
     try:

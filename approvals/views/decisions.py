@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -10,18 +9,12 @@ from approvals import services
 from approvals.clearance import clearance_status
 from approvals.forms import DecisionForm, ReasonsForm
 from approvals.models import AgendaItem
-from approvals.workflow import DECISION_STEPS, CaseChanged, NotAllowed, WorkflowError, refusal
+from approvals.views import forbid_unless_role
+from approvals.workflow import DECISION_STEPS, CaseChanged, WorkflowError, refusal
 from grants.models import GrantCase
 from grants.permissions import get_case_for_user
 from grants.presentation import report_context
 from grants.reconciliation import reconcile_case
-
-
-def _refuse_role(user, step: str, case) -> None:
-    """403, with the workflow's words, for someone whose roles do not allow the step."""
-    error = refusal(user, step, case)
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(str(error))
 
 
 def _case_changed(request, case, error: CaseChanged):
@@ -33,7 +26,7 @@ def _case_changed(request, case, error: CaseChanged):
 @require_http_methods(["GET", "POST"])
 def submit(request, pk):
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
-    _refuse_role(request.user, "submit", case)
+    forbid_unless_role(request.user, "submit")
     figures = reconcile_case(case)
     error = None
     if request.method == "POST":
@@ -60,7 +53,7 @@ def submit(request, pk):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, pk):
     case = get_case_for_user(request.user, pk)
-    _refuse_role(request.user, "withdraw", case)
+    forbid_unless_role(request.user, "withdraw")
     form = ReasonsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +74,7 @@ def decide(request, pk):
     """The DMPC's decision page: the exact version, its clearance, IAM's outcome and the
     findings, then the signed decision."""
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
-    _refuse_role(request.user, "approve", case)
+    forbid_unless_role(request.user, "approve")
     refused = [refusal(request.user, name, case) for name in DECISION_STEPS]
     if all(isinstance(error, CaseChanged) for error in refused):
         messages.error(request, str(refused[0]))

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from approvals.standing import (
 from approvals.standing import (
     accept_under_standing_authority as accept,
 )
-from approvals.workflow import NotAllowed, refusal
+from approvals.views import forbid_unless_role
 from grants import services as editing
 from grants.permissions import cases_visible_to, get_case_for_editing
 
@@ -34,9 +33,7 @@ def accept_under_standing_authority(request, decision_pk):
     authorities = decision.standing_authorities()
     if not authorities:
         raise Http404("This decision approved no standing authority.")
-    error = refusal(request.user, "accept_under_standing_authority", decision.case)
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(str(error))
+    forbid_unless_role(request.user, "accept_under_standing_authority")
     form = AcceptanceForm(request.POST or None, authorities=authorities)
     if request.method == "POST" and form.is_valid():
         try:
