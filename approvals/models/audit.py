@@ -26,6 +26,15 @@ class AuditAction(models.TextChoices):
     STANDING_ACCEPTANCE = "standing_acceptance", "Offer accepted under standing authority"
     RELATED_DECISION = "related_decision", "Related decision linked"
     SIGNATURE_REFUSED = "signature_refused", "Decision signature refused: wrong password"
+    CHAIN_KEYED = "chain_keyed", "Audit chain keyed"
+    ACCOUNT_CREATED = "account_created", "Account created"
+    ACCOUNT_CHANGED = "account_changed", "Account changed"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_RESET = "password_reset", "Password reset by email"
+    AUTHENTICATOR_REPLACED = "authenticator_replaced", "Authenticator app replaced"
+    AUTHENTICATOR_RESET = "authenticator_reset", "Sign-in reset by an administrator"
+    REFERENCES_ADVANCED = "references_advanced", "Decision references moved on"
 
 
 class AuditEvent(models.Model):
