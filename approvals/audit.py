@@ -2,20 +2,32 @@
 
 Every state change writes its event inside the same transaction as the change. The
 chain head row is locked while an event is appended, so events get consecutive
-sequence numbers and each names its predecessor's hash. Anyone can recompute the
-chain with `python manage.py verify_audit`.
+sequence numbers and each names its predecessor's hash.
+
+Each hash is an HMAC-SHA-256 keyed with settings.AUDIT_KEY, a secret held outside the
+database: whoever owns the tables can change a row, but cannot recompute its hash.
+Events written before the chain was keyed keep their plain SHA-256; the first keyed
+event (AuditAction.CHAIN_KEYED, "the seal") names the last of them, so rewriting the
+older part is caught too.
+
+The chain is also anchored outside the database: each publication records the chain's
+head beside the published revision (an AuditAnchor), and the public register shows it.
+A copy of the anchors kept by anyone outside contradicts a history rewritten before
+them, even by someone who holds the key (`verify_audit --anchors`, approvals.anchors).
 """
 
 import datetime
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from approvals.models import AuditAction, AuditChainHead, AuditEvent
+from approvals.models import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 
@@ -30,8 +42,9 @@ def _timestamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The SHA-256 of everything an event says, and of the hash before it."""
+def event_hash(event: AuditEvent, *, keyed: bool = True) -> str:
+    """The hash of everything an event says, and of the hash before it: keyed with
+    AUDIT_KEY, or a plain SHA-256 for events written before the chain was keyed."""
     payload = {
         "sequence": event.sequence,
         "occurred_at": _timestamp(event.occurred_at),
@@ -45,7 +58,10 @@ def event_hash(event: AuditEvent) -> str:
         "details": event.details,
         "previous_hash": event.previous_hash,
     }
-    return hashlib.sha256(canonical(payload).encode()).hexdigest()
+    message = canonical(payload).encode()
+    if keyed:
+        return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
 
 
 def _chain_head() -> AuditChainHead:
@@ -55,6 +71,38 @@ def _chain_head() -> AuditChainHead:
         AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS})
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
+
+
+def _append(head: AuditChainHead, action: AuditAction, *, actor, **fields) -> AuditEvent:
+    event = AuditEvent(
+        sequence=head.sequence + 1,
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "System",
+        action=action,
+        # Stored exactly as it will be read back, so the hash can be recomputed.
+        details=json.loads(canonical(fields.pop("details", None) or {})),
+        previous_hash=head.hash,
+        **fields,
+    )
+    event.hash = event_hash(event)
+    event.save()
+    if not head.keyed_from:
+        head.keyed_from = event.sequence
+    head.sequence, head.hash = event.sequence, event.hash
+    head.save(update_fields=["sequence", "hash", "keyed_from"])
+    return event
+
+
+def seal(head: AuditChainHead) -> AuditEvent:
+    """Key a chain whose events so far have plain hashes: the seal is the first keyed
+    event and names the unkeyed head, which is also recorded as the first anchor."""
+    unkeyed = {"sequence": head.sequence, "hash": head.hash}
+    event = _append(head, AuditAction.CHAIN_KEYED, actor=None, details={"unkeyed_head": unkeyed})
+    AuditAnchor.objects.create(
+        kind=AuditAnchor.Kind.KEYED, recorded_at=event.occurred_at, **unkeyed
+    )
+    return event
 
 
 def record(
@@ -72,25 +120,31 @@ def record(
     if not connection.in_atomic_block:
         raise RuntimeError("Audit events are written inside the transaction of their change.")
     head = _chain_head()
-    event = AuditEvent(
-        sequence=head.sequence + 1,
-        occurred_at=timezone.now(),
+    if not head.keyed_from and head.sequence:
+        # The migration seals an existing chain; this covers one loaded afterwards.
+        seal(head)
+    return _append(
+        head,
+        action,
         actor=actor,
-        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "System",
-        action=action,
         case=case,
         version=version,
         from_state=from_state,
         to_state=to_state,
-        # Stored exactly as it will be read back, so the hash can be recomputed.
-        details=json.loads(canonical(details or {})),
-        previous_hash=head.hash,
+        details=details,
     )
-    event.hash = event_hash(event)
-    event.save()
-    head.sequence, head.hash = event.sequence, event.hash
-    head.save(update_fields=["sequence", "hash"])
-    return event
+
+
+def anchor(event: AuditEvent, revision) -> AuditAnchor:
+    """Record the chain's head, `event`, beside a published revision. Call it in the
+    publication's transaction, straight after its event."""
+    return AuditAnchor.objects.create(
+        kind=AuditAnchor.Kind.PUBLISHED,
+        sequence=event.sequence,
+        hash=event.hash,
+        recorded_at=event.occurred_at,
+        revision=revision,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,11 +153,31 @@ class ChainCheck:
     events: int
     broken_at: int | None = None
     problem: str = ""
+    keyed_from: int | None = None
+    anchors: int = 0
+
+
+def _keyed_from() -> int:
+    """The first keyed event, by the events themselves: the seal, or else the first
+    event (a chain keyed from its start has no seal)."""
+    seal_sequence = (
+        AuditEvent.objects.filter(action=AuditAction.CHAIN_KEYED)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return seal_sequence or 1
 
 
 def verify_chain() -> ChainCheck:
-    """Recompute every event's hash in order; report the first event that does not fit."""
+    """Recompute every event's hash in order; report the first event that does not fit.
+
+    Then check that the head row and the anchors this database holds agree with the
+    chain. Those anchors are a consistency check only: they are in the database too, so
+    proof against its owner needs a copy from outside (approvals.anchors)."""
+    keyed_from = _keyed_from()
     expected_previous, expected_sequence, count = GENESIS, 1, 0
+    last_hash = GENESIS
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
         count += 1
         if event.sequence != expected_sequence:
@@ -117,18 +191,96 @@ def verify_chain() -> ChainCheck:
             return ChainCheck(
                 False, count, event.sequence, "its previous hash does not match the event before"
             )
-        if event_hash(event) != event.hash:
-            return ChainCheck(False, count, event.sequence, "its content does not match its hash")
-        expected_previous, expected_sequence = event.hash, expected_sequence + 1
+        keyed = event.sequence >= keyed_from
+        if not hmac.compare_digest(event_hash(event, keyed=keyed), event.hash):
+            return ChainCheck(
+                False,
+                count,
+                event.sequence,
+                "its content does not match its hash"
+                + (" (keyed with AUDIT_KEY)" if keyed else " (written before the chain was keyed)"),
+            )
+        if event.sequence == keyed_from and event.action == AuditAction.CHAIN_KEYED:
+            sealed = event.details.get("unkeyed_head", {})
+            if sealed != {"sequence": event.sequence - 1, "hash": event.previous_hash}:
+                return ChainCheck(
+                    False, count, event.sequence, "the seal does not name the unkeyed head"
+                )
+        expected_previous, expected_sequence, last_hash = (
+            event.hash,
+            expected_sequence + 1,
+            event.hash,
+        )
+    last = expected_sequence - 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.sequence != expected_sequence - 1:
+    if head is not None and (head.sequence, head.hash) != (last, last_hash):
         return ChainCheck(
             False,
             count,
             expected_sequence,
-            f"the chain should end at event {head.sequence} but ends at {expected_sequence - 1}",
+            f"the chain head says event {head.sequence} but the chain ends at event {last}"
+            if head.sequence != last
+            else f"the chain head's hash is not event {last}'s",
         )
-    return ChainCheck(True, count)
+    if head is not None and count and head.keyed_from != keyed_from:
+        return ChainCheck(
+            False,
+            count,
+            keyed_from,
+            f"the chain head says it was keyed from event {head.keyed_from}, "
+            f"the events say from event {keyed_from}",
+        )
+    problems = anchor_problems(
+        AuditAnchor.objects.select_related("revision__publication").order_by("sequence"),
+        whose="recorded in this database",
+    )
+    if problems:
+        sequence, problem = problems[0]
+        return ChainCheck(False, count, sequence, problem)
+    anchors = AuditAnchor.objects.count()
+    return ChainCheck(True, count, keyed_from=keyed_from if count else None, anchors=anchors)
+
+
+def anchor_problems(anchors, *, whose: str) -> list[tuple[int, str]]:
+    """Each anchor the chain contradicts, as (sequence, what is wrong). An anchor is an
+    object with `sequence`, `hash` and a `label` or a revision to name it by."""
+    anchors = list(anchors)
+    hashes = dict(
+        AuditEvent.objects.filter(sequence__in={a.sequence for a in anchors}).values_list(
+            "sequence", "hash"
+        )
+    )
+    problems = []
+    for item in anchors:
+        name = _anchor_name(item)
+        found = hashes.get(item.sequence)
+        if found is None:
+            problems.append(
+                (
+                    item.sequence,
+                    f"the anchor {whose} for {name} names event {item.sequence}, "
+                    "which the chain does not have",
+                )
+            )
+        elif not hmac.compare_digest(found, item.hash):
+            problems.append(
+                (
+                    item.sequence,
+                    f"the anchor {whose} for {name} does not match event "
+                    f"{item.sequence}: the history up to it has been rewritten",
+                )
+            )
+    return problems
+
+
+def _anchor_name(item) -> str:
+    label = getattr(item, "label", "")
+    if label:
+        return label
+    revision = getattr(item, "revision", None)
+    if revision is not None:
+        return f"{revision.publication.reference} (revision {revision.number})"
+    return "the keying of the chain"
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A key only fit for development and tests; config/wsgi.py refuses to serve with it.
 INSECURE_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+INSECURE_AUDIT_KEY = "insecure-audit-key-for-development-and-tests-only"
 
 
 def envbool(name: str, default: bool = False) -> bool:
@@ -44,6 +45,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_SECRET_KEY
+# The audit chain's HMAC key, held outside the database so that whoever owns the tables
+# cannot recompute the hashes. It must never change: every event is checked with it.
+# config/wsgi.py refuses to serve with the development key.
+AUDIT_KEY = os.environ.get("AUDIT_KEY") or INSECURE_AUDIT_KEY
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 if DEBUG:
     ALLOWED_HOSTS += ["testserver"]

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "AUDIT_KEY": "a-long-random-production-audit-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "decisions.example.org",
     "DATABASE_URL": "postgres://grants:secret@db.example.org:5432/grants",
 }
@@ -22,6 +23,7 @@ def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
         "DATABASE_URL",
         "DEBUG",
         "SECRET_KEY",
+        "AUDIT_KEY",
         "ALLOWED_HOSTS",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     )

@@ -139,6 +139,8 @@ MATRIX = [
     Row("decisions-csv", (), everyone(200)),
     Row("decisions-json", (), everyone(200)),
     Row("decisions-feed", (), everyone(200)),
+    Row("audit-anchors", (), everyone(200)),
+    Row("audit-anchors-json", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
     Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
     Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),

@@ -54,3 +54,19 @@ def test_wsgi_refuses_to_serve_with_the_development_key():
 )
 def test_security_defaults_hold_in_the_test_run(name):
     assert getattr(settings, name) is True
+
+
+def test_wsgi_refuses_to_serve_with_the_development_audit_key():
+    production = {name: value for name, value in PRODUCTION.items() if name != "AUDIT_KEY"}
+    result = run_python(["-c", "import config.wsgi"], production)
+    assert result.returncode != 0
+    assert "Set AUDIT_KEY" in result.stderr
+
+
+def test_check_deploy_requires_an_audit_key_of_its_own():
+    production = {name: value for name, value in PRODUCTION.items() if name != "AUDIT_KEY"}
+    result = run_python(["manage.py", "check", "--deploy"], production)
+    assert result.returncode != 0
+    assert "approvals.E001" in result.stderr
+    short = run_python(["manage.py", "check", "--deploy"], {**PRODUCTION, "AUDIT_KEY": "short"})
+    assert "approvals.E002" in short.stderr

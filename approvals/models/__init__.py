@@ -1,7 +1,7 @@
 """The approvals app's models, a module a concern: the workflow, the audit trail and
 publication."""
 
-from approvals.models.audit import AuditAction, AuditChainHead, AuditEvent
+from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 from approvals.models.base import ImmutableModel, ImmutableRecordError
 from approvals.models.publication import (
     FilterOption,
@@ -31,6 +31,7 @@ from approvals.models.workflow import (
 __all__ = [
     "AgendaItem",
     "AuditAction",
+    "AuditAnchor",
     "AuditChainHead",
     "AuditEvent",
     "CaseVersion",

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from approvals.models.base import ImmutableRecordError
+from approvals.models.base import ImmutableModel, ImmutableRecordError
 from grants.states import CaseState
 
 
@@ -86,10 +86,52 @@ class AuditEvent(models.Model):
 
 class AuditChainHead(models.Model):
     """The last event of the audit chain. Writers lock this single row, so events are
-    appended one at a time, in order, each linked to the one before."""
+    appended one at a time, in order, each linked to the one before. On PostgreSQL a
+    trigger lets nothing but an append move it on, one event at a time."""
 
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    keyed_from = models.PositiveBigIntegerField(
+        default=0,
+        help_text="The first event hashed with AUDIT_KEY; 0 until the chain is keyed.",
+    )
 
     def __str__(self):
         return f"Audit chain at event {self.sequence}"
+
+
+class AuditAnchor(ImmutableModel):
+    """The chain's head (sequence and hash) as the public record holds it: recorded at
+    each publication, beside the published revision, and once when the chain was keyed.
+
+    Anyone who keeps a copy of the published anchors can later show that the history
+    before them has not been rewritten (`verify_audit --anchors`)."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Decision published"
+        KEYED = "keyed", "Audit chain keyed"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+    revision = models.OneToOneField(
+        "approvals.PublishedRevision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_anchor",
+    )
+
+    class Meta:
+        ordering = ["sequence", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="keyed", revision__isnull=True)
+                | models.Q(kind="published", revision__isnull=False),
+                name="anchor_revision_by_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"Audit anchor at event {self.sequence}"

@@ -9,11 +9,37 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from approvals import anchors
 from approvals.publication import register as reg
 from approvals.publication.views.public import open_data
 from grants.formatting import render_text
 
-FEED_FIELDS = ("slug", "reference", "title", "outcome", "summary", "published_at", "funders")
+FEED_FIELDS = (
+    "pk",
+    "slug",
+    "reference",
+    "title",
+    "outcome",
+    "summary",
+    "published_at",
+    "funders",
+)
+
+
+class AnchoredAtomFeed(Atom1Feed):
+    """Atom, with each entry's audit anchor (approvals.anchors) as an element of its own,
+    so a saved copy of the feed can be checked with `verify_audit --anchors`."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:audit": anchors.FEED_NAMESPACE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("anchor_sequence"):
+            handler.addQuickElement(
+                "audit:anchor",
+                attrs={"sequence": str(item["anchor_sequence"]), "hash": item["anchor_hash"]},
+            )
 
 
 def _absolute(name: str, **kwargs) -> str:
@@ -22,7 +48,7 @@ def _absolute(name: str, **kwargs) -> str:
 
 
 class DecisionsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AnchoredAtomFeed
     title = "Grant decisions – MOPAC"
     subtitle = (
         "Decisions by the Mayor’s Office for Policing and Crime on grants offered to the "
@@ -47,8 +73,15 @@ class DecisionsFeed(Feed):
         return _absolute("decisions-feed")
 
     def items(self):
-        published = reg.newest_first(reg.published()).only(*FEED_FIELDS)
-        return published[: reg.FEED_SIZE]
+        published = list(reg.newest_first(reg.published()).only(*FEED_FIELDS)[: reg.FEED_SIZE])
+        self._anchors = anchors.current_anchors(item.pk for item in published)
+        return published
+
+    def item_extra_kwargs(self, item):
+        anchor = self._anchors.get(item.pk)
+        if anchor is None:
+            return {}
+        return {"anchor_sequence": anchor.sequence, "anchor_hash": anchor.hash}
 
     def item_title(self, item):
         return f"{item.reference}: {item.title}"
@@ -66,7 +99,13 @@ class DecisionsFeed(Feed):
         # Atom's summary is HTML here: the outcome, then the summary as the register
         # shows it (sanitised, so nothing a writer typed becomes markup).
         outcome = format_html("<p>{}.</p>", item.get_outcome_display())
-        return outcome + mark_safe(render_text(item.summary))  # render_text sanitises
+        summary = outcome + mark_safe(render_text(item.summary))  # render_text sanitises
+        anchor = self._anchors.get(item.pk)
+        if anchor is not None:
+            summary += format_html(
+                "<p>Audit anchor: entry {}, fingerprint {}.</p>", anchor.sequence, anchor.hash
+            )
+        return summary
 
     def item_categories(self, item):
         return reg.split_list(item.funders)

@@ -156,7 +156,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
     if first and case.state == CaseState.APPROVED:
         case.state = CaseState.PUBLISHED
         case.save(update_fields=["state", "updated_at"])
-    audit.record(
+    event = audit.record(
         AuditAction.PUBLISHED,
         actor=by,
         case=case,
@@ -171,6 +171,8 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
             "agreement": revision.agreement.sha256 if revision.agreement else None,
         },
     )
+    # The chain's head at this publication, published beside it: see approvals.audit.
+    audit.anchor(event, revision)
     return revision
 
 

@@ -104,6 +104,7 @@ def server_environment(static_root: str) -> dict[str, str]:
         "DATABASE_URL": f"{POSTGRES}/{DATABASE}",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         # Plain HTTP on 127.0.0.1: no proxy terminates TLS here.
         "SECURE_SSL_REDIRECT": "false",

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ("/accounts/login/", "Sign in"),
         ("/accessibility/", "Accessibility statement for Grant decisions"),
         ("/privacy/", "Privacy notice"),
+        ("/audit-anchors/", "Audit anchors"),
     ],
 )
 def test_public_pages_have_no_accessibility_violations(page, path, heading):

@@ -38,7 +38,14 @@ PLANTED = {
     "agreement name": "zqxagreementname",
 }
 STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
-LISTS = ["/decisions/", "/decisions.csv", "/decisions.json", "/decisions/feed/"]
+LISTS = [
+    "/decisions/",
+    "/decisions.csv",
+    "/decisions.json",
+    "/decisions/feed/",
+    "/audit-anchors/",
+    "/audit-anchors.json",
+]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
 

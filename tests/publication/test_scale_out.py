@@ -307,6 +307,7 @@ def scale_out(tmp_path):
             DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=database,
             SECRET_KEY=secrets.token_urlsafe(50),
+            AUDIT_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="127.0.0.1,localhost",
             MEDIA_ROOT=str(tmp_path / "media"),
             # Plain HTTP on 127.0.0.1: no proxy terminates TLS here, so no redirect to

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from html import escape
 
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
+from approvals import anchors
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.publication import part1
 from approvals.publication import register as reg
@@ -145,10 +148,8 @@ def _active_filters(filters: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _pagination(page, filters: dict[str, str]) -> dict:
-    def url(number: int) -> str:
-        return _register_url({**filters, "page": number if number > 1 else ""})
-
+def _pagination(page, url: Callable[[int], str]) -> dict:
+    """GOV.UK pagination for a page of results; url(number) links to another page."""
     items = [
         None
         if number == page.paginator.ELLIPSIS
@@ -244,7 +245,9 @@ def register(request, version: Version):
         "count": page.paginator.count,
         "page_problem": results.problem,
         "active_filters": _active_filters(filters),
-        "pagination": _pagination(page, filters),
+        "pagination": _pagination(
+            page, lambda number: _register_url({**filters, "page": number if number > 1 else ""})
+        ),
         "data_query": reg.query_string(filters),
     }
     # A filter that could not be read is a bad request; the page still shows the
@@ -260,7 +263,9 @@ def decision(request, slug, version: Version | None):
         raise Http404("No published decision has this reference.")
     current = version.data
     revision = (
-        PublishedRevision.objects.select_related("publication", "agreement", "part1")
+        PublishedRevision.objects.select_related(
+            "publication", "agreement", "part1", "audit_anchor"
+        )
         .defer("document", "publication__search_vector")
         .get(pk=current["pk"])
     )
@@ -269,7 +274,8 @@ def decision(request, slug, version: Version | None):
             PublishedRevision.objects.filter(publication_id=revision.publication_id)
             .exclude(pk=revision.pk)
             .order_by("-number")
-            .only("number", "published_at", "note")
+            .select_related("audit_anchor")
+            .only("number", "published_at", "note", "audit_anchor__sequence", "audit_anchor__hash")
         )
         if revision.number > 1
         else []
@@ -355,6 +361,39 @@ def decisions_json(request, version: Version):
         filename="grant-decisions.json",
         write=reg.json_array,
     )
+
+
+# ---- Audit anchors: the chain's head at each publication, for anyone to keep --------------
+
+ANCHORS_PER_PAGE = 50
+
+
+@require_safe
+@public(register_page_version)
+def audit_anchors(request, version: Version):
+    paginator = Paginator(anchors.rows(newest_first=True), ANCHORS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "public/audit_anchors.html",
+        {
+            "anchors": page.object_list,
+            "count": paginator.count,
+            "site_url": settings.SITE_URL,
+            "pagination": _pagination(
+                page,
+                lambda number: reverse("audit-anchors") + (f"?page={number}" if number > 1 else ""),
+            ),
+        },
+    )
+
+
+@require_safe
+@open_data
+def audit_anchors_json(request, version: Version):
+    response = StreamingHttpResponse(anchors.json_document(), content_type="application/json")
+    response["Content-Disposition"] = 'inline; filename="audit-anchors.json"'
+    return response
 
 
 # ---- Published files: a decision's record and Part 1 as a PDF, and its signed grant
