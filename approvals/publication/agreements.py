@@ -2,10 +2,11 @@
 the agreement the funder signed, as a PDF, and publication puts it on the public register.
 
 An upload is checked before anything is stored: its size first, without reading it, then
-its content (a PDF that can be opened, with pages and without a password), never its
-name or the type the browser claimed. It is stored under a random name; the name it came
-with is kept for display only. If anything fails once the file is in storage, the file
-is deleted again, so a refused or failed upload leaves nothing behind.
+its content (a PDF that can be opened, with pages, without a password and without active
+content such as JavaScript or embedded files), never its name or the type the browser
+claimed. It is stored under a random name; the name it came with is kept for display
+only, always ending in .pdf. If anything fails once the file is in storage, the file is
+deleted again, so a refused or failed upload leaves nothing behind.
 """
 
 import hashlib
@@ -18,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse, Http404
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from approvals import audit
 from approvals.models import AuditAction, Decision, DecisionOutcome, GrantAgreement
@@ -47,10 +49,37 @@ BAD_NAME = (
     "The selected file’s name contains characters that are not allowed. Rename the file "
     "and select it again"
 )
+ACTIVE_CONTENT = (
+    "The selected PDF contains {found}. Save it again without them (for example, print it "
+    "to a new PDF) and upload that copy"
+)
 NOT_STORED = (
     "The grant agreement could not be saved. Try again. If it keeps happening, contact "
     "the service team"
 )
+
+
+# Names in a PDF that make a viewer do something besides showing pages, by what a person
+# would call them. A grant agreement needs none of them.
+ACTIVE_NAMES = {
+    "JS": "JavaScript",
+    "JavaScript": "JavaScript",
+    "OpenAction": "actions that run when it is opened",
+    "AA": "actions that run when it is opened or used",
+    "Launch": "an action that starts another program",
+    "EmbeddedFile": "embedded files",
+    "EmbeddedFiles": "embedded files",
+    "XFA": "an XFA form",
+    "RichMedia": "rich media, such as video",
+}
+# A PDF name: a slash, then anything but white space and delimiters; #xx is a byte in
+# hexadecimal, which PDF allows in place of any character (/J#61vaScript is /JavaScript).
+_RAW_NAME = re.compile(rb"/((?:[^\x00\t\n\x0c\r ()<>\[\]{}/%#]|#[0-9A-Fa-f]{2})+)")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Bytes of one chunk kept for the next, so a name split between two chunks is still
+# seen; longer than any of ACTIVE_NAMES even written entirely in #xx escapes.
+_SCAN_OVERLAP = 128
+_ACTIVE_BYTES = {name.encode() for name in ACTIVE_NAMES}
 
 
 class AgreementError(Exception):
@@ -74,20 +103,25 @@ def approved_decision(case: GrantCase) -> Decision | None:
     return case.decisions.filter(outcome=DecisionOutcome.APPROVED).select_related("version").first()
 
 
+def pdf_name(name: str) -> str:
+    """The name with .pdf as its extension, in place of any other: an agreement is only
+    ever a PDF, and a name such as polyglot.html must not tell a browser otherwise."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem = name
+    stem = stem.rstrip(". ") or "grant-agreement"
+    return stem[: NAME_LIMIT - len(".pdf")] + ".pdf"
+
+
 def display_name(name: str | None) -> str:
     """The name to show for an upload: its last path part only (some browsers send the
-    whole path), never used to store the file."""
+    whole path), ending in .pdf, never used to store the file."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if _CONTROL_CHARACTERS.search(name):
         raise AgreementError(BAD_NAME)
     if name in ("", ".", ".."):
         return "grant-agreement.pdf"
-    if len(name) > NAME_LIMIT:
-        stem, dot, extension = name.rpartition(".")
-        if not dot or len(extension) > 10:
-            return name[:NAME_LIMIT]
-        return stem[: NAME_LIMIT - len(extension) - 1] + "." + extension
-    return name
+    return pdf_name(name)
 
 
 def _declared_size(uploaded_file: File) -> int | None:
@@ -97,9 +131,59 @@ def _declared_size(uploaded_file: File) -> int | None:
         return None
 
 
+def _unescaped(name: bytes) -> bytes:
+    return _HEX_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), name)
+
+
+def raw_active_names(data: bytes) -> set[str]:
+    """The ACTIVE_NAMES written anywhere in these bytes, #xx escapes undone."""
+    found = set()
+    for match in _RAW_NAME.finditer(data):
+        name = match.group(1)
+        if b"#" in name:
+            name = _unescaped(name)
+        if name in _ACTIVE_BYTES:
+            found.add(name.decode("ascii"))
+    return found
+
+
+def object_active_names(reader: PdfReader) -> set[str]:
+    """The ACTIVE_NAMES among the keys and names of every object pypdf finds: those the
+    trailer leads to and those the cross-reference tables list, compressed ones included
+    (which no scan of the bytes can see)."""
+    stack: list = [reader.trailer]
+    for generation, objects in reader.xref.items():
+        stack.extend(IndirectObject(number, generation, reader) for number in objects)
+    stack.extend(IndirectObject(number, 0, reader) for number in reader.xref_objStm)
+    seen: set[tuple[int, int]] = set()
+    found = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            for key, value in dict.items(item):
+                found.add(str(key).removeprefix("/"))
+                stack.append(value)
+        elif isinstance(item, ArrayObject):
+            stack.extend(list.__iter__(item))
+        elif isinstance(item, NameObject):
+            found.add(str(item).removeprefix("/"))
+    return found & ACTIVE_NAMES.keys()
+
+
+def active_content_message(found: set[str]) -> str:
+    kinds = list(dict.fromkeys(ACTIVE_NAMES[name] for name in ACTIVE_NAMES if name in found))
+    listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    return ACTIVE_CONTENT.format(found=listed)
+
+
 def check_pdf(uploaded_file: File) -> tuple[int, str]:
-    """Refuse anything but a readable PDF within the size limit; return its size in bytes
-    and its SHA-256."""
+    """Refuse anything but a readable PDF within the size limit and without active
+    content; return its size in bytes and its SHA-256."""
     limit = settings.AGREEMENT_MAX_BYTES
     declared = _declared_size(uploaded_file)
     if declared == 0:
@@ -109,6 +193,7 @@ def check_pdf(uploaded_file: File) -> tuple[int, str]:
 
     # Counted again while reading, in case the declared size was wrong.
     digest, size, start = hashlib.sha256(), 0, b""
+    found, tail = set(), b""
     for chunk in uploaded_file.chunks():
         size += len(chunk)
         if size > limit:
@@ -116,10 +201,17 @@ def check_pdf(uploaded_file: File) -> tuple[int, str]:
         if len(start) < len(PDF_SIGNATURE):
             start += chunk[: len(PDF_SIGNATURE)]
         digest.update(chunk)
+        found |= raw_active_names(tail + chunk)
+        tail = chunk[-_SCAN_OVERLAP:]
     if size == 0:
         raise AgreementError(EMPTY)
     if not start.startswith(PDF_SIGNATURE):
         raise AgreementError(NOT_A_PDF)
+    # The bytes are read as well as the objects, so that a file pypdf reads differently
+    # from a viewer (a broken cross-reference table, objects nothing refers to) cannot
+    # hide a script from the check.
+    if found:
+        raise AgreementError(active_content_message(found))
 
     uploaded_file.seek(0)
     try:
@@ -127,6 +219,9 @@ def check_pdf(uploaded_file: File) -> tuple[int, str]:
         if reader.is_encrypted:
             raise AgreementError(PASSWORD_PROTECTED)
         pages = len(reader.pages)
+        found = object_active_names(reader)
+        if found:
+            raise AgreementError(active_content_message(found))
     except AgreementError:
         raise
     except Exception as error:  # pypdf raises many kinds of error on damaged files
@@ -200,15 +295,16 @@ def upload_agreement(decision: Decision, uploaded_file: File, *, by) -> GrantAgr
 
 
 def agreement_response(agreement: GrantAgreement, *, filename: str) -> FileResponse:
-    """An agreement from storage, streamed. Sent as a download, not shown inline: the file
-    came from outside, and only its structure was checked."""
+    """An agreement from storage, streamed. Sent as a download, not shown inline, under a
+    name ending in .pdf (whatever name an older upload kept): the file came from outside,
+    and only its structure was checked."""
     try:
         handle = default_storage.open(agreement.file.name, "rb")
     except FileNotFoundError:
         logger.error("The stored file of agreement %s is missing", agreement.pk)
         raise Http404("The grant agreement file is missing") from None
     response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+        handle, as_attachment=True, filename=pdf_name(filename), content_type="application/pdf"
     )
     response["Content-Length"] = agreement.size
     response["X-Content-Type-Options"] = "nosniff"

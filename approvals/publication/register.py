@@ -619,6 +619,22 @@ def _in_chunks(pieces: Iterable[str]) -> Iterator[str]:
         yield "".join(buffer)
 
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...) can send the reader's data elsewhere). Such a cell is written with a
+# single quote in front, which spreadsheets show as text (OWASP's advice on CSV
+# injection). A plain number, such as a negative amount, is a number, not a formula: it
+# is written as it is, so an amount is never altered.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell that no spreadsheet will run as a formula."""
+    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class _Echo:
     """A file-like object whose write returns the line, so csv.writer can stream."""
 
@@ -631,7 +647,7 @@ def csv_lines(rows: Iterable[dict[str, str]]) -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow(OPEN_DATA_FIELDS)
         for row in rows:
-            yield writer.writerow([row[field] for field in OPEN_DATA_FIELDS])
+            yield writer.writerow([spreadsheet_safe(row[field]) for field in OPEN_DATA_FIELDS])
 
     return _in_chunks(lines())
 

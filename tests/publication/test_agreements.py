@@ -10,7 +10,14 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
 
 from approvals.accounts.roles import Role
 from approvals.audit import verify_chain
@@ -369,6 +376,234 @@ def test_the_upload_page_waits_for_approval(media, people, manager_client):
     assert "once the DMPC has approved the case. This case is in draft." in (
         response.content.decode()
     )
+
+
+# Active content ----------------------------------------------------------------------------
+
+
+def _written(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _pdf(change) -> bytes:
+    """A one-page PDF from reportlab, changed by `change(writer)` before it is written."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
+    change(writer)
+    return _written(writer)
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = TextStringObject(value)
+    return action
+
+
+def with_javascript(writer):
+    # A document-level script, in the catalogue's /Names tree.
+    script = writer._add_object(_action("/JavaScript", JS="app.alert('hello');"))
+    scripts = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("hello"), script])}
+    )
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/JavaScript"): writer._add_object(scripts)}
+    )
+
+
+def with_open_action_script(writer):
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(
+        _action("/JavaScript", JS="app.launchURL('http://example.org');")
+    )
+
+
+def with_page_actions(writer):
+    # /AA with a /GoTo action only: no script, still an action that runs by itself.
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): _action("/GoTo", D="page-one")})
+
+
+def with_launch(writer):
+    writer._root_object[NameObject("/OpenAction")] = _action("/Launch", F="calc.exe")
+
+
+def with_attachment(writer):
+    writer.add_attachment("payload.txt", b"not for the register")
+
+
+def with_xfa(writer):
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {
+            NameObject("/Fields"): ArrayObject(),
+            NameObject("/XFA"): writer._add_object(DecodedStreamObject()),
+        }
+    )
+
+
+def with_rich_media(writer):
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/RichMedia"),
+            NameObject("/Rect"): ArrayObject(),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+
+def _found(message: str) -> str:
+    return agreements.ACTIVE_CONTENT.format(found=message)
+
+
+ACTIVE_PDFS = [
+    ("script.pdf", with_javascript, _found("JavaScript")),
+    (
+        "opens.pdf",
+        with_open_action_script,
+        _found("JavaScript and actions that run when it is opened"),
+    ),
+    ("page.pdf", with_page_actions, _found("actions that run when it is opened or used")),
+    (
+        "launch.pdf",
+        with_launch,
+        _found("actions that run when it is opened and an action that starts another program"),
+    ),
+    ("attached.pdf", with_attachment, _found("embedded files")),
+    ("form.pdf", with_xfa, _found("an XFA form")),
+    ("video.pdf", with_rich_media, _found("rich media, such as video")),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "message"), ACTIVE_PDFS)
+def test_a_pdf_with_active_content_is_refused_saying_what_it_contains(
+    media, decision, people, name, change, message
+):
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload(name, _pdf(change)), by=people.manager)
+    assert str(refused.value) == message
+    assert_nothing_stored(media)
+
+
+@pytest.mark.parametrize(("name", "change", "message"), ACTIVE_PDFS)
+def test_the_objects_are_checked_as_well_as_the_bytes(
+    media, decision, people, monkeypatch, name, change, message
+):
+    # As if the names were out of sight of the byte scan (in a compressed object stream).
+    monkeypatch.setattr(agreements, "raw_active_names", lambda data: set())
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload(name, _pdf(change)), by=people.manager)
+    assert str(refused.value) == message
+    assert_nothing_stored(media)
+
+
+@pytest.mark.parametrize(("name", "change", "message"), ACTIVE_PDFS)
+def test_the_bytes_are_checked_as_well_as_the_objects(
+    media, decision, people, monkeypatch, name, change, message
+):
+    # As if pypdf had read the file differently from a viewer and missed the objects.
+    monkeypatch.setattr(agreements, "object_active_names", lambda reader: set())
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload(name, _pdf(change)), by=people.manager)
+    assert str(refused.value) == message
+
+
+# An object no cross-reference table lists, with its names written in #xx escapes: pypdf
+# never reads it, a viewer repairing the file might.
+HIDDEN_SCRIPT = b"\n99 0 obj\n<< /S /J#61vaScript /J#53 (app.alert(1)) >>\nendobj\n"
+
+
+def test_an_escaped_script_in_an_object_pypdf_never_reads_is_refused(media, decision, people):
+    content = PDF + HIDDEN_SCRIPT
+    assert not agreements.object_active_names(PdfReader(io.BytesIO(content)))
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload("hidden.pdf", content), by=people.manager)
+    assert str(refused.value) == _found("JavaScript")
+    assert_nothing_stored(media)
+
+
+def test_a_name_split_between_two_chunks_is_still_found(media, decision, people):
+    small_chunks = File(io.BytesIO(PDF + HIDDEN_SCRIPT), name="chunks.pdf")
+    small_chunks.DEFAULT_CHUNK_SIZE = 7  # every name falls across a boundary somewhere
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, small_chunks, by=people.manager)
+    assert str(refused.value) == _found("JavaScript")
+    assert_nothing_stored(media)
+
+
+def test_a_damaged_file_naming_a_script_is_refused_for_the_script(media, decision, people):
+    content = b"%PDF-1.7\n<< /OpenAction << /S /JavaScript /JS (x) >> >>\n" + bytes(100)
+    with pytest.raises(AgreementError) as refused:
+        upload_agreement(decision, upload("broken.pdf", content), by=people.manager)
+    assert str(refused.value) == _found("JavaScript and actions that run when it is opened")
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (b"/JavaScript", {"JavaScript"}),
+        (b"<</JS(x)>>", {"JS"}),
+        (b"/#4A#53 ", {"JS"}),
+        (b"/Open#41ction[", {"OpenAction"}),
+        (b"/AA<<", {"AA"}),
+        (
+            b"/Launch/EmbeddedFiles/EmbeddedFile/XFA/RichMedia",
+            {"Launch", "EmbeddedFile", "EmbeddedFiles", "XFA", "RichMedia"},
+        ),
+        # Longer or shorter names are other names.
+        (b"/JSON /JavaScripts /AAA /A /XFAForm /J#6", set()),
+        (b"JavaScript without a slash", set()),
+    ],
+)
+def test_the_byte_scan_reads_names_as_pdf_writes_them(data, found):
+    assert agreements.raw_active_names(data) == found
+
+
+def test_an_ordinary_pdf_with_links_and_an_outline_is_accepted(media, decision, people):
+    def with_links(writer):
+        writer.add_outline_item(title="Page one", page_number=0)
+        writer.add_uri(0, "https://example.org", [72, 72, 200, 100])
+
+    agreement = upload_agreement(decision, upload("links.pdf", _pdf(with_links)), by=people.manager)
+    assert stored(media) == [agreement.file.name]
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("polyglot.html", "polyglot.pdf"),
+        ("Agreement.PDF", "Agreement.pdf"),
+        ("signed agreement", "signed agreement.pdf"),
+        ("agreement.pdf.exe", "agreement.pdf.pdf"),
+        (".pdf", "grant-agreement.pdf"),
+        ("a" * 300 + ".html", "a" * 251 + ".pdf"),
+    ],
+)
+def test_an_agreement_keeps_a_name_ending_in_pdf(media, decision, people, name, shown):
+    agreement = upload_agreement(decision, File(io.BytesIO(PDF), name=name), by=people.manager)
+    assert agreement.original_name == shown
+    assert re.fullmatch(r"agreements/[0-9a-f]{32}\.pdf", agreement.file.name)
+
+
+def test_an_older_agreement_named_otherwise_downloads_as_a_pdf(media, decision, people, client):
+    agreement = upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
+    GrantAgreement.objects.filter(pk=agreement.pk).update(original_name="polyglot.html")
+    client.force_login(people.manager)
+    response = client.get(f"/staff/cases/{decision.case_id}/agreements/{agreement.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="polyglot.pdf"'
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_upload_page_says_what_active_content_was_found(media, decision, manager_client):
+    script = _pdf(with_javascript)
+    response = manager_client.post(
+        agreement_url(decision.case_id), {"file": upload("script.pdf", script)}
+    )
+    assert response.status_code == 400
+    assert f'<a href="#id_file">{_found("JavaScript")}</a>' in response.content.decode()
+    assert_nothing_stored(media)
 
 
 # Downloads ---------------------------------------------------------------------------------

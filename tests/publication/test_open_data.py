@@ -254,3 +254,39 @@ def test_the_feed_shows_a_corrected_title(client, decisions, people):
 
 def test_the_feed_refuses_to_be_posted_to(client, db):
     assert client.post("/decisions/feed/").status_code == 405
+
+
+# Formulas in the CSV ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_gets_a_quote_in_front(start):
+    value = f"{start}SUM(A1:A9)"
+    assert register.spreadsheet_safe(value) == f"'{value}"
+
+
+@pytest.mark.parametrize(
+    "value", ["Knife crime", "", "'quoted", " =SUM(A1)", "A=B", "1701000.50", "-250.00", "-3"]
+)
+def test_text_and_plain_numbers_are_written_as_they_are(value):
+    assert register.spreadsheet_safe(value) == value
+
+
+@pytest.mark.parametrize("value", ["-1+2", "+44", "-2.5.1", "-", "=1"])
+def test_a_number_that_is_more_than_a_number_still_gets_a_quote(value):
+    assert register.spreadsheet_safe(value) == f"'{value}"
+
+
+def test_a_hostile_title_reaches_the_csv_as_text_and_the_json_unchanged(people, client, settings):
+    title = '=HYPERLINK("http://x","y")'
+    publication = publish(people, title=title)
+    Publication.objects.filter(pk=publication.pk).update(funders="@Funder; Home Office")
+
+    [row] = csv_rows(client.get("/decisions.csv"))
+    assert row["title"] == "'" + title
+    assert row["funders"] == "'@Funder; Home Office"
+    assert row["total_grant_amount"] == f"{publication.total_grant_amount:.2f}"
+    assert row["reference"] == publication.reference
+    # JSON is not opened as a spreadsheet: it keeps the title exactly.
+    [entry] = json_rows(client.get("/decisions.json"))
+    assert entry["title"] == title

@@ -1,13 +1,16 @@
 """Check a restored service (see README.md, "Backup and restore"): every stored record that
-carries a SHA-256 still matches it, and every grant agreement's file is in storage."""
+carries a SHA-256 still matches it, every grant agreement's file is in storage and, given
+a saved copy of the public register, no published decision reference would be issued
+again."""
 
 import hashlib
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from approvals.audit import verify_chain
 from approvals.models import CaseVersion, GrantAgreement, PublishedRevision
+from approvals.references import RegisterError, next_numbers, published_references, reissues
 from grants.document import document_sha256, part1_document
 
 
@@ -84,10 +87,27 @@ class Command(BaseCommand):
     help = (
         "After a restore, check that every grant agreement file exists and matches its "
         "SHA-256, every case version and published revision still hashes to its SHA-256, "
-        "and the audit trail's chain is intact. Exits 1 listing every problem."
+        "and the audit trail's chain is intact; with --register, that no reference on the "
+        "public register would be issued again. Exits 1 listing every problem."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--register",
+            metavar="FILE-OR-URL",
+            help=(
+                "A saved copy of the public register's /decisions.json or /decisions.csv, "
+                "or its address: report the references the database would issue again."
+            ),
+        )
+
+    def handle(self, *args, register=None, **options):
+        published = None
+        if register:
+            try:
+                published = published_references(register)
+            except RegisterError as error:
+                raise CommandError(str(error)) from None
         agreements, problems = agreement_problems()
         versions, found = version_problems()
         problems += found
@@ -96,6 +116,8 @@ class Command(BaseCommand):
         chain = verify_chain()
         if not chain.intact:
             problems.append(f"Audit trail broken at event {chain.broken_at}: {chain.problem}.")
+        if published is not None:
+            problems += [str(reissue) for reissue in reissues(published)]
 
         if problems:
             for problem in problems:
@@ -110,3 +132,12 @@ class Command(BaseCommand):
                 f"versions, {revisions} published revisions and {chain.events} audit events."
             )
         )
+        if published is not None:
+            checked = ", ".join(
+                f"the next, {prefix} {number}, is past the register's "
+                f"{prefix} {published.highest[prefix]}"
+                for prefix, number in next_numbers(published.highest).items()
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"Decision references: {checked or 'the register has none'}.")
+            )
