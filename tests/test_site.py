@@ -76,7 +76,7 @@ def all_url_paths():
 
 
 ANONYMOUS_ALLOWED = {"/", "/accessibility/", "/privacy/", "/healthz", "/accounts/login/"}
-ANONYMOUS_ALLOWED_PREFIXES = ("/decisions",)
+ANONYMOUS_ALLOWED_PREFIXES = ("/decisions", "/audit-anchors")
 
 
 def test_every_staff_page_sends_an_anonymous_visitor_to_sign_in(client):
