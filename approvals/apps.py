@@ -5,3 +5,8 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "approvals"
     verbose_name = "Decisions and publication"
+
+    def ready(self):
+        from approvals.accounts import signals
+
+        signals.connect()

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user as the one who made an account change the signals record.
+    "approvals.accounts.events.ActorMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "approvals.accounts.mfa.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
