@@ -56,7 +56,8 @@ def person_list(request):
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def person_add(request):
-    form = AddPersonForm(request.POST or None)
+    # An empty post is still a post: unticking every role must not show the form afresh.
+    form = AddPersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = administration.add_member_of_staff(
@@ -102,7 +103,7 @@ def person_detail(request, pk):
 def person_roles(request, pk):
     person = _person(pk)
     held = [group.name for group in person.groups.all() if group.name in ROLE_LABELS]
-    form = RolesForm(request.POST or None, initial={"roles": held})
+    form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": held})
     if request.method == "POST" and form.is_valid():
         try:
             added, removed = administration.change_roles(
