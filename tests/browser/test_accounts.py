@@ -33,6 +33,7 @@ def test_an_administrator_adds_someone_and_changes_their_account(page, live_serv
     leaver = make_user("leaver", Role.PUBLISHER)
     TOTPDevice.objects.create(user=leaver, name="App", confirmed=True)
     sign_in(page, "administrator", PASSWORD)
+    look(page, "staff-home")
     page.get_by_role("link", name="Staff accounts").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Staff accounts"
     look(page, "people-list")
@@ -96,6 +97,7 @@ def test_an_administrator_refused_their_own_role_removal_sees_why(page, live_ser
 def test_a_forgotten_password_is_set_again_through_the_emailed_link(page, live_server):
     make_user("manager", Role.GRANTS_MANAGER)
     page.goto("/accounts/login/")
+    look(page, "sign-in")
     page.get_by_role("link", name="Forgotten your password?").click()
     look(page, "password-reset")
     page.get_by_role("button", name="Send me a link").click()
