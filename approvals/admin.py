@@ -2,8 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
+from approvals.accounts.events import acting_as, record_account_event, recorded_by_caller
 from approvals.accounts.sessions import sign_out_everywhere
-from approvals.models import AuditEvent, CaseVersion, Decision, Publication
+from approvals.models import AuditAction, AuditEvent, CaseVersion, Decision, Publication
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,7 +55,31 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    """Django's user admin, whose changes to accounts are audit events like any other
+    (approvals.accounts.signals), made by the signed-in administrator."""
+
     actions = ["sign_out_everywhere"]
+
+    def save_model(self, request, obj, form, change):
+        with acting_as(request.user):
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The groups box is saved with set(), which removes and then adds: one change
+        # of roles, recorded as one event rather than two.
+        person = form.instance
+        before = set(person.groups.values_list("name", flat=True))
+        with acting_as(request.user), recorded_by_caller():
+            super().save_related(request, form, formsets, change)
+        after = set(person.groups.values_list("name", flat=True))
+        if before != after:
+            record_account_event(
+                AuditAction.ROLES_CHANGED,
+                person,
+                actor=request.user,
+                added=sorted(after - before),
+                removed=sorted(before - after),
+            )
 
     @admin.action(description="Sign the selected users out everywhere")
     def sign_out_everywhere(self, request, queryset):

@@ -8,3 +8,6 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from approvals import checks  # noqa: F401  (registers the deployment checks)
+        from approvals.accounts import signals
+
+        signals.connect()

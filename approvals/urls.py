@@ -1,5 +1,6 @@
 from django.urls import path
 
+from approvals.accounts.people import urlpatterns as people_urlpatterns
 from approvals.publication.urls import staff_urlpatterns
 from approvals.views import clearance, decisions, history, iam, standing
 
@@ -7,6 +8,7 @@ app_name = "approvals"
 
 urlpatterns = [
     *staff_urlpatterns,
+    *people_urlpatterns,
     path("cases/<int:pk>/submit/", decisions.submit, name="submit"),
     path("cases/<int:pk>/withdraw/", decisions.withdraw, name="withdraw"),
     path("cases/<int:pk>/decide/", decisions.decide, name="decide"),

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user as the one who made an account change the signals record.
+    "approvals.accounts.events.ActorMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "approvals.accounts.mfa.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,6 +165,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A link to set a password (sent to a new member of staff, or asked for with "Forgotten
+# your password?") works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"

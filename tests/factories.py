@@ -4,9 +4,10 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from reportlab.pdfgen import canvas
 
+from approvals.accounts.administration import create_account
 from approvals.accounts.roles import Role, ensure_role_groups
 from grants.models import (
     BudgetYear,
@@ -23,16 +24,18 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def make_user(username: str, *roles: Role, **extra) -> User:
+    """An account with these roles, created as the product creates one: a single
+    ACCOUNT_CREATED event on the audit trail."""
     ensure_role_groups()
-    user = User.objects.create_user(
+    return create_account(
         username=username,
         password=PASSWORD,
         email=f"{username}@example.org",
         first_name=username.title(),
+        roles=roles,
+        by=None,
         **extra,
     )
-    user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
-    return user
 
 
 def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test case", **fields):

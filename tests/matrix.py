@@ -49,6 +49,7 @@ def build_people(people) -> dict:
         "dmpc": people.dmpc,
         "publisher": people.publisher,
         "admin": make_user("admin", is_staff=True, is_superuser=True),
+        "administrator": make_user("administrator", Role.ADMINISTRATOR),
     }
 
 

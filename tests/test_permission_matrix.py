@@ -43,6 +43,7 @@ ROLES = (
     "dmpc",
     "publisher",
     "admin",
+    "administrator",
 )
 STAFF = ROLES[1:]
 
@@ -105,6 +106,11 @@ def publisher_only(status=200) -> dict:
     return staff(403, publisher=status)
 
 
+def administrators(status=200) -> dict:
+    """A staff account page: for the Administrator role, and for superusers."""
+    return staff(403, admin=status, administrator=status)
+
+
 @dataclass(frozen=True)
 class Row:
     pattern: str  # the URL name, with its namespace
@@ -158,7 +164,21 @@ MATRIX = [
     Row("mfa-setup", (), staff(200)),
     Row("mfa-verify", (), staff(MFA_SETUP)),
     Row("mfa-recovery-codes", (), staff(MFA_SETUP)),
+    # Setting a password through an emailed link.
+    Row("password_reset", (), everyone(200)),
+    Row("password_reset_done", (), everyone(200)),
+    Row("password_reset_confirm", ("MQ", "not-a-token"), everyone(200), "a broken link"),
+    Row("password_reset_complete", (), everyone(200)),
     Row("staff-home", (), staff(200)),
+    # Staff accounts.
+    Row("approvals:people", (), administrators()),
+    Row("approvals:person-add", (), administrators()),
+    Row("approvals:person", (W("people.manager.pk"),), administrators()),
+    Row("approvals:person", (99999,), administrators(404), "unknown"),
+    Row("approvals:person-roles", (W("people.manager.pk"),), administrators()),
+    Row("approvals:person-deactivate", (W("people.manager.pk"),), administrators()),
+    Row("approvals:person-reactivate", (W("people.manager.pk"),), administrators(405)),
+    Row("approvals:person-reset-authenticator", (W("people.manager.pk"),), administrators()),
     Row("admin", (), {**everyone(ADMIN_LOGIN), "admin": 200}),
     # Cases and the editor.
     Row("grants:case-list", (), staff(200)),
@@ -472,6 +492,23 @@ ATTEMPTS = [
             "offer_date_2": "2024",
         },
     ),
+    Attempt(
+        "approvals:person-add",
+        (),
+        "iam",
+        403,
+        {"full_name": "X", "email": "x@example.org", "username": "x", "roles": ["administrator"]},
+    ),
+    Attempt(
+        "approvals:person-roles",
+        (W("people.manager.pk"),),
+        "owner",
+        403,
+        {"roles": ["administrator"]},
+    ),
+    Attempt("approvals:person-deactivate", (W("people.dmpc.pk"),), "dmpc_office", 403, {}),
+    Attempt("approvals:person-reactivate", (W("people.dmpc.pk"),), "finance", 403, {}),
+    Attempt("approvals:person-reset-authenticator", (W("people.dmpc.pk"),), "publisher", 403, {}),
     Attempt("grants:edit-section", (W("at_iam.pk"), "introduction"), "owner", 403, {"text": "x"}),
     Attempt("grants:edit-section", (W("draft.pk"), "introduction"), "other_manager", 404, {}),
 ]

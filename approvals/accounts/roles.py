@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     DMPC_OFFICE = "DMPC office", "DMPC office"
     DMPC = "DMPC", "Deputy Mayor for Policing and Crime"
     PUBLISHER = "publisher", "Publisher"
+    # Manages staff accounts: who may sign in, and with which roles.
+    ADMINISTRATOR = "administrator", "Administrator"
 
 
 def roles_of(user) -> set[str]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from approvals.accounts import views
+from approvals.accounts.password_reset import urlpatterns as password_reset_urlpatterns
 
 # Included by config/urls.py at accounts/. The names are not namespaced because Django's
 # auth settings, RequireMFAMiddleware and the sign-in flow refer to them as they are.
@@ -10,4 +11,5 @@ urlpatterns = [
     path("mfa/setup/", views.setup, name="mfa-setup"),
     path("mfa/verify/", views.verify, name="mfa-verify"),
     path("mfa/recovery-codes/", views.recovery_codes, name="mfa-recovery-codes"),
+    *password_reset_urlpatterns,
 ]

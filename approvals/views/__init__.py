@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from approvals.accounts.administration import is_administrator
 from approvals.accounts.roles import Role, roles_of
 from approvals.queues import queues_for
 from approvals.workflow import STEPS, holds_role_for
@@ -22,5 +23,11 @@ def staff_home(request):
     held = roles_of(request.user)
     roles = [role.label for role in Role if role.value in held]
     return render(
-        request, "approvals/staff_home.html", {"roles": roles, "queues": queues_for(request.user)}
+        request,
+        "approvals/staff_home.html",
+        {
+            "roles": roles,
+            "queues": queues_for(request.user),
+            "administers": is_administrator(request.user),
+        },
     )

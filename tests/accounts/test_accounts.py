@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_role_is_a_group_created_by_migration():
     assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
-    assert len(Role.values) == 9
+    assert len(Role.values) == 10
 
 
 def test_the_login_page_is_styled_and_asks_for_credentials(client):
