@@ -34,6 +34,8 @@ def owner(people):
     without being a superuser. Everything is undone with the test's transaction."""
     role = f"audit_owner_{uuid.uuid4().hex[:8]}"
     with connection.cursor() as cursor:
+        # Django's foreign keys are checked at commit; ALTER TABLE wants none pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER")
         for table in AUDIT_TABLES:
             cursor.execute(f"ALTER TABLE {table} OWNER TO {role}")
