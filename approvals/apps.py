@@ -5,3 +5,10 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "approvals"
     verbose_name = "Decisions and publication"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from approvals.accounts.sessions import note_sign_in
+
+        user_logged_in.connect(note_sign_in, dispatch_uid="approvals.note_sign_in")
