@@ -251,6 +251,4 @@ class ReplaceAuthenticatorForm(AuthenticatorCodeForm):
         self.helper.layout.insert(0, Field.text("password", field_width=20))
 
     def clean_password(self) -> str:
-        return _check_own_password(
-            self, "password", "Your password is not right. Enter it again"
-        )
+        return _check_own_password(self, "password", "Your password is not right. Enter it again")

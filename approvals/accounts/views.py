@@ -234,13 +234,10 @@ def replace_authenticator(request):
             _verified(request, device)
             messages.success(
                 request,
-                "Your authenticator app has been replaced. Codes from your old app no "
-                "longer work.",
+                "Your authenticator app has been replaced. Codes from your old app no longer work.",
             )
             return redirect("staff-home")
-    return _authenticator_page(
-        request, "registration/mfa_replace_authenticator.html", form, device
-    )
+    return _authenticator_page(request, "registration/mfa_replace_authenticator.html", form, device)
 
 
 class ChangePassword(auth_views.PasswordChangeView):

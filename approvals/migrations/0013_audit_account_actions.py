@@ -4,15 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('approvals', '0012_register_entries'),
+        ("approvals", "0012_register_entries"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('case_created', 'Case created'), ('case_edited', 'Case edited'), ('submitted', 'Submitted for IAM review'), ('meeting_recorded', 'IAM meeting recorded'), ('added_to_agenda', 'Added to an IAM agenda'), ('iam_outcome', 'IAM outcome recorded'), ('signed_off', 'Signed off'), ('ready_for_decision', 'Marked ready for decision'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('returned', 'Returned to draft'), ('withdrawn', 'Withdrawn'), ('uploaded', 'File uploaded'), ('published', 'Published'), ('publication_deferred', 'Publication deferred'), ('standing_acceptance', 'Offer accepted under standing authority'), ('related_decision', 'Related decision linked'), ('signature_refused', 'Decision signature refused: wrong password'), ('chain_keyed', 'Audit chain keyed'), ('account_created', 'Account created'), ('account_changed', 'Account changed'), ('roles_changed', 'Roles changed'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset by email'), ('authenticator_replaced', 'Authenticator app replaced'), ('authenticator_reset', 'Sign-in reset by an administrator'), ('references_advanced', 'Decision references moved on')], max_length=30),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("case_created", "Case created"),
+                    ("case_edited", "Case edited"),
+                    ("submitted", "Submitted for IAM review"),
+                    ("meeting_recorded", "IAM meeting recorded"),
+                    ("added_to_agenda", "Added to an IAM agenda"),
+                    ("iam_outcome", "IAM outcome recorded"),
+                    ("signed_off", "Signed off"),
+                    ("ready_for_decision", "Marked ready for decision"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("returned", "Returned to draft"),
+                    ("withdrawn", "Withdrawn"),
+                    ("uploaded", "File uploaded"),
+                    ("published", "Published"),
+                    ("publication_deferred", "Publication deferred"),
+                    ("standing_acceptance", "Offer accepted under standing authority"),
+                    ("related_decision", "Related decision linked"),
+                    ("signature_refused", "Decision signature refused: wrong password"),
+                    ("chain_keyed", "Audit chain keyed"),
+                    ("account_created", "Account created"),
+                    ("account_changed", "Account changed"),
+                    ("roles_changed", "Roles changed"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset by email"),
+                    ("authenticator_replaced", "Authenticator app replaced"),
+                    ("authenticator_reset", "Sign-in reset by an administrator"),
+                    ("references_advanced", "Decision references moved on"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -5,40 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('approvals', '0013_audit_account_actions'),
-        ('otp_static', '0003_add_timestamps'),
+        ("approvals", "0013_audit_account_actions"),
+        ("otp_static", "0003_add_timestamps"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AttemptLock',
+            name="AttemptLock",
             fields=[
-                ('key', models.CharField(max_length=300, primary_key=True, serialize=False)),
+                ("key", models.CharField(max_length=300, primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name='RecoveryCodeDevice',
-            fields=[
-            ],
+            name="RecoveryCodeDevice",
+            fields=[],
             options={
-                'verbose_name': 'recovery-code device',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "recovery-code device",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('otp_static.staticdevice',),
+            bases=("otp_static.staticdevice",),
         ),
         migrations.CreateModel(
-            name='RecoveryCode',
+            name="RecoveryCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=64)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='otp_static.staticdevice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="otp_static.staticdevice",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['device', 'digest'], name='approvals_r_device__1a44ea_idx')],
+                "indexes": [
+                    models.Index(fields=["device", "digest"], name="approvals_r_device__1a44ea_idx")
+                ],
             },
         ),
     ]
