@@ -19,6 +19,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.password_validation import (
     MinimumLengthValidator,
     get_default_password_validators,
+    validate_password,
 )
 from django.db import transaction
 
@@ -209,6 +210,8 @@ class ChangePasswordForm(PasswordChangeForm):
         fields["new_password2"].label = "Confirm new password"
         fields["new_password2"].help_text = ""
         fields["new_password2"].error_messages["required"] = "Enter the new password again"
+        # GOV.UK pages do not move focus on load.
+        fields["old_password"].widget.attrs.pop("autofocus", None)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -220,6 +223,16 @@ class ChangePasswordForm(PasswordChangeForm):
 
     def clean_old_password(self) -> str:
         return _check_own_password(self, "old_password", self.error_messages["password_incorrect"])
+
+    def validate_password_for_user(self, user, password_field_name="new_password2"):
+        """What the validators say of the new password is said next to it, where it is
+        typed, rather than next to its confirmation (Django's choice)."""
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            try:
+                validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
 
     def save(self, commit=True):
         with transaction.atomic():
