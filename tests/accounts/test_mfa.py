@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals.accounts.forms import RECOVERY_CODE_ALPHABET
 from approvals.accounts.recovery import digest
-from approvals.models import AuditEvent, RecoveryCode
+from approvals.models import AuditAction, AuditEvent, RecoveryCode
 from tests.environment import PRODUCTION, run_python
 from tests.factories import PASSWORD
 
@@ -26,6 +26,7 @@ SETUP = "/accounts/mfa/setup/"
 VERIFY = "/accounts/mfa/verify/"
 WITH_RECOVERY_CODE = "/accounts/mfa/verify/?method=recovery-code"
 RECOVERY_CODES = "/accounts/mfa/recovery-codes/"
+REPLACE = "/accounts/mfa/authenticator/"
 
 
 @pytest.fixture(autouse=True)
@@ -512,3 +513,175 @@ def test_the_lockout_page_says_when_to_try_again_and_who_can_help(client, manage
     assert "you cannot sign in for the next 15 minutes. Try again after that." in html
     assert "ask an administrator to unlock your account" in html
     assert "style=" not in html
+
+
+# Nothing stored by looking ------------------------------------------------------------------
+
+
+def otp_rows() -> dict:
+    models = [TOTPDevice, StaticDevice, StaticToken, RecoveryCode]
+    return {model.__name__: model.objects.count() for model in models} | {
+        "audit": AuditEvent.objects.count()
+    }
+
+
+@pytest.mark.parametrize("path", [SETUP, f"{SETUP}?next=/staff/", REPLACE])
+def test_showing_a_set_up_page_stores_nothing(client, manager, path, enrolled):
+    browser = Client()
+    browser.force_login(manager)
+    if path == REPLACE:
+        device, _ = enrolled
+        browser.post(VERIFY, {"code": app_code(device)})
+    else:
+        TOTPDevice.objects.all().delete()
+        StaticDevice.objects.all().delete()
+    before = otp_rows()
+    for _ in range(3):
+        assert browser.get(path).status_code == 200
+    assert otp_rows() == before
+
+
+# Replacing the authenticator app ------------------------------------------------------------
+
+
+def replace(client, new: TOTPDevice, password=PASSWORD, code=None):
+    return client.post(REPLACE, {"password": password, "code": code or app_code(new)})
+
+
+def test_the_replace_page_is_linked_from_the_header_and_the_recovery_codes_page(enrolled, client):
+    for path in ("/staff/", RECOVERY_CODES):
+        html = client.get(path).content.decode()
+        assert f'href="{REPLACE}"' in html, path
+
+
+def test_the_replace_page_shows_a_new_key_that_stays_until_confirmed(enrolled, client):
+    old, _ = enrolled
+    page = client.get(REPLACE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<h1 class="govuk-heading-xl">Replace your authenticator app</h1>' in html
+    assert 'autocomplete="current-password"' in html
+    new = shown_key(page)
+    assert new.key != old.key
+    assert shown_key(client.get(REPLACE)).key == new.key
+    assert page["Cache-Control"] == "private, no-store"
+
+
+def test_replacing_needs_the_password_and_a_code_from_the_new_app(enrolled, client, manager):
+    old, _ = enrolled
+    new = shown_key(client.get(REPLACE))
+
+    wrong_password = replace(client, new, password="not-my-password")
+    assert wrong_password.status_code == 400
+    assert "Your password is not right" in wrong_password.content.decode()
+    wrong_code_ = replace(client, new, code=wrong_code(new))
+    assert wrong_code_.status_code == 400
+    assert "The code is not correct, or it has expired" in wrong_code_.content.decode()
+    old_app = replace(client, new, code=app_code(old))
+    assert old_app.status_code == 400
+    # Until then the old app still works.
+    assert list(TOTPDevice.objects.filter(user=manager)) == [old]
+    assert new_session(manager).post(VERIFY, {"code": app_code(old)}).status_code == 302
+    assert not AuditEvent.objects.exists()
+
+
+def test_replacing_the_app_switches_to_the_new_one_and_is_audited(enrolled, client, manager):
+    old, codes = enrolled
+    elsewhere = new_session(manager)
+    assert elsewhere.post(VERIFY, {"code": app_code(old)}).status_code == 302
+    new = shown_key(client.get(REPLACE))
+
+    response = replace(client, new)
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    banner = client.get("/staff/").content.decode()
+    assert "Your authenticator app has been replaced" in banner
+
+    device = TOTPDevice.objects.get(user=manager)
+    assert device.key == new.key and device.confirmed
+    event = AuditEvent.objects.get()
+    assert event.action == AuditAction.AUTHENTICATOR_REPLACED
+    assert event.actor == manager and event.case is None
+    assert new.key not in str(event.details)
+    # This session carries on; one verified with the old app must verify again, and only
+    # the new app's codes work.
+    assert client.get("/staff/").status_code == 200
+    assert elsewhere.get("/staff/")["Location"] == f"{VERIFY}?next=/staff/"
+    later = new_session(manager)
+    assert later.post(VERIFY, {"code": wrong_code(device)}).status_code == 400
+    TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    assert later.post(VERIFY, {"code": app_code(device)}).status_code == 302
+    # Recovery codes are unchanged.
+    assert RecoveryCode.objects.filter(device__user=manager).count() == 10
+    assert "mfa_replacement_key" not in client.session
+
+
+def test_replacing_needs_a_verified_session(enrolled, manager):
+    browser = new_session(manager)
+    assert browser.get(REPLACE)["Location"] == f"{VERIFY}?next={REPLACE}"
+    assert browser.post(REPLACE, {"password": PASSWORD, "code": "123456"})["Location"] == (
+        f"{VERIFY}?next={REPLACE}"
+    )
+    assert Client().get(REPLACE)["Location"] == f"/accounts/login/?next={REPLACE}"
+
+
+def test_wrong_passwords_when_replacing_count_towards_the_lockout(enrolled, client, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    new = shown_key(client.get(REPLACE))
+    replace(client, new, password="a-wrong-guess-here")
+    locked = replace(client, new, password="a-wrong-guess-here")
+    assert "You have entered a wrong password too many times" in locked.content.decode()
+    assert "too many times" in replace(client, new).content.decode()
+    assert TOTPDevice.objects.get().key != new.key
+
+
+# Recovery codes kept as hashes ----------------------------------------------------------------
+
+
+def test_a_session_verified_by_a_recovery_code_before_hashing_keeps_working(enrolled, manager):
+    """Sessions from the release that compared plain tokens name django_otp's own static
+    device: the same row, so they are still verified."""
+    browser = new_session(manager)
+    static = StaticDevice.objects.get(user=manager)
+    session = browser.session
+    session["otp_device_id"] = static.persistent_id
+    session.save()
+    assert static.persistent_id.startswith("otp_static.staticdevice/")
+    assert browser.get("/staff/").status_code == 200
+
+
+def test_a_recovery_code_hashed_with_an_older_secret_key_still_works(enrolled, manager, settings):
+    _, codes = enrolled
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789-abcdefghijklmnop"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert new_session(manager).post(WITH_RECOVERY_CODE, {"code": codes[0]}).status_code == 302
+    settings.SECRET_KEY_FALLBACKS = []
+    refused = new_session(manager).post(WITH_RECOVERY_CODE, {"code": codes[1]})
+    assert refused.status_code == 400
+
+
+def test_the_migration_hashes_plain_recovery_codes_and_drops_unconfirmed_keys(manager):
+    """Migration 0015, run over what the release before it kept."""
+    import importlib
+
+    from django.apps import apps
+
+    from approvals.accounts import mfa
+
+    device = StaticDevice.objects.create(user=manager, name="Recovery codes", confirmed=True)
+    plain = ["7kq2mxh4pd", "abcdefghjk"]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in plain)
+    TOTPDevice.objects.create(user=manager, name="Authenticator app", confirmed=True)
+    TOTPDevice.objects.create(user=manager, name="Abandoned set-up", confirmed=False)
+
+    migration = importlib.import_module("approvals.migrations.0015_hash_recovery_codes")
+    migration.hash_codes(apps, None)
+
+    assert not StaticToken.objects.exists()
+    assert_kept_hashed(manager, plain)
+    assert list(TOTPDevice.objects.values_list("confirmed", flat=True)) == [True]
+    assert isinstance(mfa.check_recovery_code(manager, plain[0]), StaticDevice)
+    assert mfa.recovery_codes_left(manager) == 1
+    with pytest.raises(mfa.CodeRefused):
+        mfa.check_recovery_code(manager, plain[0])

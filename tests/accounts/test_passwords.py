@@ -170,9 +170,10 @@ def test_wrong_current_passwords_count_towards_the_sign_in_lockout(client, manag
     assert manager.check_password(PASSWORD)
     # The person is still signed in here, and signing in elsewhere is locked too.
     assert client.get("/staff/").status_code == 200
-    assert Client().post(
-        "/accounts/login/", {"username": "manager", "password": PASSWORD}
-    ).status_code == 429
+    assert (
+        Client().post("/accounts/login/", {"username": "manager", "password": PASSWORD}).status_code
+        == 429
+    )
 
 
 def test_someone_who_has_only_typed_a_password_must_prove_their_second_factor(
