@@ -586,7 +586,7 @@ def test_replacing_needs_the_password_and_a_code_from_the_new_app(enrolled, clie
 
 
 def test_replacing_the_app_switches_to_the_new_one_and_is_audited(enrolled, client, manager):
-    old, codes = enrolled
+    old, _ = enrolled
     elsewhere = new_session(manager)
     assert elsewhere.post(VERIFY, {"code": app_code(old)}).status_code == 302
     new = shown_key(client.get(REPLACE))
