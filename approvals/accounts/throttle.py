@@ -38,12 +38,16 @@ def one_at_a_time(*keys: str):
     sorted order, so two attempts that share keys cannot deadlock."""
     wanted = sorted(set(keys))
     with transaction.atomic():
-        # A key's row is made the first time it is needed. A concurrent attempt that is
-        # making the same row waits here for it, then finds it made.
-        AttemptLock.objects.bulk_create(
-            [AttemptLock(key=key) for key in wanted], ignore_conflicts=True
-        )
-        list(AttemptLock.objects.select_for_update().filter(key__in=wanted).order_by("key"))
+        while True:
+            # A key's row is made the first time it is needed; a concurrent attempt making
+            # the same row waits for it, then finds it made.
+            AttemptLock.objects.bulk_create(
+                [AttemptLock(key=key) for key in wanted], ignore_conflicts=True
+            )
+            locked = AttemptLock.objects.select_for_update().filter(key__in=wanted)
+            # A row deleted while this waited for it is locked by nobody: make it again.
+            if len(locked.order_by("key")) == len(wanted):
+                break
         yield
 
 

@@ -11,7 +11,7 @@ class AttemptLock(models.Model):
     signing in, a person signing a decision. An attempt locks its rows before it counts
     the failures and checks the password, and keeps them until its failure is counted,
     so attempts on one of them are checked one at a time and a limit is exact. The rows
-    hold nothing else; deleting them is harmless."""
+    hold nothing else: deleting them is harmless (an attempt makes its rows again)."""
 
     key = models.CharField(max_length=300, primary_key=True)
 
