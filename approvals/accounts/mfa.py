@@ -152,6 +152,9 @@ def replace_authenticator(device: TOTPDevice, code: str) -> TOTPDevice:
     user = device.user
     with transaction.atomic():
         _lock_user(user)
+        done = TOTPDevice.objects.filter(user=user, key=device.key, confirmed=True).first()
+        if done is not None:  # the same form sent twice: replaced once
+            return done
         replaced = TOTPDevice.objects.filter(user=user).delete()[0]
         device.confirmed = True
         device.last_t = step

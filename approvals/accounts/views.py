@@ -224,7 +224,7 @@ def replace_authenticator(request):
     form = ReplaceAuthenticatorForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
-            mfa.replace_authenticator(device, form.cleaned_data["code"])
+            device = mfa.replace_authenticator(device, form.cleaned_data["code"])
         except CodeRefused as refused:
             form.add_error("code", str(refused))
         else:

@@ -685,3 +685,17 @@ def test_the_migration_hashes_plain_recovery_codes_and_drops_unconfirmed_keys(ma
     assert mfa.recovery_codes_left(manager) == 1
     with pytest.raises(mfa.CodeRefused):
         mfa.check_recovery_code(manager, plain[0])
+
+
+def test_the_same_replacement_sent_twice_replaces_once(enrolled, manager):
+    from approvals.accounts import mfa
+
+    new = TOTPDevice(user=manager, name="Authenticator app", key=TOTPDevice().key)
+    code = app_code(new)
+    first = mfa.replace_authenticator(new, code)
+    again = mfa.replace_authenticator(
+        TOTPDevice(user=manager, name="Authenticator app", key=new.key), code
+    )
+    assert again.pk == first.pk
+    assert TOTPDevice.objects.get(user=manager).pk == first.pk
+    assert AuditEvent.objects.filter(action=AuditAction.AUTHENTICATOR_REPLACED).count() == 1
