@@ -3,8 +3,12 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
 from approvals.accounts.events import acting_as, record_account_event, recorded_by_caller
+from approvals.accounts.forms import AdminSignInForm
 from approvals.accounts.sessions import sign_out_everywhere
 from approvals.models import AuditAction, AuditEvent, CaseVersion, Decision, Publication
+
+# The admin's sign-in page is limited exactly as the service's (AXES_FAILURE_LIMIT).
+admin.site.login_form = AdminSignInForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

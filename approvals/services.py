@@ -4,11 +4,13 @@ changes the case, writes its records and its audit event in one transaction, and
 notifications only after that transaction commits."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from approvals import audit, notifications
+from approvals.accounts import throttle
 from approvals.accounts.roles import Role, has_role
 from approvals.models import (
     AgendaItem,
@@ -286,23 +288,31 @@ def next_reference() -> str:
 
 
 def _check_signature(case: GrantCase, by, password: str) -> None:
-    """The DMPC signs with their password. Wrong passwords are audited, each in its own
-    transaction, and counted across every app server: after too many, signing waits."""
-    since = timezone.now() - settings.SIGNATURE_COOLOFF
-    refused = AuditEvent.objects.filter(
-        action=AuditAction.SIGNATURE_REFUSED, actor=by, occurred_at__gte=since
-    ).count()
-    if refused >= settings.SIGNATURE_FAILURE_LIMIT:
-        minutes = int(settings.SIGNATURE_COOLOFF.total_seconds() // 60)
-        raise SignatureRefused(
-            "You have entered a wrong password too many times. Wait "
-            f"{minutes} minutes, then try again."
-        )
-    if not by.check_password(password or ""):
-        audit.record_now(AuditAction.SIGNATURE_REFUSED, actor=by, case=case)
-        raise SignatureRefused(
-            "The password is not right. Enter your password to sign the decision."
-        )
+    """The DMPC signs with their password. Wrong passwords are audited and counted across
+    every app server: after SIGNATURE_FAILURE_LIMIT of them, signing waits. Attempts by
+    one person are checked one at a time (approvals.accounts.throttle), each counting
+    the refusals before it, so the limit is exact however many arrive at once: beyond it
+    the password is not even checked."""
+    with throttle.one_at_a_time(throttle.signature_key(by)):
+        since = timezone.now() - settings.SIGNATURE_COOLOFF
+        refused = AuditEvent.objects.filter(
+            action=AuditAction.SIGNATURE_REFUSED, actor=by, occurred_at__gte=since
+        ).count()
+        if refused >= settings.SIGNATURE_FAILURE_LIMIT:
+            minutes = int(settings.SIGNATURE_COOLOFF.total_seconds() // 60)
+            problem = (
+                "You have entered a wrong password too many times. Wait "
+                f"{minutes} minutes, then try again."
+            )
+        # Their password as it is now, not as it was when the request began.
+        elif not get_user_model()._default_manager.get(pk=by.pk).check_password(password or ""):
+            audit.record(AuditAction.SIGNATURE_REFUSED, actor=by, case=case)
+            problem = "The password is not right. Enter your password to sign the decision."
+        else:
+            problem = ""
+    # Raised once the refusal has committed.
+    if problem:
+        raise SignatureRefused(problem)
 
 
 DECISION_STEPS = {"approve": "approve", "reject": "reject", "return": "dmpc_return"}

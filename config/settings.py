@@ -88,9 +88,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Names the signed-in user as the one who made an account change the signals record.
     "approvals.accounts.events.ActorMiddleware",
+    # Cache-Control: private, no-store for staff pages and signed-in people.
+    "approvals.accounts.sessions.PrivatePagesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session SESSION_ABSOLUTE_LIFETIME after sign-in, with a message.
+    "approvals.accounts.sessions.AbsoluteSessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "approvals.accounts.mfa.RequireMFAMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees every sign-in attempt the views make.
     "axes.middleware.AxesMiddleware",
@@ -161,7 +165,10 @@ CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "grant-decisions-pages"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -260,6 +267,8 @@ X_FRAME_OPTIONS = "DENY"
 # Sessions end after this many seconds without a request (each request extends them).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# ...and this many seconds after signing in, however busy they have been.
+SESSION_ABSOLUTE_LIFETIME = envint("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60)
 
 # No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = {

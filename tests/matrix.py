@@ -14,7 +14,7 @@ from django.utils import timezone
 from reportlab.pdfgen import canvas
 
 from approvals.accounts.roles import Role
-from approvals.models import AgendaItem, AuditEvent, Publication
+from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import services as publishing
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
@@ -137,8 +137,11 @@ def snapshot() -> dict:
             for case in GrantCase.objects.with_contents().order_by("pk")
         },
         "publications": list(Publication.objects.order_by("pk").values()),
+        # AttemptLock's rows are only what sign-in attempts lock, holding nothing.
         "rows": {
-            model._meta.label: model.objects.count() for model in models if model is not AuditEvent
+            model._meta.label: model.objects.count()
+            for model in models
+            if model not in (AuditEvent, AttemptLock)
         },
     }
 

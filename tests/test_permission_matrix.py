@@ -169,6 +169,10 @@ MATRIX = [
     Row("password_reset_done", (), everyone(200)),
     Row("password_reset_confirm", ("MQ", "not-a-token"), everyone(200), "a broken link"),
     Row("password_reset_complete", (), everyone(200)),
+    Row("mfa-replace-authenticator", (), staff(MFA_SETUP)),
+    # One's own password.
+    Row("password_change", (), staff(200)),
+    Row("password_change_done", (), staff(200)),
     Row("staff-home", (), staff(200)),
     # Staff accounts.
     Row("approvals:people", (), administrators()),
@@ -386,16 +390,50 @@ def test_every_row_says_what_each_role_gets():
         assert set(row.expect) == set(ROLES), row.id
 
 
+NEVER_STORED = "private, no-store"
+STAFF_PATHS = ("/staff/", "/accounts/", "/admin/")
+
+
+def stored_wrongly(role: str, url: str, response) -> str | None:
+    """Every staff page, and every response to someone signed in, is never stored by a
+    browser or a shared cache; public pages for anonymous visitors keep their own
+    caching (approvals.publication.cache)."""
+    sent = response.get("Cache-Control", "")
+    if role != "anonymous" or url.startswith(STAFF_PATHS):
+        return None if sent == NEVER_STORED else f"Cache-Control {sent!r}"
+    return None  # test_public_pages_keep_their_public_caching_for_anonymous_visitors
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_expected_status_from_every_url(world, role):
+    """...and the caching it should: never stored, on every staff URL and for every
+    signed-in role."""
     client = client_for(world.users[role])
     wrong = []
     for row in MATRIX:
         url = row.url(world)
-        got, want = observed(client.get(url)), expected(row, role, world)
+        response = client.get(url)
+        got, want = observed(response), expected(row, role, world)
         if got != want:
             wrong.append(f"{row.id} {url}: expected {want}, got {got}")
+        if problem := stored_wrongly(role, url, response):
+            wrong.append(f"{row.id} {url}: {problem}")
     assert not wrong, "\n".join(["", *wrong])
+
+
+def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
+    """The register and its decisions are cached publicly; the other public pages send
+    no Cache-Control, as before (and /healthz is never cached)."""
+    for row in PUBLIC_ROWS:
+        url = row.url(world)
+        response = Client().get(url)
+        if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
+            continue
+        sent = response.get("Cache-Control")
+        if row.pattern.startswith(("register", "decision")):
+            assert sent == "public, max-age=300", row.id
+        else:
+            assert sent is None, row.id
 
 
 def test_the_anonymous_visitor_is_sent_to_sign_in_and_back(world):

@@ -12,4 +12,7 @@ urlpatterns = [
     path("mfa/verify/", views.verify, name="mfa-verify"),
     path("mfa/recovery-codes/", views.recovery_codes, name="mfa-recovery-codes"),
     *password_reset_urlpatterns,
+    path("mfa/authenticator/", views.replace_authenticator, name="mfa-replace-authenticator"),
+    path("password/change/", views.change_password, name="password_change"),
+    path("password/change/done/", views.password_changed, name="password_change_done"),
 ]

@@ -1,6 +1,7 @@
 """The approvals app's models, a module a concern: the workflow, the audit trail and
 publication."""
 
+from approvals.models.accounts import AttemptLock, RecoveryCode, RecoveryCodeDevice
 from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 from approvals.models.base import ImmutableModel, ImmutableRecordError
 from approvals.models.publication import (
@@ -30,6 +31,7 @@ from approvals.models.workflow import (
 
 __all__ = [
     "AgendaItem",
+    "AttemptLock",
     "AuditAction",
     "AuditAnchor",
     "AuditChainHead",
@@ -47,6 +49,8 @@ __all__ = [
     "Publication",
     "PublishedPart1",
     "PublishedRevision",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
     "ReferenceSequence",
     "RegisterCount",
     "RegisterEntry",

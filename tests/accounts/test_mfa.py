@@ -4,7 +4,7 @@ recovery codes."""
 import datetime
 import logging
 import re
-from base64 import b32encode
+from base64 import b32decode, b32encode
 from urllib.parse import unquote
 
 import pytest
@@ -15,7 +15,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals.accounts.forms import RECOVERY_CODE_ALPHABET
-from approvals.models import AuditEvent
+from approvals.accounts.recovery import digest
+from approvals.models import AuditAction, AuditEvent, RecoveryCode
 from tests.environment import PRODUCTION, run_python
 from tests.factories import PASSWORD
 
@@ -25,6 +26,7 @@ SETUP = "/accounts/mfa/setup/"
 VERIFY = "/accounts/mfa/verify/"
 WITH_RECOVERY_CODE = "/accounts/mfa/verify/?method=recovery-code"
 RECOVERY_CODES = "/accounts/mfa/recovery-codes/"
+REPLACE = "/accounts/mfa/authenticator/"
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +37,8 @@ def mfa_required(settings):
 def app_code(device: TOTPDevice) -> str:
     """The code an authenticator app shows now, in a time step not used before (the
     device refuses a step it has already accepted)."""
-    device.refresh_from_db()
+    if device.pk:
+        device.refresh_from_db()
     now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
     step = max(now, device.last_t + 1)
     assert step <= now + device.tolerance
@@ -43,7 +46,8 @@ def app_code(device: TOTPDevice) -> str:
 
 
 def wrong_code(device: TOTPDevice) -> str:
-    device.refresh_from_db()
+    if device.pk:
+        device.refresh_from_db()
     now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
     accepted = {
         f"{hotp(device.bin_key, now + offset, digits=device.digits):06d}"
@@ -56,14 +60,21 @@ def shown_codes(response) -> list[str]:
     return re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.content.decode())
 
 
+def shown_key(response) -> TOTPDevice:
+    """The authenticator a set-up page shows, as an app that scanned it would hold it (not
+    saved: the page stores nothing)."""
+    secret = re.search(r'<code id="mfa-secret"[^>]*>([A-Z2-7 ]+)</code>', response.content.decode())
+    assert secret, "no key on the page"
+    return TOTPDevice(key=b32decode(secret.group(1).replace(" ", "")).hex())
+
+
 def set_up(client, user, next_url: str = "/staff/"):
     """Go through set-up; return the confirmed device and the recovery codes shown."""
     client.force_login(user)
-    client.get(f"{SETUP}?next={next_url}")
-    device = TOTPDevice.objects.get(user=user)
-    response = client.post(f"{SETUP}?next={next_url}", {"code": app_code(device)})
+    shown = shown_key(client.get(f"{SETUP}?next={next_url}"))
+    response = client.post(f"{SETUP}?next={next_url}", {"code": app_code(shown)})
     assert response.status_code == 200
-    return device, shown_codes(response)
+    return TOTPDevice.objects.get(user=user), shown_codes(response)
 
 
 def new_session(user) -> Client:
@@ -72,6 +83,16 @@ def new_session(user) -> Client:
     response = browser.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     return browser
+
+
+def assert_kept_hashed(user, codes: list[str]) -> None:
+    """The codes are kept only as keyed hashes: neither django_otp's plain tokens nor
+    anything of ours holds them as typed."""
+    plain = [code.replace("-", "") for code in codes]
+    assert not StaticToken.objects.exists()
+    stored = RecoveryCode.objects.filter(device__user=user).values_list("digest", flat=True)
+    assert sorted(stored) == sorted(digest(user.pk, code) for code in plain)
+    assert not set(stored) & set(plain)
 
 
 @pytest.fixture
@@ -137,8 +158,8 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret_to_type(client, manager):
     client.force_login(manager)
     response = client.get(f"{SETUP}?next=/staff/")
     assert response.status_code == 200
-    device = TOTPDevice.objects.get(user=manager)
-    assert device.confirmed is False
+    device = shown_key(response)
+    assert not TOTPDevice.objects.exists()
     html = response.content.decode()
     assert '<h1 class="govuk-heading-xl">Set up your authenticator app</h1>' in html
 
@@ -156,26 +177,45 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret_to_type(client, manager):
     assert "style=" not in html and "<script>" not in html
 
 
-def test_reloading_the_setup_page_keeps_the_same_key(client, manager):
+def test_reloading_the_setup_page_keeps_the_same_key_and_stores_nothing(client, manager):
     client.force_login(manager)
-    client.get(SETUP)
-    client.get(SETUP)
-    assert TOTPDevice.objects.filter(user=manager).count() == 1
+    first = shown_key(client.get(SETUP))
+    again = shown_key(client.get(SETUP))
+    assert again.key == first.key
+    assert not TOTPDevice.objects.exists()
+    assert not StaticDevice.objects.exists()
+    # Another browser setting up at the same time is shown a key of its own.
+    other = Client()
+    other.force_login(manager)
+    assert shown_key(other.get(SETUP)).key != first.key
 
 
-def test_a_wrong_code_is_refused_and_the_device_stays_unconfirmed(client, manager):
+def test_the_key_shown_is_the_one_confirmed(client, manager):
     client.force_login(manager)
-    client.get(SETUP)
+    shown = shown_key(client.get(SETUP))
+    shown_key(client.get(SETUP))
+    client.post(SETUP, {"code": app_code(shown)})
     device = TOTPDevice.objects.get(user=manager)
+    assert device.confirmed is True and device.key == shown.key
+    # The code that confirmed it cannot also be used to sign in.
+    assert new_session(manager).post(VERIFY, {"code": app_code(shown)}).status_code == 400
+    # The pending key is forgotten: the session no longer holds it.
+    assert "mfa_setup_key" not in client.session
+
+
+def test_a_wrong_code_is_refused_and_nothing_is_set_up(client, manager):
+    client.force_login(manager)
+    device = shown_key(client.get(SETUP))
     response = client.post(SETUP, {"code": wrong_code(device)})
     assert response.status_code == 400
     html = response.content.decode()
     assert "govuk-error-summary" in html
     assert "The code is not correct, or it has expired" in html
     assert "<title>Error: Set up your authenticator app" in html
-    device.refresh_from_db()
-    assert device.confirmed is False
-    assert not StaticToken.objects.exists()
+    # The same key is shown again, to try once more.
+    assert shown_key(response).key == device.key
+    assert not TOTPDevice.objects.exists()
+    assert not RecoveryCode.objects.exists()
     assert client.get("/staff/")["Location"] == f"{SETUP}?next=/staff/"
 
 
@@ -192,15 +232,12 @@ def test_a_code_of_the_wrong_shape_gets_a_message(client, manager, typed, messag
     response = client.post(SETUP, {"code": typed})
     assert response.status_code == 400
     assert message in response.content.decode()
-    # It never reached the device, so it does not count as a wrong guess.
-    assert TOTPDevice.objects.get(user=manager).throttling_failure_count == 0
+    assert not TOTPDevice.objects.exists()
 
 
 def test_the_right_code_confirms_the_device_and_shows_ten_recovery_codes_once(client, manager):
     client.force_login(manager)
-    client.get(f"{SETUP}?next=/staff/cases/")
-    device = TOTPDevice.objects.get(user=manager)
-    code = app_code(device)
+    code = app_code(shown_key(client.get(f"{SETUP}?next=/staff/cases/")))
     response = client.post(f"{SETUP}?next=/staff/cases/", {"code": f"{code[:3]} {code[3:]}"})
 
     assert response.status_code == 200
@@ -209,15 +246,13 @@ def test_the_right_code_confirms_the_device_and_shows_ten_recovery_codes_once(cl
     assert "You will not be able to see these codes again" in html
     assert 'href="/staff/cases/"' in html
     assert "no-store" in response["Cache-Control"]
-    device.refresh_from_db()
-    assert device.confirmed is True
+    assert TOTPDevice.objects.get(user=manager).confirmed is True
 
     codes = shown_codes(response)
     assert len(codes) == len(set(codes)) == 10
     group = f"[{RECOVERY_CODE_ALPHABET}]{{5}}"
     assert all(re.fullmatch(f"{group}-{group}", shown) for shown in codes)
-    stored = StaticToken.objects.filter(device__user=manager).values_list("token", flat=True)
-    assert sorted(stored) == sorted(code.replace("-", "") for code in codes)
+    assert_kept_hashed(manager, codes)
 
     assert client.get("/staff/").status_code == 200
     # Shown once: set-up is over, so the page now just moves on.
@@ -234,12 +269,15 @@ def test_a_password_alone_cannot_add_another_authenticator(enrolled, manager):
 
 
 def test_keys_from_abandoned_attempts_are_removed(client, manager):
-    client.force_login(manager)
-    client.get(SETUP)
+    """An earlier release saved a key when the set-up page was shown."""
     stale = TOTPDevice.objects.create(user=manager, name="Old attempt", confirmed=False)
-    device = TOTPDevice.objects.exclude(pk=stale.pk).get(user=manager)
-    client.post(SETUP, {"code": app_code(device)})
-    assert list(TOTPDevice.objects.filter(user=manager)) == [device]
+    client.force_login(manager)
+    shown = shown_key(client.get(SETUP))
+    assert shown.key != stale.key
+    client.post(SETUP, {"code": app_code(shown)})
+    assert list(TOTPDevice.objects.filter(user=manager).values_list("key", flat=True)) == [
+        shown.key
+    ]
 
 
 # Verifying in a later session --------------------------------------------------------------
@@ -345,7 +383,7 @@ def test_a_recovery_code_works_once_only(enrolled, manager):
     staff = browser.get("/staff/")
     assert staff.status_code == 200
     assert "You have 9 left" in staff.content.decode()
-    assert StaticToken.objects.filter(device__user=manager).count() == 9
+    assert RecoveryCode.objects.filter(device__user=manager).count() == 9
 
     again = new_session(manager).post(WITH_RECOVERY_CODE, {"code": used})
     assert again.status_code == 400
@@ -360,7 +398,7 @@ def test_an_app_code_is_not_a_recovery_code_nor_the_other_way_round(enrolled, ma
     assert browser.post(VERIFY, {"code": codes[0]}).status_code == 400
     response = browser.post(WITH_RECOVERY_CODE, {"code": app_code(device)})
     assert "A recovery code is 10 letters and numbers" in response.content.decode()
-    assert StaticToken.objects.filter(device__user=manager).count() == 10
+    assert RecoveryCode.objects.filter(device__user=manager).count() == 10
 
 
 @pytest.mark.parametrize(
@@ -381,8 +419,7 @@ def test_next_is_honoured_only_when_it_is_on_this_site(enrolled, manager, next_u
 
 def test_the_continue_link_after_setup_never_leaves_the_site(client, manager):
     client.force_login(manager)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=manager)
+    device = shown_key(client.get(SETUP))
     response = client.post(f"{SETUP}?next=https://evil.example/", {"code": app_code(device)})
     assert response.context["continue_url"] == "/staff/"
     assert "evil.example" not in response.content.decode()
@@ -407,8 +444,7 @@ def test_new_recovery_codes_replace_the_old_set(enrolled, client, manager):
     assert "Save your recovery codes" in response.content.decode()
     new = shown_codes(response)
     assert len(new) == 10 and not set(new) & set(old)
-    stored = StaticToken.objects.filter(device__user=manager).values_list("token", flat=True)
-    assert sorted(stored) == sorted(code.replace("-", "") for code in new)
+    assert_kept_hashed(manager, new)
 
     assert new_session(manager).post(WITH_RECOVERY_CODE, {"code": new[0]}).status_code == 302
     refused = new_session(manager).post(WITH_RECOVERY_CODE, {"code": old[0]})
@@ -429,7 +465,7 @@ def test_new_recovery_codes_need_a_verified_session(enrolled, manager, db):
     browser = new_session(manager)
     assert browser.get(RECOVERY_CODES)["Location"] == f"{VERIFY}?next={RECOVERY_CODES}"
     assert browser.post(RECOVERY_CODES)["Location"] == f"{VERIFY}?next={RECOVERY_CODES}"
-    assert StaticToken.objects.filter(device__user=manager).count() == 10
+    assert RecoveryCode.objects.filter(device__user=manager).count() == 10
     assert Client().get(RECOVERY_CODES)["Location"].startswith("/accounts/login/")
 
 
@@ -478,3 +514,189 @@ def test_the_lockout_page_says_when_to_try_again_and_who_can_help(client, manage
     assert "you cannot sign in for the next 15 minutes. Try again after that." in html
     assert "ask an administrator to unlock your account" in html
     assert "style=" not in html
+
+
+# Nothing stored by looking ------------------------------------------------------------------
+
+
+def otp_rows() -> dict:
+    models = [TOTPDevice, StaticDevice, StaticToken, RecoveryCode]
+    return {model.__name__: model.objects.count() for model in models} | {
+        "audit": AuditEvent.objects.count()
+    }
+
+
+@pytest.mark.parametrize("path", [SETUP, f"{SETUP}?next=/staff/", REPLACE])
+def test_showing_a_set_up_page_stores_nothing(client, manager, path, enrolled):
+    browser = Client()
+    browser.force_login(manager)
+    if path == REPLACE:
+        device, _ = enrolled
+        browser.post(VERIFY, {"code": app_code(device)})
+    else:
+        TOTPDevice.objects.all().delete()
+        StaticDevice.objects.all().delete()
+    before = otp_rows()
+    for _ in range(3):
+        assert browser.get(path).status_code == 200
+    assert otp_rows() == before
+
+
+# Replacing the authenticator app ------------------------------------------------------------
+
+
+def replace(client, new: TOTPDevice, password=PASSWORD, code=None):
+    return client.post(REPLACE, {"password": password, "code": code or app_code(new)})
+
+
+def test_the_replace_page_is_linked_from_the_header_and_the_recovery_codes_page(enrolled, client):
+    for path in ("/staff/", RECOVERY_CODES):
+        html = client.get(path).content.decode()
+        assert f'href="{REPLACE}"' in html, path
+
+
+def test_the_replace_page_shows_a_new_key_that_stays_until_confirmed(enrolled, client):
+    old, _ = enrolled
+    page = client.get(REPLACE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<h1 class="govuk-heading-xl">Replace your authenticator app</h1>' in html
+    assert 'autocomplete="current-password"' in html
+    new = shown_key(page)
+    assert new.key != old.key
+    assert shown_key(client.get(REPLACE)).key == new.key
+    assert page["Cache-Control"] == "private, no-store"
+
+
+def test_replacing_needs_the_password_and_a_code_from_the_new_app(enrolled, client, manager):
+    old, _ = enrolled
+    new = shown_key(client.get(REPLACE))
+
+    wrong_password = replace(client, new, password="not-my-password")
+    assert wrong_password.status_code == 400
+    assert "Your password is not right" in wrong_password.content.decode()
+    wrong_code_ = replace(client, new, code=wrong_code(new))
+    assert wrong_code_.status_code == 400
+    assert "The code is not correct, or it has expired" in wrong_code_.content.decode()
+    old_app = replace(client, new, code=app_code(old))
+    assert old_app.status_code == 400
+    # Until then the old app still works.
+    assert list(TOTPDevice.objects.filter(user=manager)) == [old]
+    assert new_session(manager).post(VERIFY, {"code": app_code(old)}).status_code == 302
+    assert not AuditEvent.objects.exists()
+
+
+def test_replacing_the_app_switches_to_the_new_one_and_is_audited(enrolled, client, manager):
+    old, _ = enrolled
+    elsewhere = new_session(manager)
+    assert elsewhere.post(VERIFY, {"code": app_code(old)}).status_code == 302
+    new = shown_key(client.get(REPLACE))
+
+    response = replace(client, new)
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    banner = client.get("/staff/").content.decode()
+    assert "Your authenticator app has been replaced" in banner
+
+    device = TOTPDevice.objects.get(user=manager)
+    assert device.key == new.key and device.confirmed
+    event = AuditEvent.objects.get()
+    assert event.action == AuditAction.AUTHENTICATOR_REPLACED
+    assert event.actor == manager and event.case is None
+    assert new.key not in str(event.details)
+    # This session carries on; one verified with the old app must verify again, and only
+    # the new app's codes work.
+    assert client.get("/staff/").status_code == 200
+    assert elsewhere.get("/staff/")["Location"] == f"{VERIFY}?next=/staff/"
+    later = new_session(manager)
+    assert later.post(VERIFY, {"code": wrong_code(device)}).status_code == 400
+    TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    assert later.post(VERIFY, {"code": app_code(device)}).status_code == 302
+    # Recovery codes are unchanged.
+    assert RecoveryCode.objects.filter(device__user=manager).count() == 10
+    assert "mfa_replacement_key" not in client.session
+
+
+def test_replacing_needs_a_verified_session(enrolled, manager):
+    browser = new_session(manager)
+    assert browser.get(REPLACE)["Location"] == f"{VERIFY}?next={REPLACE}"
+    assert browser.post(REPLACE, {"password": PASSWORD, "code": "123456"})["Location"] == (
+        f"{VERIFY}?next={REPLACE}"
+    )
+    assert Client().get(REPLACE)["Location"] == f"/accounts/login/?next={REPLACE}"
+
+
+def test_wrong_passwords_when_replacing_count_towards_the_lockout(enrolled, client, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    new = shown_key(client.get(REPLACE))
+    replace(client, new, password="a-wrong-guess-here")
+    locked = replace(client, new, password="a-wrong-guess-here")
+    assert "You have entered a wrong password too many times" in locked.content.decode()
+    assert "too many times" in replace(client, new).content.decode()
+    assert TOTPDevice.objects.get().key != new.key
+
+
+# Recovery codes kept as hashes ----------------------------------------------------------------
+
+
+def test_a_session_verified_by_a_recovery_code_before_hashing_keeps_working(enrolled, manager):
+    """Sessions from the release that compared plain tokens name django_otp's own static
+    device: the same row, so they are still verified."""
+    browser = new_session(manager)
+    static = StaticDevice.objects.get(user=manager)
+    session = browser.session
+    session["otp_device_id"] = static.persistent_id
+    session.save()
+    assert static.persistent_id.startswith("otp_static.staticdevice/")
+    assert browser.get("/staff/").status_code == 200
+
+
+def test_a_recovery_code_hashed_with_an_older_secret_key_still_works(enrolled, manager, settings):
+    _, codes = enrolled
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789-abcdefghijklmnop"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert new_session(manager).post(WITH_RECOVERY_CODE, {"code": codes[0]}).status_code == 302
+    settings.SECRET_KEY_FALLBACKS = []
+    refused = new_session(manager).post(WITH_RECOVERY_CODE, {"code": codes[1]})
+    assert refused.status_code == 400
+
+
+def test_the_migration_hashes_plain_recovery_codes_and_drops_unconfirmed_keys(manager):
+    """Migration 0015, run over what the release before it kept."""
+    import importlib
+
+    from django.apps import apps
+
+    from approvals.accounts import mfa
+
+    device = StaticDevice.objects.create(user=manager, name="Recovery codes", confirmed=True)
+    plain = ["7kq2mxh4pd", "abcdefghjk"]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in plain)
+    TOTPDevice.objects.create(user=manager, name="Authenticator app", confirmed=True)
+    TOTPDevice.objects.create(user=manager, name="Abandoned set-up", confirmed=False)
+
+    migration = importlib.import_module("approvals.migrations.0018_hash_recovery_codes")
+    migration.hash_codes(apps, None)
+
+    assert not StaticToken.objects.exists()
+    assert_kept_hashed(manager, plain)
+    assert list(TOTPDevice.objects.values_list("confirmed", flat=True)) == [True]
+    assert isinstance(mfa.check_recovery_code(manager, plain[0]), StaticDevice)
+    assert mfa.recovery_codes_left(manager) == 1
+    with pytest.raises(mfa.CodeRefused):
+        mfa.check_recovery_code(manager, plain[0])
+
+
+def test_the_same_replacement_sent_twice_replaces_once(enrolled, manager):
+    from approvals.accounts import mfa
+
+    new = TOTPDevice(user=manager, name="Authenticator app", key=TOTPDevice().key)
+    code = app_code(new)
+    first = mfa.replace_authenticator(new, code)
+    again = mfa.replace_authenticator(
+        TOTPDevice(user=manager, name="Authenticator app", key=new.key), code
+    )
+    assert again.pk == first.pk
+    assert TOTPDevice.objects.get(user=manager).pk == first.pk
+    assert AuditEvent.objects.filter(action=AuditAction.AUTHENTICATOR_REPLACED).count() == 1

@@ -87,6 +87,19 @@ def test_an_address_is_locked_out_after_failures_across_usernames(client, manage
     assert sign_in(client, "manager", PASSWORD).status_code == 429
 
 
+def test_the_admin_sign_in_page_counts_towards_the_same_lockout(client, lockouts, db):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("root", "root@example.org", PASSWORD)
+    for _ in range(3):
+        client.post(
+            "/admin/login/", {"username": "root", "password": "wrong"}, REMOTE_ADDR="203.0.113.9"
+        )
+    assert sign_in(Client(), "root", PASSWORD, address="198.51.100.7").status_code == 429
+    admin = Client().post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert admin.status_code == 429
+
+
 def test_an_administrator_can_unlock_a_user(client, manager, lockouts):
     for _ in range(3):
         sign_in(client, "manager", "wrong")

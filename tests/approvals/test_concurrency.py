@@ -11,34 +11,13 @@ from approvals.models import AuditAction, AuditEvent, Decision, ReferenceSequenc
 from approvals.services import CaseChanged
 from grants.models import CaseState, GrantCase
 from tests.factories import PASSWORD, make_case
+from tests.races import run_at_once
 from tests.workflow import to_ready
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def run_at_once(count: int, action) -> list:
-    """Run `action` in `count` threads released together; return each result or error."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_concurrent_approvals_make_one_decision(people):
