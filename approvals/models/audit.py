@@ -35,6 +35,9 @@ class AuditAction(models.TextChoices):
     AUTHENTICATOR_REPLACED = "authenticator_replaced", "Authenticator app replaced"
     AUTHENTICATOR_RESET = "authenticator_reset", "Sign-in reset by an administrator"
     REFERENCES_ADVANCED = "references_advanced", "Decision references moved on"
+    QUESTION_ASKED = "question_asked", "Question asked"
+    COMMENT_ADDED = "comment_added", "Comment added"
+    QUESTION_RESOLVED = "question_resolved", "Question resolved"
 
 
 class AuditEvent(models.Model):
