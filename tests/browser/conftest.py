@@ -1,8 +1,10 @@
 """Browser tests: Playwright drives Debian's Chromium against a live test server.
 
-Each page a test visits can be checked with axe-core for WCAG 2.2 AA problems.
-Where Chromium is absent on a developer's machine these tests skip; in CI
-(CI=true) a missing browser is an error instead.
+Each page a test visits can be checked with axe-core, HTML_CodeSniffer and the Nu Html
+Checker (tests/browser/helpers.py assert_accessible); and every HTML page the service
+sends while a test runs is given to the Nu Html Checker when the test ends, whether or
+not the test checked it. Where Chromium or Java is absent on a developer's machine
+these tests skip; in CI (CI=true) a missing browser or Java is an error instead.
 """
 
 import os
@@ -10,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.handlers.base import BaseHandler
 
-from tests.browser.helpers import ARTIFACTS, AXE
+from tests.browser.helpers import ARTIFACTS, AXE, HTMLCS, VNU, nu_checker, stop_nu_checker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,8 +41,14 @@ def chromium():
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci`")
+    if not shutil.which("java"):
+        reason = "Java is not installed (apt-get install default-jre-headless)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    for engine in (AXE, HTMLCS, VNU):
+        if not engine.exists():
+            pytest.fail(f"{engine.relative_to(engine.parents[2])} is missing: run `npm ci`")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in the test thread, so Django
@@ -59,8 +68,36 @@ def chromium():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session")
+def html_checker():
+    yield nu_checker()
+    stop_nu_checker()
+
+
 @pytest.fixture
-def page(chromium, live_server, request):
+def served_pages(monkeypatch):
+    """The HTML pages the service sends during a test: (path, status, HTML)."""
+    pages = []
+    get_response = BaseHandler.get_response
+
+    def keeping_pages(handler, request):
+        response = get_response(handler, request)
+        if (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and response.content
+        ):
+            html = response.content.decode(response.charset)
+            pages.append((request.get_full_path(), response.status_code, html))
+        return response
+
+    # The live server answers in threads of this process, through this method.
+    monkeypatch.setattr(BaseHandler, "get_response", keeping_pages)
+    return pages
+
+
+@pytest.fixture
+def page(chromium, html_checker, live_server, served_pages, request):
     # bypass_csp lets axe-core be injected under the site's Content Security Policy.
     context = chromium.new_context(base_url=live_server.url, bypass_csp=True)
     context.set_default_timeout(10_000)
@@ -71,6 +108,15 @@ def page(chromium, live_server, request):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
+    invalid = {}
+    checked = set()
+    for path, status, html in served_pages:
+        if html not in checked:
+            checked.add(html)
+            if errors := html_checker.errors(html):
+                invalid[f"{status} {path}"] = errors
+    if invalid:
+        pytest.fail(f"The Nu Html Checker found errors in pages sent: {invalid}")
 
 
 @pytest.hookimpl(wrapper=True)
