@@ -4,7 +4,14 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from grants.formatting import long_date, long_moment, render_text, short_date, short_moment
+from grants.formatting import (
+    long_date,
+    long_moment,
+    machine_moment,
+    render_text,
+    short_date,
+    short_moment,
+)
 from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
@@ -112,3 +119,4 @@ register.filter("long_date", long_date)
 register.filter("short_date", short_date)
 register.filter("long_moment", long_moment)
 register.filter("short_moment", short_moment)
+register.filter("machine_moment", machine_moment)
