@@ -12,6 +12,7 @@ from grants.formatting import (
     short_date,
     short_moment,
 )
+from grants.forms.fields import error_links as form_error_links
 from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
@@ -112,6 +113,12 @@ def select_options(field) -> str:
             for option, label in field.field.widget.choices
         ),
     )
+
+
+@register.filter
+def error_links(form) -> list[tuple[str, str]]:
+    """A form's errors for includes/error_summary.html, each with the id of its input."""
+    return form_error_links(form)
 
 
 # The service's date formats (grants.formatting), as filters: {{ day|long_date }}.
