@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from html import escape
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -47,7 +48,15 @@ def home(request):
 
 @require_safe
 def accessibility(request):
-    return render(request, "public/accessibility.html")
+    return render(
+        request,
+        "public/accessibility.html",
+        {
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "contact_phone": settings.ACCESSIBILITY_CONTACT_PHONE,
+            "response_days": settings.ACCESSIBILITY_RESPONSE_DAYS,
+        },
+    )
 
 
 @require_safe
