@@ -58,6 +58,18 @@ def test_a_manager_signs_in_and_signs_out(page, live_server, manager):
     assert page.get_by_role("link", name="Staff sign in").is_visible()
 
 
+def test_a_form_sent_after_its_token_changed_gets_an_accessible_page(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    # As if the page had been left open while the token changed: the cookie is gone.
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "The form had expired"
+    assert page.title().startswith("The form had expired")
+    assert_accessible(page)
+
+
 def test_axe_reports_a_planted_violation(page):
     """The accessibility check can fail: an image with no text alternative is caught."""
     page.goto("/")
