@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 from django.core.handlers.base import BaseHandler
 
-from tests.browser.helpers import ARTIFACTS, AXE, HTMLCS, VNU, nu_checker, stop_nu_checker
+from tests.browser.helpers import (
+    ARTIFACTS,
+    AXE,
+    HTMLCS,
+    ROOT,
+    VNU,
+    nu_checker,
+    stop_nu_checker,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,7 +56,7 @@ def chromium():
         pytest.skip(reason)
     for engine in (AXE, HTMLCS, VNU):
         if not engine.exists():
-            pytest.fail(f"{engine.relative_to(engine.parents[2])} is missing: run `npm ci`")
+            pytest.fail(f"{engine.relative_to(ROOT)} is missing: run `npm ci`")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in the test thread, so Django
