@@ -104,8 +104,24 @@ def served_pages(monkeypatch):
     return pages
 
 
+@pytest.fixture(autouse=True)
+def sent_pages_are_valid(chromium, html_checker, served_pages):
+    """After each test, whichever browser fixture it used: every HTML page sent to it
+    passes the Nu Html Checker."""
+    yield
+    invalid = {}
+    checked = set()
+    for path, status, html in served_pages:
+        if html not in checked:
+            checked.add(html)
+            if errors := html_checker.errors(html):
+                invalid[f"{status} {path}"] = errors
+    if invalid:
+        pytest.fail(f"The Nu Html Checker found errors in pages sent: {invalid}")
+
+
 @pytest.fixture
-def page(chromium, html_checker, live_server, served_pages, request):
+def page(chromium, live_server, request):
     # bypass_csp lets axe-core be injected under the site's Content Security Policy.
     context = chromium.new_context(base_url=live_server.url, bypass_csp=True)
     context.set_default_timeout(10_000)
@@ -116,15 +132,6 @@ def page(chromium, html_checker, live_server, served_pages, request):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
-    invalid = {}
-    checked = set()
-    for path, status, html in served_pages:
-        if html not in checked:
-            checked.add(html)
-            if errors := html_checker.errors(html):
-                invalid[f"{status} {path}"] = errors
-    if invalid:
-        pytest.fail(f"The Nu Html Checker found errors in pages sent: {invalid}")
 
 
 @pytest.hookimpl(wrapper=True)
