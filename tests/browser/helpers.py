@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -164,7 +163,7 @@ def broken_error_summary_links(page) -> list[str]:
 
 
 def assert_accessible(page):
-    # The Nu Html Checker first, before the other engines' scripts are added to the page.
+    """Every engine's problems with the page in front of the browser: none may be found."""
     problems = {
         "Nu Html Checker": nu_errors(page),
         "error summary links to nothing": broken_error_summary_links(page),
