@@ -31,6 +31,7 @@ from grants.forms import (
     DateField,
     ErrorSummaryMixin,
     FinancialYearField,
+    GovukRadioSelect,
     LockForm,
     MoneyField,
     page_form_helper,
@@ -214,7 +215,7 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
             (IamOutcome.RETURNED.value, "Return for changes"),
             (IamOutcome.NOT_SUPPORTED.value, "Not supported"),
         ],
-        widget=forms.RadioSelect,
+        widget=GovukRadioSelect,
         error_messages={
             "required": "Choose what the meeting advised",
             "invalid_choice": "Choose what the meeting advised",

@@ -5,4 +5,5 @@ def service(request):
     return {
         "service_name": settings.SERVICE_NAME,
         "service_owner": settings.SERVICE_OWNER,
+        "feedback_email": settings.FEEDBACK_EMAIL,
     }

@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,15 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envemail(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ImproperlyConfigured(f"{name} must be an email address, not {value!r}") from None
+    return value
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -57,6 +67,15 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SERVICE_NAME = "Grant decisions"
 SERVICE_OWNER = "MOPAC"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people ask for information in an accessible format and report accessibility
+# problems (the accessibility statement), and how many working days a reply takes; and
+# where the phase banner's feedback goes.
+ACCESSIBILITY_CONTACT_EMAIL = envemail(
+    "ACCESSIBILITY_CONTACT_EMAIL", "grant-decisions@mopac.london.gov.uk"
+)
+ACCESSIBILITY_CONTACT_PHONE = os.environ.get("ACCESSIBILITY_CONTACT_PHONE", "").strip()
+ACCESSIBILITY_RESPONSE_DAYS = envint("ACCESSIBILITY_RESPONSE_DAYS", 10)
+FEEDBACK_EMAIL = envemail("FEEDBACK_EMAIL", ACCESSIBILITY_CONTACT_EMAIL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -249,6 +268,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grant-decisions@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# A form sent without a valid CSRF token (usually one left open too long) gets a page in
+# the service's layout, not Django's bare one with its inline style.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # Security. Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -59,6 +59,29 @@ def revenue_impact_rows(years: list[dict]) -> list[SummaryRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class SummaryGroup:
+    """Rows of the summary that belong together, drawn as one <tbody>; a group with a
+    heading is a row group that screen readers announce with each of its cells."""
+
+    heading: str
+    rows: list[SummaryRow]
+
+
+def summary_groups(rows: list[SummaryRow]) -> list[SummaryGroup]:
+    """The summary's rows in groups: a heading starts one, which ends with the first total
+    after it (Planned spend: the units and their total)."""
+    groups = [SummaryGroup("", [])]
+    for row in rows:
+        if row.kind == "heading":
+            groups.append(SummaryGroup(row.label, []))
+            continue
+        groups[-1].rows.append(row)
+        if groups[-1].heading and row.kind == "total":
+            groups.append(SummaryGroup("", []))
+    return [group for group in groups if group.rows]
+
+
 def report_blocks(sections: dict[str, str]) -> list[tuple[str, object, str]]:
     """Part 1 in the report's order: narrative sections, with the recommendations and time
     sensitivity after the executive summary and the funding tables after the revenue
@@ -84,9 +107,11 @@ def report_context(document: dict) -> dict:
         unit["has_match"] = any(group["totals"]["match_fte"] for group in unit["groups"])
         unit["has_groups"] = any(group["name"] for group in unit["groups"])
     years = doc["revenue_impact_summary"]
+    summary_rows = revenue_impact_rows(years)
     return {
         "doc": doc,
         "years": [year["financial_year"] for year in years],
-        "summary_rows": revenue_impact_rows(years),
+        "summary_rows": summary_rows,
+        "summary_groups": summary_groups(summary_rows),
         "blocks": report_blocks(doc["sections"]),
     }

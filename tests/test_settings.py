@@ -70,3 +70,18 @@ def test_check_deploy_requires_an_audit_key_of_its_own():
     assert "approvals.E001" in result.stderr
     short = run_python(["manage.py", "check", "--deploy"], {**PRODUCTION, "AUDIT_KEY": "short"})
     assert "approvals.E002" in short.stderr
+
+
+def test_a_bad_contact_email_fails_loudly():
+    result = run_python(
+        ["-c", "import django; django.setup()"], {"ACCESSIBILITY_CONTACT_EMAIL": "nobody"}
+    )
+    assert result.returncode != 0
+    assert "ACCESSIBILITY_CONTACT_EMAIL must be an email address, not 'nobody'" in result.stderr
+
+
+def test_feedback_goes_to_the_accessibility_contact_unless_told_otherwise():
+    address = {"ACCESSIBILITY_CONTACT_EMAIL": "access@example.org"}
+    assert settings_in(address, "settings.FEEDBACK_EMAIL") == "access@example.org"
+    both = {**address, "FEEDBACK_EMAIL": "feedback@example.org"}
+    assert settings_in(both, "settings.FEEDBACK_EMAIL") == "feedback@example.org"

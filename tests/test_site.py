@@ -3,6 +3,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,62 @@ def test_the_admin_asks_for_its_own_sign_in(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_accessibility_statement_says_how_to_reach_mopac(client, settings):
+    settings.ACCESSIBILITY_CONTACT_EMAIL = "access@example.org"
+    settings.ACCESSIBILITY_CONTACT_PHONE = "020 7983 4000"
+    settings.ACCESSIBILITY_RESPONSE_DAYS = 5
+    html = client.get("/accessibility/").content.decode()
+    # Both for a format on request and for a problem to report.
+    assert html.count('<a class="govuk-link" href="mailto:access@example.org">') == 2
+    assert html.count('href="tel:02079834000">020 7983 4000</a>') == 2
+    assert html.count("within 5 working days") == 2
+    assert "Equality and Human Rights Commission (EHRC)" in html
+    assert 'href="https://www.equalityadvisoryservice.com/"' in html
+    assert "Equality Commission for Northern Ireland (ECNI)" in html
+
+
+def test_the_accessibility_statement_leaves_out_a_phone_number_it_does_not_have(client, settings):
+    settings.ACCESSIBILITY_CONTACT_PHONE = ""
+    settings.ACCESSIBILITY_RESPONSE_DAYS = 1
+    html = client.get("/accessibility/").content.decode()
+    assert "tel:" not in html and "call " not in html
+    assert f"mailto:{settings.ACCESSIBILITY_CONTACT_EMAIL}" in html
+    assert "within 1 working day." in html
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_the_phase_banner_links_to_feedback_by_email(client, settings, path):
+    settings.FEEDBACK_EMAIL = "feedback@example.org"
+    html = client.get(path).content.decode()
+    banner = html[html.index("govuk-phase-banner") : html.index("</main>")]
+    assert (
+        '<a class="govuk-link" href="mailto:feedback@example.org?subject=Grant%20decisions'
+        '%20feedback">give your feedback by email</a>'
+    ) in banner
+
+
+def test_a_form_sent_with_an_expired_token_gets_a_page_in_the_layout(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/accounts/login/",
+        {"username": "someone", "password": "typed"},
+        headers={"referer": "http://testserver/accounts/login/?next=/staff/"},
+    )
+    assert response.status_code == 403
+    assert [t.name for t in response.templates][:2] == ["csrf_failure.html", "base.html"]
+    html = response.content.decode()
+    assert "<title>The form had expired" in html
+    assert '<main class="govuk-main-wrapper" id="main-content" role="main">' in html
+    assert "Use your browser’s back button to return to the form" in html
+    assert '<a class="govuk-link" href="http://testserver/accounts/login/?next=/staff/">' in html
+    # The Content Security Policy allows no inline style, which Django's own page has.
+    assert "style=" not in html and "<style" not in html
+
+
+def test_the_expired_form_page_offers_no_link_to_another_site(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {}, headers={"referer": "https://evil.example/"})
+    assert response.status_code == 403
+    assert "evil.example" not in response.content.decode()

@@ -35,7 +35,7 @@ from approvals.models import (
     RegisterCount,
     RegisterEntry,
 )
-from grants.forms import ErrorSummaryMixin
+from grants.forms import ErrorSummaryMixin, GovukRadioSelect
 from grants.money import financial_year_label, parse_financial_year
 
 PAGE_SIZE = 20
@@ -314,7 +314,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
         label="Decision",
         required=False,
         choices=[("", "Any decision"), *DecisionOutcome.choices],
-        widget=forms.RadioSelect,
+        widget=GovukRadioSelect,
         error_messages={"invalid_choice": "Select approved, rejected or any decision"},
     )
 

@@ -226,8 +226,19 @@ class LockForm(forms.Form):
         return self.cleaned_data["lock_version"] if self.is_valid() else None
 
 
+class GovukRadioSelect(forms.RadioSelect):
+    """Radios that a template of the service's own marks up as GOV.UK Frontend's macro
+    does (approvals/iam/outcome_radios.html, public/register/_filters.html): the first
+    radio has the field's own id, the others id-2, id-3 and so on. crispy-forms-gds
+    numbers the radios it draws from 1 instead, and gives the field's id to none."""
+
+    first_radio_has_field_id = True
+
+
 def field_anchor(bound: forms.BoundField, error: str = "") -> str:
-    """The id of the input an error is about, as crispy-forms-gds renders it."""
+    """The id of the input an error is about, as the page renders it: a date's box in
+    error, or the first radio or checkbox of a group (a group's fieldset has no id, and
+    GOV.UK's error summary links to its first input)."""
     widget = bound.field.widget
     if isinstance(widget, forms.MultiWidget):
         # A date: the first box the message is attached to, or the day.
@@ -237,10 +248,11 @@ def field_anchor(bound: forms.BoundField, error: str = "") -> str:
             if error in getattr(part.widget, "errors", [])
         ]
         return f"{bound.auto_id}_{boxes[0] if boxes else 0}"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return f"{bound.auto_id}_1"  # crispy-forms-gds numbers the boxes from 1
-    if isinstance(widget, forms.RadioSelect):
+    if getattr(widget, "first_radio_has_field_id", False):
         return bound.auto_id
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        # crispy-forms-gds's ids: id_<name>_1, id_<name>_2..., from the field's html_name.
+        return f"id_{bound.html_name}_1"
     return bound.id_for_label
 
 
@@ -249,14 +261,17 @@ def first_field_anchor(form: forms.Form) -> str:
     return field_anchor(visible[0]) if visible else "main-content"
 
 
+def error_links(form: forms.Form) -> list[tuple[str, str]]:
+    """A form's errors as (input id, message) pairs for the error summary, each linking to
+    the input it is about (field_anchor); errors about the whole form, to its first."""
+    links = [(first_field_anchor(form), error) for error in form.non_field_errors()]
+    for bound in form.visible_fields():
+        links += [(field_anchor(bound, error), error) for error in bound.errors]
+    return links
+
+
 class ErrorSummaryMixin:
-    """Errors as (input id, message) pairs for the error summary, each linking to the
-    input it is about: a date's first box in error (or its day box) and a radio group's
-    first radio, which carries the field's own id (see approvals/iam/outcome_radios.html).
-    """
+    """A form that gives its error summary's links itself: see error_links."""
 
     def error_links(self) -> list[tuple[str, str]]:
-        links = [(first_field_anchor(self), error) for error in self.non_field_errors()]
-        for bound in self.visible_fields():
-            links += [(field_anchor(bound, error), error) for error in bound.errors]
-        return links
+        return error_links(self)

@@ -4,7 +4,15 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from grants.formatting import long_date, long_moment, render_text, short_date, short_moment
+from grants.formatting import (
+    long_date,
+    long_moment,
+    machine_moment,
+    render_text,
+    short_date,
+    short_moment,
+)
+from grants.forms.fields import error_links as form_error_links
 from grants.money import financial_year_label, format_millions, format_pounds
 
 register = template.Library()
@@ -107,8 +115,15 @@ def select_options(field) -> str:
     )
 
 
+@register.filter
+def error_links(form) -> list[tuple[str, str]]:
+    """A form's errors for includes/error_summary.html, each with the id of its input."""
+    return form_error_links(form)
+
+
 # The service's date formats (grants.formatting), as filters: {{ day|long_date }}.
 register.filter("long_date", long_date)
 register.filter("short_date", short_date)
 register.filter("long_moment", long_moment)
 register.filter("short_moment", short_moment)
+register.filter("machine_moment", machine_moment)

@@ -1,8 +1,10 @@
 """Browser tests: Playwright drives Debian's Chromium against a live test server.
 
-Each page a test visits can be checked with axe-core for WCAG 2.2 AA problems.
-Where Chromium is absent on a developer's machine these tests skip; in CI
-(CI=true) a missing browser is an error instead.
+Each page a test visits can be checked with axe-core, HTML_CodeSniffer and the Nu Html
+Checker (tests/browser/helpers.py assert_accessible); and every HTML page the service
+sends while a test runs is given to the Nu Html Checker when the test ends, whether or
+not the test checked it. Where Chromium or Java is absent on a developer's machine
+these tests skip; in CI (CI=true) a missing browser or Java is an error instead.
 """
 
 import os
@@ -10,8 +12,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.handlers.base import BaseHandler
 
-from tests.browser.helpers import ARTIFACTS, AXE
+from tests.browser.helpers import (
+    ARTIFACTS,
+    AXE,
+    HTMLCS,
+    ROOT,
+    VNU,
+    nu_checker,
+    stop_nu_checker,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,8 +49,14 @@ def chromium():
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci`")
+    if not shutil.which("java"):
+        reason = "Java is not installed (apt-get install default-jre-headless)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    for engine in (AXE, HTMLCS, VNU):
+        if not engine.exists():
+            pytest.fail(f"{engine.relative_to(ROOT)} is missing: run `npm ci`")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in the test thread, so Django
@@ -57,6 +74,50 @@ def chromium():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    yield nu_checker()
+    stop_nu_checker()
+
+
+@pytest.fixture
+def served_pages(monkeypatch):
+    """The HTML pages the service sends during a test: (path, status, HTML)."""
+    pages = []
+    get_response = BaseHandler.get_response
+
+    def keeping_pages(handler, request):
+        response = get_response(handler, request)
+        if (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and response.content
+        ):
+            html = response.content.decode(response.charset)
+            pages.append((request.get_full_path(), response.status_code, html))
+        return response
+
+    # The live server answers in threads of this process, through this method.
+    monkeypatch.setattr(BaseHandler, "get_response", keeping_pages)
+    return pages
+
+
+@pytest.fixture(autouse=True)
+def sent_pages_are_valid(chromium, html_checker, served_pages):
+    """After each test, whichever browser fixture it used: every HTML page sent to it
+    passes the Nu Html Checker."""
+    yield
+    invalid = {}
+    checked = set()
+    for path, status, html in served_pages:
+        if html not in checked:
+            checked.add(html)
+            if errors := html_checker.errors(html):
+                invalid[f"{status} {path}"] = errors
+    if invalid:
+        pytest.fail(f"The Nu Html Checker found errors in pages sent: {invalid}")
 
 
 @pytest.fixture

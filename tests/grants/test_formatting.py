@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grants.formatting import LONG_DATE, long_date, render_text
+from grants.formatting import LONG_DATE, long_date, machine_moment, render_text
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "a", "strong", "em", "br"}
 ALLOWED_ATTRIBUTES = {"class", "href", "start", "rel"}
@@ -351,3 +351,13 @@ def test_the_long_date_is_what_the_date_filter_writes(value):
     else:
         expected = date_filter(value, LONG_DATE)
     assert long_date(value) == expected
+
+
+def test_a_machine_moment_is_valid_for_a_time_element_in_uk_time_to_the_second():
+    # In British Summer Time, with microseconds that HTML's datetime attribute refuses.
+    moment = datetime.datetime(2026, 7, 2, 9, 15, 30, 926123, tzinfo=datetime.UTC)
+    assert machine_moment(moment) == "2026-07-02T10:15:30+01:00"
+    winter = datetime.datetime(2026, 12, 2, 10, 15, 30, 1, tzinfo=datetime.UTC)
+    assert machine_moment(winter) == "2026-12-02T10:15:30+00:00"
+    assert machine_moment(datetime.date(2026, 12, 2)) == "2026-12-02"
+    assert machine_moment(None) == ""

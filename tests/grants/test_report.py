@@ -1,4 +1,5 @@
 import io
+from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
@@ -39,7 +40,7 @@ def test_the_revenue_impact_summary_shows_the_seed_figures(seed_report):
         ["Grant funding", "1.701", *zeros, "1.701"],
         ["MPS funding", "2.047", *zeros, "2.047"],
         ["Total budget", "3.748", *zeros, "3.748"],
-        ["Planned spend"],
+        ["Planned spend", ""],
         ["ACE", "0.247", *zeros, "0.247"],
         ["ROCU", "2.851", *zeros, "2.851"],
         ["ROCTA", "0.398", *zeros, "0.398"],
@@ -53,7 +54,7 @@ def test_the_revenue_impact_summary_shows_the_seed_figures(seed_report):
 def test_the_rocu_breakdown_matches_the_seed_table(seed_report):
     rows = table_starting(seed_report, "ROCU (grant amount £1.000m)")
     assert rows[1:] == [
-        ["RART (Frontline Officers)"],
+        ["RART (Frontline Officers)", ""],
         ["Detective Inspector", "0.102", "1", "0.102", "0.102", "0.205"],
         ["Detective Sergeant", "0.084", "1", "0.084", "0.084", "0.168"],
         ["Detective Constable", "0.066", "3", "0.199", "0.199", "0.397"],
@@ -61,17 +62,17 @@ def test_the_rocu_breakdown_matches_the_seed_table(seed_report):
         ["Band D", "0.053", "1", "0.053", "0.053", "0.105"],
         ["Band E", "0.047", "1", "0.047", "0.047", "0.094"],
         ["Total", "", "12", "0.839", "0.839", "1.678"],
-        ["Regional Prison Intelligence (Met Ops Officers)"],
+        ["Regional Prison Intelligence (Met Ops Officers)", ""],
         ["Detective Superintendent", "0.131", "1", "0.131", "", "0.131"],
         ["Detective Sergeant", "0.084", "1", "0.084", "0.084", "0.168"],
         ["Detective Constable", "0.066", "3", "0.199", "0.265", "0.464"],
         ["Band D", "0.053", "3", "0.158", "", "0.158"],
         ["Total", "", "8", "0.572", "0.349", "0.921"],
-        ["Total police officer and police staff costs", "2.599"],
-        ["Support Costs", "0.210"],
-        ["Overtime", "0.008"],
-        ["Transport", "0.010"],
-        ["Supplies and Services", "0.024"],
+        ["Total police officer and police staff costs", "", "2.599"],
+        ["Support Costs", "", "0.210"],
+        ["Overtime", "", "0.008"],
+        ["Transport", "", "0.010"],
+        ["Supplies and Services", "", "0.024"],
         ["Grand total expenditure against £1.000m", "", "20", "", "2.851"],
     ]
 
@@ -84,7 +85,7 @@ def test_the_rocu_breakdown_matches_the_seed_table(seed_report):
             [
                 ["Detective Constable", "0.066", "2", "0.132"],
                 ["Detective Sergeant", "0.084", "1", "0.084"],
-                ["Support Costs", "0.031"],
+                ["Support Costs", "", "0.031"],
                 ["Grand total expenditure against £0.220m", "", "3", "0.247"],
             ],
         ),
@@ -119,6 +120,48 @@ def test_the_rocu_breakdown_matches_the_seed_table(seed_report):
 )
 def test_the_other_unit_tables_match_the_seed(seed_report, caption, rows):
     assert table_starting(seed_report, caption)[1:] == rows
+
+
+class HeaderCells(HTMLParser):
+    """Each table's header cells: (scope, colspan, text, whether it opens its tbody)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._cell, self._tbody_opened = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tbody":
+            self._tbody_opened = True
+        elif tag == "th":
+            self._cell = [attrs.get("scope"), attrs.get("colspan"), "", self._tbody_opened]
+        elif tag == "td":
+            self._tbody_opened = False
+
+    def handle_endtag(self, tag):
+        if tag == "th" and self._cell:
+            self._cell[2] = " ".join(self._cell[2].split())
+            self.cells.append(tuple(self._cell))
+            self._cell, self._tbody_opened = None, False
+
+    def handle_data(self, data):
+        if self._cell:
+            self._cell[2] += data
+
+
+def test_the_figures_tables_group_rows_without_header_cells_spanning_columns(seed_report):
+    """Screen readers read each figure with its row, column and group; a header cell
+    spanning columns would make the tables need headers attributes on every cell."""
+    parser = HeaderCells()
+    parser.feed(seed_report)
+    assert [cell for cell in parser.cells if cell[1]] == []
+    assert {scope for scope, _, _, _ in parser.cells} == {"col", "row", "rowgroup"}
+    groups = [(text, opens) for scope, _, text, opens in parser.cells if scope == "rowgroup"]
+    assert groups == [
+        ("Planned spend", True),
+        ("RART (Frontline Officers)", True),
+        ("Regional Prison Intelligence (Met Ops Officers)", True),
+    ]
 
 
 def test_the_report_reads_in_the_seed_order_with_numbered_recommendations(seed_report):

@@ -50,7 +50,15 @@ def home(request):
 
 @require_safe
 def accessibility(request):
-    return render(request, "public/accessibility.html")
+    return render(
+        request,
+        "public/accessibility.html",
+        {
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "contact_phone": settings.ACCESSIBILITY_CONTACT_PHONE,
+            "response_days": settings.ACCESSIBILITY_RESPONSE_DAYS,
+        },
+    )
 
 
 @require_safe
