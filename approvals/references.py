@@ -143,7 +143,9 @@ class Advance:
         return self.after != self.before
 
 
-def _locked_sequence(prefix: str) -> ReferenceSequence:
+def locked_sequence(prefix: str) -> ReferenceSequence:
+    """A prefix's reference sequence, locked until the transaction ends; made at
+    DECISION_REFERENCE_START if it does not exist yet."""
     sequence = ReferenceSequence.objects.select_for_update().filter(prefix=prefix).first()
     if sequence is None:
         try:
@@ -152,7 +154,7 @@ def _locked_sequence(prefix: str) -> ReferenceSequence:
                     prefix=prefix, next_number=settings.DECISION_REFERENCE_START
                 )
         except IntegrityError:
-            pass  # a decision created it first
+            pass  # another transaction made it first
         sequence = ReferenceSequence.objects.select_for_update().get(prefix=prefix)
     return sequence
 
@@ -163,7 +165,7 @@ def advance_past(published: PublishedReferences, *, source: str, by=None) -> lis
     advances = []
     with transaction.atomic():
         for prefix, highest in sorted(published.highest.items()):
-            sequence = _locked_sequence(prefix)
+            sequence = locked_sequence(prefix)
             before = sequence.next_number
             after = max(before, highest + 1)
             advances.append(Advance(prefix, before, after))

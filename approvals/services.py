@@ -22,10 +22,10 @@ from approvals.models import (
     DecisionOutcome,
     IamMeeting,
     IamOutcome,
-    ReferenceSequence,
     SignOff,
 )
 from approvals.publication import services as publication
+from approvals.references import locked_sequence
 from approvals.workflow import (
     STEPS,
     CaseChanged,
@@ -271,16 +271,7 @@ def next_reference() -> str:
     """The next decision reference, like `PCD 1234`. Run inside the decision's transaction:
     the sequence row stays locked until it commits, and numbers only move forward."""
     prefix = settings.DECISION_REFERENCE_PREFIX
-    sequence = ReferenceSequence.objects.select_for_update().filter(prefix=prefix).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():
-                ReferenceSequence.objects.create(
-                    prefix=prefix, next_number=settings.DECISION_REFERENCE_START
-                )
-        except IntegrityError:
-            pass  # another decision created it first
-        sequence = ReferenceSequence.objects.select_for_update().get(prefix=prefix)
+    sequence = locked_sequence(prefix)
     number = sequence.next_number
     sequence.next_number = number + 1
     sequence.save(update_fields=["next_number"])
