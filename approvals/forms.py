@@ -355,8 +355,8 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
         self.helper = page_form_helper(
             Field.radios("kind", legend_size=Size.MEDIUM),
             Field.textarea("text", label_size=Size.SMALL, rows=5),
-            Field.select("section", label_size=Size.SMALL),
-            Field.select("addressee", label_size=Size.SMALL),
+            Field.select("section"),
+            Field.select("addressee"),
             "seen_version",
             _submit("Send"),
         )
