@@ -279,7 +279,11 @@ def answer(question: Question, *, by, text: str) -> Answer:
     it is resolved nobody is waiting for an answer (a new question can follow)."""
     text = _check_text(text, "answer")
     with transaction.atomic():
-        locked = Question.objects.select_for_update().select_related("version").get(pk=question.pk)
+        locked = (
+            Question.objects.select_for_update(of=("self",))
+            .select_related("version")
+            .get(pk=question.pk)
+        )
         _check_sees(by, locked.case)
         if locked.is_question and (resolution := _resolution(locked)) is not None:
             raise _closed(resolution, "Your answer has not been saved.")
@@ -307,7 +311,11 @@ def resolve_refusal(user, question: Question) -> str | None:
 
 def resolve(question: Question, *, by) -> Resolution:
     with transaction.atomic():
-        locked = Question.objects.select_for_update().select_related("version").get(pk=question.pk)
+        locked = (
+            Question.objects.select_for_update(of=("self",))
+            .select_related("version")
+            .get(pk=question.pk)
+        )
         _check_sees(by, locked.case)
         if reason := resolve_refusal(by, locked):
             raise QuestionNotAllowed(reason)
