@@ -1,5 +1,6 @@
-"""Forms of the workflow's staff pages: IAM meetings and outcomes, clearance, the
-DMPC's decision, withdrawal, related decisions and standing-authority acceptances.
+"""Forms of the workflow's staff pages: IAM meetings and outcomes, clearance, questions
+on a case, the DMPC's decision, withdrawal, related decisions and standing-authority
+acceptances.
 
 They check what people typed and say what is wrong in the GOV.UK Design System's words;
 the workflow's own rules (who may act, in which state, on which version) stay in
@@ -25,7 +26,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from approvals.models import IamOutcome, RelatedDecisionKind
+from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind
+from approvals.models.questions import TEXT_LIMIT as QUESTION_TEXT_LIMIT
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.forms import (
     DateField,
@@ -301,6 +303,97 @@ class MarkReadyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))
+
+
+# Questions and comments -----------------------------------------------------------------
+
+
+class QuestionForm(ErrorSummaryMixin, forms.Form):
+    """A question or comment on a case; the choices of section and addressee are the
+    case's own (approvals.questions.case_parts and addressees)."""
+
+    kind = forms.ChoiceField(
+        label="What are you adding?",
+        choices=[
+            (QuestionKind.QUESTION.value, "A question, to be answered and resolved"),
+            (QuestionKind.COMMENT.value, "A comment"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose whether you are asking a question or adding a comment",
+            "invalid_choice": "Choose whether you are asking a question or adding a comment",
+        },
+    )
+    text = _text(
+        "Your question or comment",
+        required="Enter your question or comment",
+        limit=("Your question or comment", QUESTION_TEXT_LIMIT),
+        help_text="Staff who can see the case read it. It is never published. Once sent "
+        "it cannot be changed: to correct it, add a comment.",
+    )
+    section = forms.ChoiceField(
+        label="Which section or figure is it about? (optional)",
+        required=False,
+        error_messages={"invalid_choice": "Choose a section or figure from the list"},
+    )
+    addressee = forms.ChoiceField(
+        label="Who is the question for? (optional)",
+        required=False,
+        help_text="They are emailed, and see the question on their staff home until it is "
+        "resolved. A comment is for everyone who can see the case.",
+        error_messages={"invalid_choice": "Choose who the question is for from the list"},
+    )
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, parts=(), addressees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [
+            ("", "The whole case"),
+            *((part.key, part.label) for part in parts),
+        ]
+        self.fields["addressee"].choices = [("", "No one in particular"), *addressees]
+        self.helper = page_form_helper(
+            Field.radios("kind", legend_size=Size.MEDIUM),
+            Field.textarea("text", label_size=Size.SMALL, rows=5),
+            Field.select("section"),
+            Field.select("addressee"),
+            "seen_version",
+            _submit("Send"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == QuestionKind.COMMENT and data.get("addressee"):
+            self.add_error(
+                "addressee",
+                "A comment is not addressed to anyone: choose a question, or no one",
+            )
+        return data
+
+
+class AnswerForm(ErrorSummaryMixin, forms.Form):
+    """A reply in one question's thread; each has the question's prefix, so that the
+    page's several forms have ids of their own."""
+
+    text = _text(
+        "Your answer",
+        required="Enter your answer",
+        limit=("Your answer", QUESTION_TEXT_LIMIT),
+    )
+
+    def __init__(self, *args, question, **kwargs):
+        super().__init__(*args, prefix=f"question-{question.pk}", **kwargs)
+        noun = "question" if question.is_question else "comment"
+        self.fields["text"].label = f"Your answer to {noun} {question.pk}"
+        self.helper = page_form_helper(
+            Field.textarea("text", label_size=Size.SMALL, rows=3),
+            Button(
+                "submit",
+                "Send the answer",
+                css_id=f"id_question-{question.pk}-submit",
+                data_prevent_double_click="true",
+            ),
+        )
 
 
 class ReasonsForm(forms.Form):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from approvals.accounts.people import urlpatterns as people_urlpatterns
 from approvals.publication.urls import staff_urlpatterns
-from approvals.views import clearance, decisions, history, iam, standing
+from approvals.views import clearance, decisions, history, iam, questions, standing
 
 app_name = "approvals"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("cases/<int:pk>/versions/<int:number>/", history.version_detail, name="version"),
     path("cases/<int:pk>/versions/compare/", history.version_compare, name="compare"),
     path("cases/<int:pk>/history/", history.case_history, name="history"),
+    path("cases/<int:pk>/questions/", questions.thread, name="questions"),
+    path("cases/<int:pk>/questions/<int:question_pk>/answer/", questions.answer, name="answer"),
+    path("cases/<int:pk>/questions/<int:question_pk>/resolve/", questions.resolve, name="resolve"),
     path("cases/<int:pk>/related/", standing.related_decisions, name="related-decisions"),
     path(
         "decisions/<int:decision_pk>/standing-authority/",

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from reportlab.pdfgen import canvas
 
+from approvals import questions
 from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import services as publishing
@@ -80,6 +81,13 @@ def build_world(people) -> SimpleNamespace:
     )
     to_ready(world.ready, people)
     world.ready_item = AgendaItem.objects.get(case=world.ready)
+    # Asked by the finance adviser of the owner, who alone with them may resolve it.
+    world.question = questions.ask(
+        world.ready,
+        by=people.finance,
+        text="Is the overtime line right?",
+        addressee=f"user:{people.manager.pk}",
+    )
 
     world.published = make_case(
         people.manager,

@@ -266,6 +266,11 @@ MATRIX = [
         "approvals:sign-off", (W("draft.pk"), "finance"), staff(404, owner=403, admin=403), "draft"
     ),
     Row("approvals:mark-ready", (W("clearing.pk"),), staff(405)),
+    # Questions and comments: anyone who can see the case.
+    Row("approvals:questions", (W("ready.pk"),), under_review(200), "ready"),
+    Row("approvals:questions", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
+    Row("approvals:answer", (W("ready.pk"), W("question.pk")), staff(405)),
+    Row("approvals:resolve", (W("ready.pk"), W("question.pk")), staff(405)),
     # Versions and history.
     Row("approvals:versions", (W("ready.pk"),), under_review(200), "ready"),
     Row("approvals:versions", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
@@ -501,6 +506,23 @@ ATTEMPTS = [
     Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "dmpc", 403, SIGN_OFF),
     Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "other_manager", 404, SIGN_OFF),
     Attempt("approvals:mark-ready", (W("clearing.pk"),), "finance", 403, {"seen_version": 1}),
+    Attempt("approvals:resolve", (W("ready.pk"), W("question.pk")), "legal", 403, {}),
+    Attempt("approvals:resolve", (W("ready.pk"), W("question.pk")), "other_manager", 404, {}),
+    Attempt("approvals:resolve", (W("draft.pk"), W("question.pk")), "owner", 404, {}),
+    Attempt(
+        "approvals:answer",
+        (W("ready.pk"), W("question.pk")),
+        "other_manager",
+        404,
+        {"text": "Let me in."},
+    ),
+    Attempt(
+        "approvals:questions",
+        (W("draft.pk"),),
+        "finance",
+        404,
+        {"kind": "question", "text": "Let me in.", "seen_version": 0},
+    ),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "owner", 403, {}),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "dmpc", 403, {}),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "admin", 403, {}),

@@ -1,5 +1,5 @@
-"""The approvals app's models, a module a concern: the workflow, the audit trail and
-publication."""
+"""The approvals app's models, a module a concern: the workflow, the audit trail,
+publication and the staff-only questions on a case."""
 
 from approvals.models.accounts import AttemptLock, RecoveryCode, RecoveryCodeDevice
 from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
@@ -14,6 +14,7 @@ from approvals.models.publication import (
     RegisterEntry,
     agreement_path,
 )
+from approvals.models.questions import Answer, Question, QuestionKind, Resolution
 from approvals.models.workflow import (
     AgendaItem,
     CaseVersion,
@@ -31,6 +32,7 @@ from approvals.models.workflow import (
 
 __all__ = [
     "AgendaItem",
+    "Answer",
     "AttemptLock",
     "AuditAction",
     "AuditAnchor",
@@ -49,6 +51,8 @@ __all__ = [
     "Publication",
     "PublishedPart1",
     "PublishedRevision",
+    "Question",
+    "QuestionKind",
     "RecoveryCode",
     "RecoveryCodeDevice",
     "ReferenceSequence",
@@ -56,6 +60,7 @@ __all__ = [
     "RegisterEntry",
     "RelatedDecision",
     "RelatedDecisionKind",
+    "Resolution",
     "SignOff",
     "StandingAuthorityAcceptance",
     "agreement_path",

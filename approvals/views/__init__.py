@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from approvals.accounts.administration import is_administrator
 from approvals.accounts.roles import Role, roles_of
+from approvals.questions import questions_for
 from approvals.queues import queues_for
 from approvals.workflow import STEPS, holds_role_for
 
@@ -28,6 +29,7 @@ def staff_home(request):
         {
             "roles": roles,
             "queues": queues_for(request.user),
+            "questions": list(questions_for(request.user)),
             "administers": is_administrator(request.user),
         },
     )

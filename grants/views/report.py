@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from approvals.questions import open_questions
 from approvals.workflow import CaseFacts, can, case_actions
 from grants.document import case_document
 from grants.models import CaseState, GrantCase
@@ -33,6 +34,7 @@ def case_report(request, pk):
             "show_pounds": request.GET.get("figures") == "pounds",
             "can_edit": can_edit,
             "actions": case_actions(request.user, case, facts),
+            "open_questions": open_questions([case.pk])[case.pk],
             **report_context(case_document(case, figures)),
         },
     )
