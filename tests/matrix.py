@@ -167,5 +167,5 @@ class W:
     def find(self, world):
         value = world
         for name in self.path.split("."):
-            value = getattr(value, name)
+            value = value[name] if isinstance(value, dict) else getattr(value, name)
         return value

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals import services
@@ -58,6 +63,17 @@ SENT_FORMS = [
     ("publisher", "approvals:defer", (W.pk_of("deferred"),)),
     ("publisher", "approvals:correct", (W.pk_of("publication"),)),
     ("owner", "mfa-setup", ()),
+    ("owner", "password_change", ()),
+    ("anonymous", "password_reset", ()),
+    ("administrator", "approvals:person-add", ()),
+    # An administrator's own account: taking away their own role or sign-in is refused.
+    ("administrator", "approvals:person-roles", (W("users.administrator.pk"),)),
+]
+# Confirmation pages whose summary says why the action was refused: there is no field to
+# link to.
+REFUSED_ACTIONS = [
+    ("administrator", "approvals:person-deactivate", (W("users.administrator.pk"),)),
+    ("administrator", "approvals:person-reset-authenticator", (W("users.administrator.pk"),)),
 ]
 # (who, URL name, arguments, query): pages whose forms are sent by GET.
 ASKED_FORMS = [
@@ -186,13 +202,65 @@ def test_the_second_step_of_signing_in_links_its_error_to_the_code(client, manag
     assert_links_lead_somewhere(verify_refused(client, manager, settings))
 
 
+def reset_refused(client, user):
+    """A new password chosen through an emailed link, sent with nothing typed."""
+    link = reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    page = client.get(link, follow=True)
+    form = read(page)
+    return client.post(
+        page.request["PATH_INFO"], {**form.hidden, **dict.fromkeys(form.typed, "\x00")}
+    )
+
+
+def replace_refused(user):
+    """Replacing an authenticator app, from a session verified with the one set up."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    form = read(client.get(reverse("mfa-replace-authenticator")))
+    return client.post(
+        reverse("mfa-replace-authenticator"),
+        {**form.hidden, **dict.fromkeys(form.typed, "\x00")},
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "args"), REFUSED_ACTIONS, ids=[n for _, n, _ in REFUSED_ACTIONS]
+)
+def test_a_refused_action_says_why_in_the_summary(world, who, name, args):
+    response = send_refused(world, who, name, args)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert read(response).links == []
+
+
+def test_a_refused_new_password_links_its_errors_to_the_page(client, manager):
+    assert_links_lead_somewhere(reset_refused(client, manager))
+
+
+def test_a_refused_authenticator_replacement_links_its_errors_to_the_page(manager):
+    assert_links_lead_somewhere(replace_refused(manager))
+
+
 def test_every_page_with_an_error_summary_is_here(world, client, settings):
     shown = set()
-    for who, name, args in SENT_FORMS:
+    for who, name, args in SENT_FORMS + REFUSED_ACTIONS:
         shown |= summary_templates(send_refused(world, who, name, args))
     for who, name, args, query in ASKED_FORMS:
         url = reverse(name, args=[arg.find(world) if isinstance(arg, W) else arg for arg in args])
         shown |= summary_templates(client_for(world.users[who]).get(url, query))
+    shown |= summary_templates(reset_refused(Client(), world.people.dmpc))
+    shown |= summary_templates(replace_refused(world.people.iam))
     shown |= summary_templates(verify_refused(client, world.people.manager, settings))
     with_summary = {
         str(path.relative_to(TEMPLATES))
