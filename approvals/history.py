@@ -3,7 +3,9 @@ details, what happened to each version after it was frozen, and changes between 
 documents with their values written as the report writes them."""
 
 import datetime
+import difflib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -103,11 +105,56 @@ def shown(key: str, value) -> Shown:
     return Shown(str(value))
 
 
+# A text this long, or of more than one line, is compared word by word rather than shown
+# twice in full.
+LONG_TEXT = 80
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A run of words of a compared text: "same", "removed" or "added"."""
+
+    kind: str
+    text: str
+
+
+def word_changes(before: str, after: str) -> list[Words]:
+    """The words removed from `before` and added in `after`, in order, with the words
+    they share between them."""
+    old, new = _WORDS.findall(before), _WORDS.findall(after)
+    runs: list[Words] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(Words("same", "".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(Words("removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            runs.append(Words("added", "".join(new[j1:j2])))
+    return runs
+
+
+def _is_long(value: Shown) -> bool:
+    return not value.missing and (len(value.text) > LONG_TEXT or "\n" in value.text)
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str
     before: Shown
     after: Shown
+
+    @property
+    def words(self) -> list[Words] | None:
+        """The change word by word, for a long text changed into another; None for short
+        values, which read best side by side."""
+        if self.before.missing or self.after.missing:
+            return None
+        if not (_is_long(self.before) or _is_long(self.after)):
+            return None
+        return word_changes(self.before.text, self.after.text)
 
 
 def readable_changes(changes) -> list[FieldChange] | None:
@@ -242,15 +289,25 @@ def _history_entry(event: AuditEvent, meetings: dict[int, IamMeeting]) -> Histor
     return HistoryEntry(event, rows, changes)
 
 
-def case_history(case, *, newest_first: bool = False) -> list["HistoryEntry"]:
-    """Every audit event of the case, oldest first unless `newest_first`, as entries."""
-    events = list(
-        # The version number alone, not the version: a join, not a query per event, and
-        # not every frozen document.
+def case_events(case, *, newest_first: bool = False):
+    """The case's audit events, oldest first unless `newest_first`."""
+    # The version number alone, not the version: a join, not a query per event, and not
+    # every frozen document.
+    return (
         AuditEvent.objects.filter(case=case)
         .annotate(version_number=F("version__number"))
         .order_by("-sequence" if newest_first else "sequence")
     )
+
+
+def case_history(case, *, newest_first: bool = False) -> list["HistoryEntry"]:
+    """Every audit event of the case, oldest first unless `newest_first`, as entries."""
+    return history_entries(case_events(case, newest_first=newest_first))
+
+
+def history_entries(events) -> list["HistoryEntry"]:
+    """Audit events (from case_events, or a page of them) as entries."""
+    events = list(events)
     meeting_ids = {_meeting_id(e.details) for e in events if isinstance(e.details, dict)}
     meetings = IamMeeting.objects.in_bulk(meeting_ids - {None})
     return [_history_entry(event, meetings) for event in events]

@@ -83,9 +83,9 @@ def summary_groups(rows: list[SummaryRow]) -> list[SummaryGroup]:
 
 
 def report_blocks(sections: dict[str, str]) -> list[tuple[str, object, str]]:
-    """Part 1 in the report's order: narrative sections, with the recommendations and time
-    sensitivity after the executive summary and the funding tables after the revenue
-    impact note. Empty optional sections are left out."""
+    """Part 1 in the report's order: narrative sections, with the recommendations, time
+    sensitivity and grant offers after the executive summary and the funding tables after
+    the revenue impact note. Empty optional sections are left out."""
     blocks = []
     for section in PART_1_SECTIONS:
         text = sections.get(section.field, "")
@@ -97,6 +97,7 @@ def report_blocks(sections: dict[str, str]) -> list[tuple[str, object, str]]:
         if section.field == "executive_summary":
             blocks.append(("recommendations", None, ""))
             blocks.append(("time_sensitivity", None, ""))
+            blocks.append(("offers", None, ""))
     return blocks
 
 

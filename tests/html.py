@@ -54,3 +54,32 @@ def table_starting(html: str, caption_start: str) -> list[list[str]]:
         f"expected one table captioned {caption_start!r}: {tables(html).keys()}"
     )
     return matches[0]
+
+
+class _Text(HTMLParser):
+    SKIPPED = frozenset({"script", "style", "template"})
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIPPED:
+            self._skipping += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIPPED and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    """The text a page shows, as one line with single spaces."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())

@@ -8,15 +8,28 @@ were asked to act on, however the case has changed since.
 import hashlib
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from approvals import history
 from approvals.forms import CompareForm
+from approvals.pagination import govuk_pagination
 from grants.document import document_changes, document_json
 from grants.permissions import get_case_for_user
 from grants.presentation import report_context
+
+# Entries a page of a case's history or versions shows.
+PER_PAGE = 50
+
+
+def _page(request, items, **query):
+    """One page of `items` as the request asks for it, and its GOV.UK pagination; other
+    query parameters in `query` are kept in the links."""
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    kept = "".join(f"{key}={value}&" for key, value in query.items() if value)
+    return page, govuk_pagination(page, lambda number: f"?{kept}page={number}")
 
 
 def _compare_form(numbers: list[int], data=None) -> CompareForm | None:
@@ -34,16 +47,19 @@ def _version_numbers(case) -> list[int]:
 @login_required
 def version_list(request, pk):
     case = get_case_for_user(request.user, pk)
-    versions = list(case.versions.select_related("created_by").defer("document").order_by("number"))
+    versions = case.versions.select_related("created_by").defer("document").order_by("number")
+    page, pagination = _page(request, versions)
+    numbers = _version_numbers(case)
     happened = history.what_happened(case)
     return render(
         request,
         "approvals/history/version_list.html",
         {
             "case": case,
-            "rows": [(version, happened.get(version.pk, [])) for version in versions],
-            "latest": versions[-1].number if versions else None,
-            "form": _compare_form([version.number for version in versions]),
+            "rows": [(version, happened.get(version.pk, [])) for version in page],
+            "latest": numbers[-1] if numbers else None,
+            "form": _compare_form(numbers),
+            "pagination": pagination,
         },
     )
 
@@ -102,12 +118,16 @@ def version_compare(request, pk):
 def case_history(request, pk):
     case = get_case_for_user(request.user, pk)
     newest_first = request.GET.get("order") == "newest"
+    events = history.case_events(case, newest_first=newest_first)
+    page, pagination = _page(request, events, order="newest" if newest_first else "")
     return render(
         request,
         "approvals/history/case_history.html",
         {
             "case": case,
-            "entries": history.case_history(case, newest_first=newest_first),
+            "entries": history.history_entries(page),
             "newest_first": newest_first,
+            "page": page,
+            "pagination": pagination,
         },
     )

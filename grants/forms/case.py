@@ -5,7 +5,13 @@ from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
-from grants.forms.fields import DateField, FinancialYearField, page_form_helper
+from grants.forms.fields import (
+    NEVER_PUBLISHED,
+    PUBLISHED,
+    DateField,
+    FinancialYearField,
+    page_form_helper,
+)
 from grants.models import GrantScheme
 from grants.money import (
     financial_year_label,
@@ -35,8 +41,8 @@ class CaseForm(forms.Form):
     title = forms.CharField(
         label="Title",
         max_length=300,
-        help_text="As it will appear on the report, for example ‘Home Office Organised Crime "
-        "Specific Grant Agreement 2023 - 2027’.",
+        help_text=f"{PUBLISHED} As it will appear on the report, for example ‘Home Office "
+        "Organised Crime Specific Grant Agreement 2023 - 2027’.",
         error_messages={
             "required": "Enter the title of the case",
             "max_length": "The title must be 300 characters or fewer",
@@ -64,15 +70,15 @@ class DetailsForm(CaseForm):
         label="Report by",
         max_length=300,
         required=False,
-        help_text="For example, ‘Detective Superintendent A Smith on behalf of the Chief of "
-        "Corporate Services’.",
+        help_text=f"{PUBLISHED} For example, ‘Detective Superintendent A Smith on behalf of "
+        "the Chief of Corporate Services’.",
         error_messages={"max_length": "‘Report by’ must be 300 characters or fewer"},
     )
     report_author = forms.CharField(
         label="Report author",
         required=False,
         widget=forms.Textarea,
-        help_text="Name, job title and unit of the person who wrote the report.",
+        help_text=f"{PUBLISHED} Name, job title and unit of the person who wrote the report.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -92,7 +98,7 @@ class TimeSensitivityForm(forms.Form):
         label="Why is the decision needed by then?",
         required=False,
         widget=forms.Textarea,
-        help_text=FORMATTING_HINT,
+        help_text=f"{PUBLISHED} {FORMATTING_HINT}",
     )
 
     def __init__(self, *args, **kwargs):
@@ -112,7 +118,7 @@ class SectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["text"]
         field.label = section.title if section.required else f"{section.title} (optional)"
-        field.help_text = FORMATTING_HINT
+        field.help_text = f"{PUBLISHED} {FORMATTING_HINT}"
         # The label is the page's heading, as the Design System does for one question.
         self.helper = page_form_helper(
             Field.textarea("text", label_size=Size.LARGE, label_tag="h1", rows=20)
@@ -124,15 +130,15 @@ class Part2Form(forms.Form):
         label="Part 2 content (optional)",
         required=False,
         widget=forms.Textarea,
-        help_text="Exempt or confidential information that must not be published. "
-        + FORMATTING_HINT,
+        help_text=f"{NEVER_PUBLISHED} Exempt or confidential information that must not be "
+        f"published. {FORMATTING_HINT}",
     )
     part2_exemption_reason = forms.CharField(
         label="Why is this information exempt from publication?",
         required=False,
         widget=forms.Textarea,
-        help_text="For example, the exemption under the Freedom of Information Act 2000 "
-        "that applies. Needed whenever there is Part 2 content.",
+        help_text=f"{NEVER_PUBLISHED} For example, the exemption under the Freedom of "
+        "Information Act 2000 that applies. Needed whenever there is Part 2 content.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,9 @@ from grants.money import (
     parse_money,
 )
 
+# Said where text is typed, so nobody writes in Part 1 what must not be published.
+PUBLISHED = "Published with the decision."
+NEVER_PUBLISHED = "Never published."
 MONEY_HINT = "In pounds, like 66000, £66,000.00 or £0.066m"
 LARGEST_AMOUNT = Decimal(10 ** (MONEY["max_digits"] - MONEY["decimal_places"])) - Decimal("0.01")
 

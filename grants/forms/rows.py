@@ -13,6 +13,7 @@ from django.forms.formsets import DELETION_FIELD_NAME, ORDERING_FIELD_NAME
 
 from grants.forms.fields import (
     MONEY_HINT,
+    PUBLISHED,
     DateField,
     FinancialYearField,
     FteField,
@@ -238,6 +239,7 @@ class OfferForm(RowForm):
         label="Or enter the name of a funder that is not in the list",
         max_length=200,
         required=False,
+        help_text=PUBLISHED,
         error_messages={"max_length": "The funder’s name must be 200 characters or fewer"},
     )
     scheme = forms.TypedChoiceField(
@@ -270,7 +272,7 @@ class OfferForm(RowForm):
         label="Conditions (optional)",
         required=False,
         widget=forms.Textarea,
-        help_text="Any conditions the funder attaches to the offer.",
+        help_text=f"{PUBLISHED} Any conditions the funder attaches to the offer.",
     )
 
     def __init__(self, *args, funders: Sequence, schemes: Sequence, **kwargs):
@@ -386,8 +388,8 @@ class RecommendationForm(RowForm):
     text = forms.CharField(
         label="What is the DMPC asked to approve?",
         widget=forms.Textarea,
-        help_text="For example, ‘Approve the acceptance of OCS Grant totalling £1.701m in "
-        "2023/24.’",
+        help_text=f"{PUBLISHED} For example, ‘Approve the acceptance of OCS Grant totalling "
+        "£1.701m in 2023/24.’",
         error_messages={"required": "Enter the recommendation"},
     )
     is_standing_authority = forms.BooleanField(

@@ -58,6 +58,14 @@ def figure(amount, exact: bool = False) -> str:
 
 
 @register.filter
+def money(amount, exact: bool = False) -> str:
+    """An amount written out: £1.201m, or exact pounds when asked for."""
+    if amount is None:
+        return ""
+    return SafeString(format_pounds(amount) if exact else f"£{format_millions(amount)}m")
+
+
+@register.filter
 def financial_year(start_year) -> str:
     """2023 → 2023/24."""
     if start_year in (None, ""):

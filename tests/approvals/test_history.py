@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from approvals import audit, services
 from approvals.accounts.roles import Role
-from approvals.history import Shown, humanise_path, shown
+from approvals.history import FieldChange, Shown, humanise_path, shown
 from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
+from approvals.views.history import PER_PAGE
 from grants.document import document_changes
 from grants.models import CostLine, GrantCase
 from tests.factories import PASSWORD, make_case, make_user
@@ -318,11 +319,14 @@ def test_compare_shows_each_changed_field_with_both_values(client, people, two_v
     assert rows[0] == ["Field", "Version 1", "Version 2"]
     by_field = {row[0]: row[1:] for row in rows[1:]}
     assert len(by_field) == expected
+    # A text of more than one line is compared word by word, its line breaks kept.
     assert by_field["Sections › Executive summary"] == [
-        "Summary.",
-        "A clearer summary.It now has two paragraphs.",
+        "[removed: Summary.][added: A clearer summary. It now has two paragraphs.]"
     ]
-    assert "A clearer summary.<br><br>It now has two paragraphs." in html  # line breaks kept
+    assert (
+        '<ins class="app-diff__added"><span class="govuk-visually-hidden">[added: </span>'
+        "A clearer summary.\n\nIt now has two paragraphs."
+    ) in html
     assert by_field["Units › Unit 1 › Cost lines › 1 › Amount"] == ["£1,000.00", "£2,500.00"]
     assert by_field["Units › Unit 1 › Totals › Match funding"][1].startswith("£")
 
@@ -475,12 +479,12 @@ def test_a_case_edit_shows_its_changes_as_a_table(client, people, case):
     assert event_titles(html) == ["Case edited"]
     assert table_starting(html, "Fields changed") == [
         ["Field", "Before", "After"],
-        ["Sections › Executive summary", "Old.", "New.More."],
+        ["Sections › Executive summary", "[removed: Old.][added: New. More.]"],
         ["Units › ROCU › Cost lines › 2 › Amount", "£10.00", "£2.50"],
         ["Offers › 1 › Conditions", "Not set", "Quarterly returns."],
         ["Time sensitivity › Needed by", "31 March 2099", "Not set"],
     ]
-    assert "New.<br>More." in html
+    assert "New.\nMore." in html  # line breaks kept
 
 
 def test_unknown_and_malformed_details_are_shown_not_dropped(client, people, case):
@@ -530,7 +534,7 @@ def test_history_shows_only_this_case(client, people, approved):
 # (with their version numbers) and the IAM meetings they name.
 # The session's sliding expiry saves it on each request: three queries in a test's
 # transaction (a savepoint, the update, its release).
-HISTORY_QUERIES = 9
+HISTORY_QUERIES = 10  # with the count the pagination needs
 
 
 @pytest.mark.parametrize("count", [3, 60])
@@ -553,4 +557,110 @@ def test_history_runs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(HISTORY_QUERIES):
         response = client.get(history_url(case))
-    assert len(event_titles(html_of(response))) == count
+    assert len(event_titles(html_of(response))) == min(count, PER_PAGE)
+
+
+# Pages of history, and texts compared word by word ----------------------------------------
+
+
+def add_events(case, people, count):
+    with transaction.atomic():
+        for index in range(count):
+            audit.record(
+                AuditAction.COMMENT_ADDED, actor=people.iam, case=case, details={"n": index}
+            )
+
+
+def sequences(html):
+    return [int(n) for n in re.findall(r"Event (\d+) ·", text_of(html))]
+
+
+def test_history_is_shown_fifty_steps_a_page_with_govuk_pagination(client, people, case):
+    add_events(case, people, 2 * PER_PAGE + 10)
+    events = list(AuditEvent.objects.filter(case=case).order_by("sequence"))
+    client.force_login(people.manager)
+
+    first = html_of(client.get(history_url(case)))
+    assert sequences(first) == [event.sequence for event in events[:PER_PAGE]]
+    assert '<nav class="govuk-pagination" aria-label="Pagination">' in first
+    assert 'href="?page=2" rel="next"' in first
+    assert f"steps 1 to {PER_PAGE} of {len(events)}" in text_of(first)
+
+    last = html_of(client.get(history_url(case) + "?page=3"))
+    assert sequences(last) == [event.sequence for event in events[2 * PER_PAGE :]]
+    assert 'href="?page=2" rel="prev"' in last
+    assert 'rel="next"' not in last
+
+    newest = html_of(client.get(history_url(case) + "?order=newest&page=2"))
+    assert sequences(newest) == [e.sequence for e in events[::-1][PER_PAGE : 2 * PER_PAGE]]
+    assert 'href="?order=newest&amp;page=3" rel="next"' in newest
+
+
+def test_a_short_history_has_no_pagination(client, people, case):
+    add_events(case, people, 3)
+    html = html_of(get(client, people.manager, history_url(case)))
+    assert "govuk-pagination" not in html
+    assert "steps 1 to" not in html
+
+
+def test_versions_are_shown_fifty_a_page(client, people, two_versions):
+    first = CaseVersion.objects.get(case=two_versions, number=1)
+    CaseVersion.objects.bulk_create(
+        CaseVersion(
+            case=two_versions,
+            number=number,
+            document=first.document,
+            sha256=first.sha256,
+            created_by=first.created_by,
+        )
+        for number in range(3, PER_PAGE + 6)
+    )
+    client.force_login(people.iam)
+    page1 = html_of(client.get(versions_url(two_versions)))
+    numbers = [int(n) for n in re.findall(r">Version (\d+)</a>", page1)]
+    assert numbers == list(range(1, PER_PAGE + 1))
+    assert 'href="?page=2" rel="next"' in page1
+    page2 = html_of(client.get(versions_url(two_versions) + "?page=2"))
+    assert [int(n) for n in re.findall(r">Version (\d+)</a>", page2)] == list(
+        range(PER_PAGE + 1, PER_PAGE + 6)
+    )
+    # The latest version is marked, and the compare form offers every version.
+    assert "Latest" in text_of(page2)
+    assert f'<option value="{PER_PAGE + 5}" selected>' in page2
+
+
+LONG_BEFORE = "The grant pays for twelve officers in the regional team for one year from April."
+LONG_AFTER = (
+    "The grant pays for fourteen officers in the regional team for one year "
+    "<script>alert(1)</script> from April."
+)
+
+
+def test_a_long_text_compared_shows_only_the_changed_words(client, people, case):
+    GrantCase.objects.filter(pk=case.pk).update(executive_summary=LONG_BEFORE)
+    return_from_iam(case, people)
+    GrantCase.objects.filter(pk=case.pk).update(executive_summary=LONG_AFTER)
+    services.submit(case, by=people.manager)
+    html = html_of(get(client, people.iam, compare_url(case, "?from=1&to=2")))
+    rows = table_starting(html, "Fields that differ")
+    row = next(row for row in rows if row[0] == "Sections › Executive summary")
+    assert row == [
+        "Sections › Executive summary",
+        "The grant pays for [removed: twelve][added: fourteen] officers in the regional team "
+        "for one year [added: <script>alert(1)</script> ]from April.",
+    ]
+    assert (
+        '<del class="app-diff__removed"><span class="govuk-visually-hidden">[removed: </span>'
+        'twelve<span class="govuk-visually-hidden">]</span></del>'
+    ) in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    # The whole text is not shown twice.
+    assert html.count("regional team") == 1
+
+
+def test_short_values_keep_the_before_and_after_columns():
+    change = FieldChange("Title", Shown("A"), Shown("B"))
+    assert change.words is None
+    long = FieldChange("Text", Shown(LONG_BEFORE), Shown(LONG_AFTER))
+    assert [run.kind for run in long.words] == ["same", "removed", "added", "same", "added", "same"]

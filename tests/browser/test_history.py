@@ -1,9 +1,10 @@
 import re
 
 import pytest
+from django.db import transaction
 
-from approvals import services
-from approvals.models import AuditEvent, CaseVersion, IamOutcome
+from approvals import audit, services
+from approvals.models import AuditAction, AuditEvent, CaseVersion, IamOutcome
 from grants.models import GrantCase
 from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
@@ -76,4 +77,46 @@ def test_a_version_page_is_accessible(page, people, walked):
     page.goto(f"/staff/cases/{walked.pk}/versions/1/")
     assert page.get_by_text("Version 1", exact=True).is_visible()
     assert page.get_by_text(version.sha256).is_visible()
+    assert_accessible(page)
+
+
+LONG_BEFORE = "The grant pays for twelve officers in the regional team for one year from April."
+LONG_AFTER = "The grant pays for fourteen officers in the regional team for one year from April."
+
+
+def test_a_long_text_compared_word_by_word_is_accessible(page, people):
+    case = make_case(people.manager, executive_summary=LONG_BEFORE)
+    to_iam(case, people)
+    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.RETURNED, note="Fix.")
+    GrantCase.objects.filter(pk=case.pk).update(executive_summary=LONG_AFTER)
+    services.submit(case, by=people.manager)
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{case.pk}/versions/compare/?from=1&to=2")
+    changes = page.get_by_role("table", name="Fields that differ")
+    row = changes.get_by_role("row", name=re.compile("Sections › Executive summary"))
+    assert row.locator("del").text_content() == "[removed: twelve]"
+    assert row.locator("ins").text_content() == "[added: fourteen]"
+    # Struck through and underlined, not told apart by colour alone.
+    assert "line-through" in row.locator("del").evaluate(
+        "e => getComputedStyle(e).textDecorationLine"
+    )
+    assert "underline" in row.locator("ins").evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert_accessible(page)
+
+
+def test_a_long_history_is_paged_accessibly(page, people, walked):
+    with transaction.atomic():
+        for index in range(60):
+            audit.record(
+                AuditAction.COMMENT_ADDED, actor=people.iam, case=walked, details={"n": index}
+            )
+    sign_in(page, "manager", PASSWORD)
+    page.goto(f"/staff/cases/{walked.pk}/history/")
+    assert page.locator(".app-timeline__item").count() == 50
+    pagination = page.get_by_role("navigation", name="Pagination")
+    pagination.get_by_role("link", name="Next page").click()
+    page.wait_for_url(re.compile(r"\?page=2$"))
+    total = AuditEvent.objects.filter(case=walked).count()
+    assert page.locator(".app-timeline__item").count() == total - 50
+    assert page.get_by_role("link", name="Page 2").get_attribute("aria-current") == "page"
     assert_accessible(page)

@@ -55,19 +55,19 @@ def test_the_rocu_breakdown_matches_the_seed_table(seed_report):
     rows = table_starting(seed_report, "ROCU (grant amount £1.000m)")
     assert rows[1:] == [
         ["RART (Frontline Officers)", ""],
-        ["Detective Inspector", "0.102", "1", "0.102", "0.102", "0.205"],
-        ["Detective Sergeant", "0.084", "1", "0.084", "0.084", "0.168"],
-        ["Detective Constable", "0.066", "3", "0.199", "0.199", "0.397"],
-        ["Band C", "0.071", "5", "0.354", "0.354", "0.708"],
-        ["Band D", "0.053", "1", "0.053", "0.053", "0.105"],
-        ["Band E", "0.047", "1", "0.047", "0.047", "0.094"],
-        ["Total", "", "12", "0.839", "0.839", "1.678"],
+        ["Detective Inspector", "0.102", "1", "0.102", "1", "0.102", "0.205"],
+        ["Detective Sergeant", "0.084", "1", "0.084", "1", "0.084", "0.168"],
+        ["Detective Constable", "0.066", "3", "0.199", "3", "0.199", "0.397"],
+        ["Band C", "0.071", "5", "0.354", "5", "0.354", "0.708"],
+        ["Band D", "0.053", "1", "0.053", "1", "0.053", "0.105"],
+        ["Band E", "0.047", "1", "0.047", "1", "0.047", "0.094"],
+        ["Total", "", "12", "0.839", "12", "0.839", "1.678"],
         ["Regional Prison Intelligence (Met Ops Officers)", ""],
-        ["Detective Superintendent", "0.131", "1", "0.131", "", "0.131"],
-        ["Detective Sergeant", "0.084", "1", "0.084", "0.084", "0.168"],
-        ["Detective Constable", "0.066", "3", "0.199", "0.265", "0.464"],
-        ["Band D", "0.053", "3", "0.158", "", "0.158"],
-        ["Total", "", "8", "0.572", "0.349", "0.921"],
+        ["Detective Superintendent", "0.131", "1", "0.131", "", "", "0.131"],
+        ["Detective Sergeant", "0.084", "1", "0.084", "1", "0.084", "0.168"],
+        ["Detective Constable", "0.066", "3", "0.199", "4", "0.265", "0.464"],
+        ["Band D", "0.053", "3", "0.158", "", "", "0.158"],
+        ["Total", "", "8", "0.572", "5", "0.349", "0.921"],
         ["Total police officer and police staff costs", "", "2.599"],
         ["Support Costs", "", "0.210"],
         ["Overtime", "", "0.008"],
@@ -169,6 +169,7 @@ def test_the_report_reads_in_the_seed_order_with_numbered_recommendations(seed_r
         "Executive summary",
         "Recommendations",
         "Time sensitivity",
+        "Grant offers",
         "Introduction and background",
         "Issues for consideration",
         "Contribution to the Police and Crime Plan",
@@ -200,7 +201,7 @@ def test_figures_are_available_in_exact_pounds(client, manager):
     client.force_login(manager)
     html = client.get(f"/staff/cases/{case.pk}/?figures=pounds").content.decode()
     rows = table_starting(html, "Unit 1")
-    assert ["Grade 0", "£40,000.00", "1", "£40,000.00", "£20,000.00", "£60,000.00"] in rows
+    assert ["Grade 0", "£40,000.00", "1", "£40,000.00", "0.5", "£20,000.00", "£60,000.00"] in rows
 
 
 def test_part_2_is_shown_apart_and_marked(client, manager):

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 
 from approvals import anchors
 from approvals.models import DecisionOutcome, PublishedRevision
+from approvals.pagination import govuk_pagination
 from approvals.publication import part1
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
@@ -156,19 +157,7 @@ def _active_filters(filters: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _pagination(page, url: Callable[[int], str]) -> dict:
-    """GOV.UK pagination for a page of results; url(number) links to another page."""
-    items = [
-        None
-        if number == page.paginator.ELLIPSIS
-        else {"number": number, "url": url(number), "current": number == page.number}
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
-    return {
-        "items": items if page.paginator.num_pages > 1 else [],
-        "previous": url(page.previous_page_number()) if page.has_previous() else "",
-        "next": url(page.next_page_number()) if page.has_next() else "",
-    }
+_pagination = govuk_pagination
 
 
 # One row of the register, drawn here rather than by a template loop, as Django's admin
