@@ -74,11 +74,14 @@ class DecisionsFeed(Feed):
 
     def items(self):
         published = list(reg.newest_first(reg.published()).only(*FEED_FIELDS)[: reg.FEED_SIZE])
-        self._anchors = anchors.current_anchors(item.pk for item in published)
+        # Kept on each item, not on the feed: one feed object serves every request.
+        current = anchors.current_anchors(item.pk for item in published)
+        for item in published:
+            item.current_anchor = current.get(item.pk)
         return published
 
     def item_extra_kwargs(self, item):
-        anchor = self._anchors.get(item.pk)
+        anchor = item.current_anchor
         if anchor is None:
             return {}
         return {"anchor_sequence": anchor.sequence, "anchor_hash": anchor.hash}
@@ -100,7 +103,7 @@ class DecisionsFeed(Feed):
         # shows it (sanitised, so nothing a writer typed becomes markup).
         outcome = format_html("<p>{}.</p>", item.get_outcome_display())
         summary = outcome + mark_safe(render_text(item.summary))  # render_text sanitises
-        anchor = self._anchors.get(item.pk)
+        anchor = item.current_anchor
         if anchor is not None:
             summary += format_html(
                 "<p>Audit anchor: entry {}, fingerprint {}.</p>", anchor.sequence, anchor.hash

@@ -157,9 +157,6 @@ def _active_filters(filters: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
-_pagination = govuk_pagination
-
-
 # One row of the register, drawn here rather than by a template loop, as Django's admin
 # draws its change lists: for twenty rows, the template engine's per-tag cost was more
 # than the page's queries.
@@ -242,7 +239,7 @@ def register(request, version: Version):
         "count": page.paginator.count,
         "page_problem": results.problem,
         "active_filters": _active_filters(filters),
-        "pagination": _pagination(
+        "pagination": govuk_pagination(
             page, lambda number: _register_url({**filters, "page": number if number > 1 else ""})
         ),
         "data_query": reg.query_string(filters),
@@ -377,7 +374,7 @@ def audit_anchors(request, version: Version):
             "anchors": page.object_list,
             "count": paginator.count,
             "site_url": settings.SITE_URL,
-            "pagination": _pagination(
+            "pagination": govuk_pagination(
                 page,
                 lambda number: reverse("audit-anchors") + (f"?page={number}" if number > 1 else ""),
             ),
