@@ -25,6 +25,8 @@ from grants.models import CaseState, GrantCase
 logger = logging.getLogger(__name__)
 
 ENDORSED = (IamOutcome.ENDORSED, IamOutcome.ENDORSED_WITH_CONDITIONS)
+# A needed-by date matters until the decision is made.
+UNDECIDED = (CaseState.DRAFT, CaseState.IAM_REVIEW, CaseState.DMPC_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def digests(day: datetime.date) -> list[Digest]:
     # Needed-by dates close at hand, for whoever acts next on the case.
     limit = working_days_after(now, settings.REMINDER_NEEDED_BY_WORKING_DAYS).date()
     for case in (
-        GrantCase.objects.filter(state__in=list(NEXT_ACTORS), needed_by__lte=limit)
+        GrantCase.objects.filter(state__in=UNDECIDED, needed_by__lte=limit)
         .prefetch_related("collaborators")
         .order_by("needed_by", "pk")
     ):

@@ -65,6 +65,13 @@ def test_a_draft_needed_soon_reminds_its_own_managers(people):
     assert set(texts_for(TODAY)) == {people.manager.username}
 
 
+def test_a_decided_case_is_not_reminded_of_its_needed_by_date(people):
+    case = make_case(people.manager, title="Decided", needed_by=later(1))
+    to_ready(case, people)
+    approve(case, people)
+    assert not any("Decided" in t for ts in texts_for(TODAY).values() for t in ts)
+
+
 def test_unanswered_questions_go_to_their_addressees_not_the_asker(people):
     case = make_case(people.manager, title="Asked")
     to_iam(case, people)
