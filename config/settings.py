@@ -76,6 +76,11 @@ ACCESSIBILITY_CONTACT_EMAIL = envemail(
 ACCESSIBILITY_CONTACT_PHONE = os.environ.get("ACCESSIBILITY_CONTACT_PHONE", "").strip()
 ACCESSIBILITY_RESPONSE_DAYS = envint("ACCESSIBILITY_RESPONSE_DAYS", 10)
 FEEDBACK_EMAIL = envemail("FEEDBACK_EMAIL", ACCESSIBILITY_CONTACT_EMAIL)
+# The daily reminders digest (manage.py send_reminders): a sign-off is reminded once it
+# has waited this many working days, a needed-by date once it is this many working days
+# away or fewer.
+REMINDER_SIGN_OFF_WORKING_DAYS = envint("REMINDER_SIGN_OFF_WORKING_DAYS", 3)
+REMINDER_NEEDED_BY_WORKING_DAYS = envint("REMINDER_NEEDED_BY_WORKING_DAYS", 5)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

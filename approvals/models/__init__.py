@@ -15,6 +15,7 @@ from approvals.models.publication import (
     agreement_path,
 )
 from approvals.models.questions import Answer, Question, QuestionKind, Resolution
+from approvals.models.reminders import ReminderDigest
 from approvals.models.workflow import (
     AgendaItem,
     CaseVersion,
@@ -60,6 +61,7 @@ __all__ = [
     "RegisterEntry",
     "RelatedDecision",
     "RelatedDecisionKind",
+    "ReminderDigest",
     "Resolution",
     "SignOff",
     "StandingAuthorityAcceptance",
