@@ -12,9 +12,10 @@ from approvals import questions, services
 from approvals.models import ClearanceArea
 from approvals.pipeline import pipeline_rows
 from approvals.publication.services import working_days_between
+from approvals.queues import queues_for
 from grants.models import CaseState, Funder, GrantCase, GrantOffer
 from tests.factories import make_case
-from tests.workflow import to_dmpc_review, to_iam
+from tests.workflow import ADVISERS, to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_csv_cells_cannot_run_as_formulas(client, people, in_flight):
     assert "'=HYPERLINK(1)" in [row[0] for row in rows]
 
 
-def _copies(template: GrantCase, count: int) -> None:
+def _copies(template: GrantCase, count: int, state=CaseState.IAM_REVIEW) -> None:
     """`count` more cases like `template`, made in a few queries."""
     funder = Funder.objects.get(name="Home Office")
     fields = {
@@ -116,8 +117,7 @@ def _copies(template: GrantCase, count: int) -> None:
         if f.attname != "id"
     }
     made = GrantCase.objects.bulk_create(
-        GrantCase(**{**fields, "title": f"Copy {n}", "state": CaseState.IAM_REVIEW})
-        for n in range(count)
+        GrantCase(**{**fields, "title": f"Copy {n}", "state": state}) for n in range(count)
     )
     GrantOffer.objects.bulk_create(
         GrantOffer(case=case, funder=funder, amount=Decimal("1000"), financial_year=2025)
@@ -139,3 +139,43 @@ def test_the_page_reads_the_same_number_of_queries_for_20_and_200_cases(client, 
         assert response.status_code == 200
     assert response.context["total"] == 200
     assert len(twenty) == len(two_hundred)
+
+
+def test_queue_rows_carry_amount_needed_by_and_age(people):
+    case = make_case(people.manager, needed_by=datetime.date(2099, 3, 31))
+    to_iam(case, people)
+    queues = {queue.title: queue for queue in queues_for(people.iam)}
+    (row,) = queues["Waiting for IAM review"].cases
+    assert row.amount == sum(o.amount for o in GrantOffer.objects.filter(case=case)) > 0
+    assert row.needed_by == datetime.date(2099, 3, 31)
+    assert row.age == 0
+
+
+def test_queues_cost_the_same_queries_for_one_case_and_many(people):
+    case = make_case(people.manager)
+    to_dmpc_review(case, people)
+    queues_for(people.dmpc_office)  # the person's roles, read once and kept on the user
+    with CaptureQueriesContext(connection) as one:
+        queues_for(people.dmpc_office)
+    _copies(case, 30, CaseState.DMPC_REVIEW)
+    with CaptureQueriesContext(connection) as many:
+        queues = {queue.title: queue for queue in queues_for(people.dmpc_office)}
+    assert len(queues["Waiting for advisers' sign-off"].cases) == 31
+    assert len(one) == len(many)
+
+
+def test_the_dmpc_office_sees_cases_with_sign_offs_outstanding(client, people):
+    case = make_case(people.manager, title="Half signed")
+    to_dmpc_review(case, people)
+    for area in (ClearanceArea.FINANCE, ClearanceArea.LEGAL):
+        services.sign_off(
+            case, by=getattr(people, ADVISERS[area]), area=area, advice=f"{area.label} content."
+        )
+    queues = {queue.title: queue for queue in queues_for(people.dmpc_office)}
+    (row,) = queues["Waiting for advisers' sign-off"].cases
+    assert row.outstanding == [ClearanceArea.EQUALITIES.label, ClearanceArea.PRIVACY.label]
+    client.force_login(people.dmpc_office)
+    page = client.get(reverse("staff-home")).content.decode()
+    assert "Waiting for advisers&#x27; sign-off" in page or "Waiting for advisers' sign-off" in page
+    assert "Half signed" in page
+    assert reverse("approvals:pipeline") in page
