@@ -22,9 +22,14 @@ def test_the_dmpc_office_sorts_and_filters_the_pipeline(page, people):
     sign_in(page, "dmpc-office", PASSWORD)
     page.goto("/staff/")
     assert page.get_by_role("heading", name="Waiting for advisers' sign-off").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        page.screenshot(path=ARTIFACTS / f"pipeline-home-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("link", name="Pipeline: every case from submission to publication").click()
     assert page.get_by_role("heading", level=1, name="Pipeline").is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
         assert_accessible(page)
