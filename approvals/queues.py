@@ -6,8 +6,14 @@ the workflow's own guards decide, with every fact they read fetched at once.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from approvals.accounts.roles import roles_of
+from django.utils import timezone
+
+from approvals.accounts.roles import Role, roles_of
+from approvals.models import ClearanceArea
+from approvals.pipeline import entered_state
+from approvals.publication.services import working_days_between
 from approvals.workflow import (
     DECISION_STEPS,
     IAM_OUTCOME_STEPS,
@@ -18,7 +24,7 @@ from approvals.workflow import (
     holds_role_for,
     sign_off_step,
 )
-from grants.models import GrantCase
+from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
 
 
@@ -46,6 +52,24 @@ class Queue:
     title: str
     steps: tuple[str, ...]
     cases: list = field(default_factory=list)
+    # A watch list names cases the person waits on others for, with whose sign-off.
+    watch: bool = False
+
+
+def _waiting_for_advisers(user, candidates, facts) -> Queue | None:
+    """The DMPC office's watch list: cases under DMPC review with advisers' sign-offs
+    outstanding on the current version."""
+    if Role.DMPC_OFFICE not in roles_of(user):
+        return None
+    cases = []
+    for case in candidates:
+        if case.state != CaseState.DMPC_REVIEW:
+            continue
+        signed = facts[case.pk].signed_areas
+        case.outstanding = [area.label for area in ClearanceArea if area.value not in signed]
+        if case.outstanding:
+            cases.append(case)
+    return Queue("Waiting for advisers' sign-off", (), cases, watch=True)
 
 
 def queues_for(user) -> list[Queue]:
@@ -57,17 +81,28 @@ def queues_for(user) -> list[Queue]:
         if any(holds_role_for(user, STEPS[name]) for name in q.steps)
     ]
     states = {state for q in queues for name in q.steps for state in STEPS[name].states}
+    if Role.DMPC_OFFICE in roles_of(user):
+        states.add(CaseState.DMPC_REVIEW)
     candidates = list(
         cases_visible_to(user, GrantCase.objects.filter(state__in=states))
         .select_related("owner")
-        .prefetch_related("collaborators")
+        .prefetch_related("collaborators", "offers")
         .order_by("updated_at", "id")
     )
     facts = CaseFacts.prefetch(candidates)
+    entered = entered_state(candidates)
+    today = timezone.localdate()
+    for case in candidates:
+        case.amount = sum((offer.amount for offer in case.offers.all()), Decimal(0))
+        moved = entered.get(case.pk)
+        case.age = working_days_between(timezone.localdate(moved), today) if moved else None
     for queue in queues:
         queue.cases = [
             case
             for case in candidates
             if any(can(user, name, case, facts[case.pk]) is None for name in queue.steps)
         ]
+    watch = _waiting_for_advisers(user, candidates, facts)
+    if watch is not None:
+        queues.append(watch)
     return queues

@@ -2,7 +2,7 @@ from django.urls import path
 
 from approvals.accounts.people import urlpatterns as people_urlpatterns
 from approvals.publication.urls import staff_urlpatterns
-from approvals.views import clearance, decisions, history, iam, questions, standing
+from approvals.views import clearance, decisions, history, iam, pipeline, questions, standing
 
 app_name = "approvals"
 
@@ -28,6 +28,8 @@ urlpatterns = [
         standing.accept_under_standing_authority,
         name="standing-authority",
     ),
+    path("pipeline/", pipeline.pipeline, name="pipeline"),
+    path("pipeline.csv", pipeline.pipeline_csv, name="pipeline-csv"),
     path("iam/", iam.meeting_list, name="meetings"),
     path("iam/new/", iam.meeting_create, name="meeting-create"),
     path("iam/<int:meeting_pk>/", iam.meeting_detail, name="meeting"),

@@ -308,6 +308,9 @@ MATRIX = [
     # Publication.
     Row("approvals:publications", (), publisher_only()),
     Row("approvals:compliance", (), publisher_only()),
+    # The DMPC office's pipeline.
+    Row("approvals:pipeline", (), staff(403, dmpc_office=200, dmpc=200)),
+    Row("approvals:pipeline-csv", (), staff(403, dmpc_office=200, dmpc=200)),
     Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
     Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
     Row("approvals:publication", (99999,), publisher_only(404), "unknown"),

@@ -59,6 +59,17 @@ def working_days_after(moment: datetime.datetime, days: int) -> datetime.datetim
     return local.replace(year=day.year, month=day.month, day=day.day)
 
 
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """How many working days end falls after start: 0 on the same day (or before)."""
+    days = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            days += 1
+    return days
+
+
 def _listing_fields(decision: Decision) -> dict:
     """What the register lists, searches and exports, from the decided version."""
     document = decision.version.document

@@ -1,0 +1,11 @@
+from django import template
+
+from approvals.pipeline import may_see_pipeline
+
+register = template.Library()
+
+
+@register.filter
+def sees_pipeline(user) -> bool:
+    """Whether the pipeline belongs in the person's navigation."""
+    return may_see_pipeline(user)
