@@ -69,7 +69,7 @@ def _waiting_for_advisers(user, candidates, facts) -> Queue | None:
         case.outstanding = [area.label for area in ClearanceArea if area.value not in signed]
         if case.outstanding:
             cases.append(case)
-    return Queue("Waiting for advisers' sign-off", (), cases, watch=True)
+    return Queue("Waiting for advisers’ sign-off", (), cases, watch=True)
 
 
 def queues_for(user) -> list[Queue]:

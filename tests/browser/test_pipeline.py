@@ -21,7 +21,7 @@ def test_the_dmpc_office_sorts_and_filters_the_pipeline(page, people):
 
     sign_in(page, "dmpc-office", PASSWORD)
     page.goto("/staff/")
-    assert page.get_by_role("heading", name="Waiting for advisers' sign-off").is_visible()
+    assert page.get_by_role("heading", name="Waiting for advisers’ sign-off").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
