@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind
+from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind, SignOffOutcome
 from approvals.models.questions import TEXT_LIMIT as QUESTION_TEXT_LIMIT
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.forms import (
@@ -279,9 +279,17 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 
 
 class SignOffForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Do you clear it?",
+        choices=SignOffOutcome.choices,
+        widget=GovukRadioSelect,
+        error_messages={
+            "required": "Choose whether you clear it",
+            "invalid_choice": "Choose whether you clear it",
+        },
+    )
     advice = _text(
-        "Your advice",
-        required="Enter your advice",
+        "Your advice, or the reason you cannot clear it",
         limit=("Your advice", 20_000),
         help_text="It is recorded with your name and the time, and the DMPC reads it "
         "before deciding.",
@@ -291,10 +299,20 @@ class SignOffForm(forms.Form):
     def __init__(self, *args, area_label: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
             Field.textarea("advice", label_size=Size.MEDIUM, rows=10),
             "seen_version",
             _submit(f"Sign off {area_label.lower()}"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        if outcome == SignOffOutcome.CLEARED_WITH_ADVICE and not cleaned.get("advice"):
+            self.add_error("advice", "Enter your advice")
+        if outcome == SignOffOutcome.NOT_CLEARED and not cleaned.get("advice"):
+            self.add_error("advice", "Enter the reason you cannot clear it")
+        return cleaned
 
 
 class MarkReadyForm(forms.Form):

@@ -488,7 +488,7 @@ DECISION = {
     "password": PASSWORD,
     "seen_version": 1,
 }
-SIGN_OFF = {"advice": "Content.", "seen_version": 1}
+SIGN_OFF = {"outcome": "cleared_with_advice", "advice": "Content.", "seen_version": 1}
 WITHDRAW = {"reasons": "No longer needed."}
 
 ATTEMPTS = [

@@ -17,6 +17,7 @@ from approvals.models.publication import (
 from approvals.models.questions import Answer, Question, QuestionKind, Resolution
 from approvals.models.workflow import (
     AgendaItem,
+    CaseReturn,
     CaseVersion,
     ClearanceArea,
     Decision,
@@ -26,7 +27,9 @@ from approvals.models.workflow import (
     ReferenceSequence,
     RelatedDecision,
     RelatedDecisionKind,
+    ReturnedBy,
     SignOff,
+    SignOffOutcome,
     StandingAuthorityAcceptance,
 )
 
@@ -38,6 +41,7 @@ __all__ = [
     "AuditAnchor",
     "AuditChainHead",
     "AuditEvent",
+    "CaseReturn",
     "CaseVersion",
     "ClearanceArea",
     "Decision",
@@ -61,7 +65,9 @@ __all__ = [
     "RelatedDecision",
     "RelatedDecisionKind",
     "Resolution",
+    "ReturnedBy",
     "SignOff",
+    "SignOffOutcome",
     "StandingAuthorityAcceptance",
     "agreement_path",
 ]

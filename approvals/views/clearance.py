@@ -107,6 +107,7 @@ def sign_off(request, pk, area):
                 by=request.user,
                 area=area,
                 advice=form.cleaned_data["advice"],
+                outcome=form.cleaned_data["outcome"],
                 seen_version=form.cleaned_data["seen_version"],
             )
         except CaseChanged as changed:
