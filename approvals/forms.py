@@ -323,6 +323,25 @@ class MarkReadyForm(forms.Form):
         self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))
 
 
+class OfficeReturnForm(forms.Form):
+    reasons = _text(
+        "Why are you returning the case?",
+        required="Enter the reasons to return the case",
+        limit=("The reasons", 10_000),
+        help_text="The case’s grants managers see these reasons beside the case until "
+        "they submit it again.",
+    )
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.textarea("reasons", label_size=Size.MEDIUM, rows=6),
+            "seen_version",
+            _submit("Return for changes"),
+        )
+
+
 # Questions and comments -----------------------------------------------------------------
 
 

@@ -311,6 +311,7 @@ SIGN_OFF_ROLES: dict[ClearanceArea, Role] = {
 WAITING_FOR = {
     "submit": "submission", "add_to_agenda": "IAM review", "endorse": "IAM review",
     "not_supported": "IAM review", "iam_return": "IAM review", "mark_ready": "the DMPC office",
+    "office_return": "the DMPC office",
     "approve": "a decision", "reject": "a decision", "dmpc_return": "a decision",
     "withdraw": "a decision", "upload_agreement": "its grant agreement",
     "accept_under_standing_authority": "offers under a standing authority",

@@ -160,3 +160,36 @@ def test_reasons_are_current_until_the_case_is_resubmitted(
     services.submit(case, by=people.manager)
     assert current_return(fresh(case)) is None
     assert CaseReturn.objects.count() == 1
+
+
+def test_the_office_returns_through_the_clearance_page_keeping_typed_text(client, case, people):
+    to_dmpc_review(case, people)
+    not_clear_legal(case, people)
+    client.force_login(people.dmpc_office)
+    url = f"/staff/cases/{case.pk}/office-return/"
+    assert "Return for changes" in client.get(f"/staff/cases/{case.pk}/clearance/").content.decode()
+
+    response = client.post(url, {"reasons": "  ", "seen_version": "1"})
+    assert response.status_code == 400
+    assert "Enter the reasons to return the case" in response.content.decode()
+
+    response = client.post(url, {"reasons": "Legal said no.", "seen_version": "7"}, follow=True)
+    assert fresh(case).state == CaseState.DMPC_REVIEW
+
+    client.post(url, {"reasons": "Legal said no.", "seen_version": "1"})
+    assert fresh(case).state == CaseState.DRAFT
+    assert CaseReturn.objects.get().reasons == "Legal said no."
+
+
+def test_the_sign_off_page_asks_for_an_outcome_and_keeps_typed_text(client, case, people):
+    to_dmpc_review(case, people)
+    client.force_login(people.legal)
+    url = f"/staff/cases/{case.pk}/clearance/legal/"
+    response = client.post(url, {"outcome": "not_cleared", "advice": "", "seen_version": "1"})
+    assert response.status_code == 400
+    assert "Enter the reason you cannot clear it" in response.content.decode()
+    response = client.post(url, {"advice": "Kept text.", "seen_version": "1"})
+    assert response.status_code == 400
+    assert "Kept text." in response.content.decode()
+    client.post(url, {"outcome": "not_cleared", "advice": "Unlawful.", "seen_version": "1"})
+    assert SignOff.objects.get().outcome == SignOffOutcome.NOT_CLEARED
