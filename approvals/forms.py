@@ -278,11 +278,11 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 # Clearance ------------------------------------------------------------------------------
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(ErrorSummaryMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Do you clear it?",
         choices=SignOffOutcome.choices,
-        widget=GovukRadioSelect,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Choose whether you clear it",
             "invalid_choice": "Choose whether you clear it",
@@ -323,7 +323,7 @@ class MarkReadyForm(forms.Form):
         self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))
 
 
-class OfficeReturnForm(forms.Form):
+class OfficeReturnForm(ErrorSummaryMixin, forms.Form):
     reasons = _text(
         "Why are you returning the case?",
         required="Enter the reasons to return the case",

@@ -266,7 +266,7 @@ MATRIX = [
         "approvals:sign-off", (W("draft.pk"), "finance"), staff(404, owner=403, admin=403), "draft"
     ),
     Row("approvals:mark-ready", (W("clearing.pk"),), staff(405)),
-    Row("approvals:office-return", (W("clearing.pk"),), staff(405)),
+    Row("approvals:office-return", (W("clearing.pk"),), under_review(403, dmpc_office=200)),
     # Questions and comments: anyone who can see the case.
     Row("approvals:questions", (W("ready.pk"),), under_review(200), "ready"),
     Row("approvals:questions", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),

@@ -152,7 +152,7 @@ def mark_ready(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def office_return(request, pk):
     """The DMPC office returns a case an adviser did not clear, with its reasons."""
     case = get_case_for_user(request.user, pk)
@@ -162,7 +162,7 @@ def office_return(request, pk):
     form = OfficeReturnForm(
         posted_data(request), initial={"seen_version": version.number if version else 0}
     )
-    if form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.office_return(
                 case,
