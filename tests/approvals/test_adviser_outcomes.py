@@ -193,3 +193,15 @@ def test_the_sign_off_page_asks_for_an_outcome_and_keeps_typed_text(client, case
     assert "Kept text." in response.content.decode()
     client.post(url, {"outcome": "not_cleared", "advice": "Unlawful.", "seen_version": "1"})
     assert SignOff.objects.get().outcome == SignOffOutcome.NOT_CLEARED
+
+
+def test_the_case_page_shows_the_reasons_until_resubmitted(client, case, people):
+    to_iam(case, people)
+    services.record_iam_outcome(
+        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Costs are unclear."
+    )
+    client.force_login(people.manager)
+    url = f"/staff/cases/{case.pk}/"
+    assert "Costs are unclear." in client.get(url).content.decode()
+    services.submit(case, by=people.manager)
+    assert "Costs are unclear." not in client.get(url).content.decode()
