@@ -230,6 +230,7 @@ def test_the_report_runs_a_fixed_number_of_queries(
 ):
     case = make_case(manager, posts=posts, units=2)
     client.force_login(manager)
+    # One of them reads the reasons the case was last returned for.
     with django_assert_max_num_queries(
         16
     ) as captured:  # one of them: the reasons it was last returned for
