@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind
+from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind, SignOffOutcome
 from approvals.models.questions import TEXT_LIMIT as QUESTION_TEXT_LIMIT
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.forms import (
@@ -278,10 +278,18 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 # Clearance ------------------------------------------------------------------------------
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(ErrorSummaryMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label="Do you clear it?",
+        choices=SignOffOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose whether you clear it",
+            "invalid_choice": "Choose whether you clear it",
+        },
+    )
     advice = _text(
-        "Your advice",
-        required="Enter your advice",
+        "Your advice, or the reason you cannot clear it",
         limit=("Your advice", 20_000),
         help_text="It is recorded with your name and the time, and the DMPC reads it "
         "before deciding.",
@@ -291,10 +299,20 @@ class SignOffForm(forms.Form):
     def __init__(self, *args, area_label: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
             Field.textarea("advice", label_size=Size.MEDIUM, rows=10),
             "seen_version",
             _submit(f"Sign off {area_label.lower()}"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        if outcome == SignOffOutcome.CLEARED_WITH_ADVICE and not cleaned.get("advice"):
+            self.add_error("advice", "Enter your advice")
+        if outcome == SignOffOutcome.NOT_CLEARED and not cleaned.get("advice"):
+            self.add_error("advice", "Enter the reason you cannot clear it")
+        return cleaned
 
 
 class MarkReadyForm(forms.Form):
@@ -303,6 +321,25 @@ class MarkReadyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper("seen_version", _submit("Mark ready for decision"))
+
+
+class OfficeReturnForm(ErrorSummaryMixin, forms.Form):
+    reasons = _text(
+        "Why are you returning the case?",
+        required="Enter the reasons to return the case",
+        limit=("The reasons", 10_000),
+        help_text="The case’s grants managers see these reasons beside the case until "
+        "they submit it again.",
+    )
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.textarea("reasons", label_size=Size.MEDIUM, rows=6),
+            "seen_version",
+            _submit("Return for changes"),
+        )
 
 
 # Questions and comments -----------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 
+from approvals.accounts.roles import Role
 from approvals.workflow import NEXT_ACTORS
 from grants.models import CaseState
 
@@ -28,17 +29,31 @@ def recipients(case) -> list[str]:
     )
 
 
-def send(case, what: str) -> None:
+def current_return(case):
+    """The reasons the case was last returned for, while it is still in draft after it."""
+    if case.state != CaseState.DRAFT:
+        return None
+    latest = case.returns.select_related("version").first()
+    if latest is None or case.versions.filter(number__gt=latest.version.number).exists():
+        return None
+    return latest
+
+
+def send(case, what: str, *, addresses=None, extra: str = "") -> None:
     link = settings.SITE_URL + reverse("grants:report", args=[case.pk])
     subject = f"Grant case {what}: {case.title}"[:200]
+    returned = current_return(case)
+    if returned is not None and not extra:
+        extra = f"Reasons given by the {returned.get_returned_by_display()}:\n{returned.reasons}"
     body = (
         f"The grant case “{case.title}” {what}.\n\n"
         f"It is now: {case.get_state_display()}.\n\n"
-        f"Open it: {link}\n"
+        + (f"{extra}\n\n" if extra else "")
+        + f"Open it: {link}\n"
     )
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients(case)
-    ]
+    if addresses is None:
+        addresses = recipients(case)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
     try:
         send_mass_mail(messages, fail_silently=False)
     except Exception:
@@ -48,3 +63,21 @@ def send(case, what: str) -> None:
 
 def after_commit(case, what: str) -> None:
     transaction.on_commit(lambda: send(case, what))
+
+
+def managers_and_office(case) -> list[str]:
+    users = User.objects.filter(pk__in=[case.owner_id, *case.collaborators.values("pk")])
+    users = users | User.objects.filter(groups__name=Role.DMPC_OFFICE.value)
+    return sorted(
+        set(users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    )
+
+
+def after_commit_not_cleared(case, area_label: str, reason: str) -> None:
+    """Tell the case's grants managers and the DMPC office an adviser did not clear it."""
+    what = f"was not cleared on {area_label.lower()}"
+    transaction.on_commit(
+        lambda: send(
+            case, what, addresses=managers_and_office(case), extra=f"The reason:\n{reason}"
+        )
+    )

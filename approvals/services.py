@@ -16,13 +16,16 @@ from approvals.models import (
     AgendaItem,
     AuditAction,
     AuditEvent,
+    CaseReturn,
     CaseVersion,
     ClearanceArea,
     Decision,
     DecisionOutcome,
     IamMeeting,
     IamOutcome,
+    ReturnedBy,
     SignOff,
+    SignOffOutcome,
 )
 from approvals.publication import services as publication
 from approvals.references import locked_sequence
@@ -36,7 +39,7 @@ from approvals.workflow import (
     sign_off_step,
 )
 from grants.document import case_document, document_sha256, part1_document
-from grants.models import GrantCase
+from grants.models import CaseState, GrantCase
 
 __all__ = ["CaseChanged", "NotAllowed", "SignatureRefused", "WorkflowError"]
 
@@ -217,6 +220,8 @@ def record_iam_outcome(
         item.outcome, item.note = outcome, note
         item.recorded_by, item.recorded_at = by, timezone.now()
         item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
+        if locked.state == CaseState.DRAFT:
+            _record_return(locked, version, by, ReturnedBy.IAM, note)
         _done(
             name,
             locked,
@@ -229,18 +234,38 @@ def record_iam_outcome(
     return item
 
 
+SIGN_OFF_TEXT_REQUIRED = {
+    SignOffOutcome.CLEARED_WITH_ADVICE: "Enter your advice",
+    SignOffOutcome.NOT_CLEARED: "Enter the reason you cannot clear it",
+}
+
+
 def sign_off(
-    case: GrantCase, *, by, area: ClearanceArea, advice: str, seen_version: int | None = None
+    case: GrantCase,
+    *,
+    by,
+    area: ClearanceArea,
+    advice: str = "",
+    outcome: SignOffOutcome = SignOffOutcome.CLEARED_WITH_ADVICE,
+    seen_version: int | None = None,
 ) -> SignOff:
-    """An adviser's advice on, and sign-off of, their own area of the current version."""
-    advice = _require(advice, "Enter your advice")
+    """An adviser's outcome for their own area of the current version: cleared, cleared
+    with advice, or not cleared (with a reason; the case's grants managers and the DMPC
+    office are told, and the office may return the case)."""
+    if outcome not in SignOffOutcome.values:
+        raise WorkflowError("Choose whether you clear it")
+    outcome = SignOffOutcome(outcome)
+    if outcome in SIGN_OFF_TEXT_REQUIRED:
+        advice = _require(advice, SIGN_OFF_TEXT_REQUIRED[outcome])
+    else:
+        advice = (advice or "").strip()
     with transaction.atomic():
         locked, facts = _begin(sign_off_step(area), case, by=by, seen_version=seen_version)
         version = facts.version
         try:
             with transaction.atomic():
                 signed = SignOff.objects.create(
-                    version=version, area=area, advice=advice, signed_by=by
+                    version=version, area=area, outcome=outcome, advice=advice, signed_by=by
                 )
         except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
             raise CaseChanged(f"{area.label} was signed off by someone else first.") from None
@@ -250,10 +275,48 @@ def sign_off(
             locked,
             by=by,
             version=version,
-            details={"area": area.value, "advice": advice},
-            tell="has been signed off by every adviser" if every_area else "",
+            details={"area": area.value, "outcome": outcome.value, "advice": advice},
+            tell="has been signed off by every adviser"
+            if every_area and outcome != SignOffOutcome.NOT_CLEARED
+            else "",
         )
+        if outcome == SignOffOutcome.NOT_CLEARED:
+            notifications.after_commit_not_cleared(locked, area.label, advice)
     return signed
+
+
+def office_return(
+    case: GrantCase, *, by, reasons: str, sections=(), seen_version: int | None = None
+) -> CaseReturn:
+    """The DMPC office returns a case an adviser did not clear to draft, with reasons."""
+    reasons = _require(reasons, "Enter the reasons to return the case")
+    with transaction.atomic():
+        fields = {"ready_for_decision_at": None}
+        locked, version, from_state = _take(
+            "office_return", case, by=by, seen_version=seen_version, **fields
+        )
+        returned = _record_return(locked, version, by, ReturnedBy.DMPC_OFFICE, reasons, sections)
+        _done(
+            "office_return",
+            locked,
+            by=by,
+            version=version,
+            from_state=from_state,
+            details={"reasons": reasons, "sections": list(sections)},
+            tell="has been returned for changes by the DMPC office",
+        )
+    return returned
+
+
+def _record_return(case, version, by, returned_by, reasons, sections=()) -> CaseReturn:
+    return CaseReturn.objects.create(
+        case=case,
+        version=version,
+        returned_by=returned_by,
+        by=by,
+        reasons=reasons,
+        sections=list(sections),
+    )
 
 
 def mark_ready(case: GrantCase, *, by, seen_version: int | None = None) -> GrantCase:
@@ -361,6 +424,8 @@ def decide(
             )
             details["reference"] = decision.reference
             details["publication_due"] = publication.schedule(decision).due_at.isoformat()
+        else:
+            _record_return(locked, version, by, ReturnedBy.DMPC, reasons)
         verb = {"approve": "approved", "reject": "rejected", "return": "returned for changes"}
         tell = f"has been {verb[outcome]} by the DMPC"
         _done(

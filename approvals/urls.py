@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/clearance/", clearance.clearance, name="clearance"),
     path("cases/<int:pk>/clearance/<slug:area>/", clearance.sign_off, name="sign-off"),
     path("cases/<int:pk>/ready/", clearance.mark_ready, name="mark-ready"),
+    path("cases/<int:pk>/office-return/", clearance.office_return, name="office-return"),
     path("cases/<int:pk>/versions/", history.version_list, name="versions"),
     path("cases/<int:pk>/versions/<int:number>/", history.version_detail, name="version"),
     path("cases/<int:pk>/versions/compare/", history.version_compare, name="compare"),

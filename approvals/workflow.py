@@ -25,6 +25,7 @@ from approvals.models import (
     IamOutcome,
     Publication,
     SignOff,
+    SignOffOutcome,
 )
 from grants.formatting import long_moment
 from grants.models import GrantCase
@@ -206,6 +207,20 @@ def every_area_signed_off(case, user, facts) -> str | None:
     if outstanding:
         names = ", ".join(area.label.lower() for area in outstanding)
         return f"Every area must be signed off first. Still outstanding: {names}."
+    refused = [
+        area
+        for area in ClearanceArea
+        if facts.sign_offs[area.value].outcome == SignOffOutcome.NOT_CLEARED
+    ]
+    if refused:
+        names = ", ".join(area.label.lower() for area in refused)
+        return f"Every area must be cleared first. Not cleared: {names}."
+    return None
+
+
+def has_not_cleared(case, user, facts) -> str | None:
+    if not any(s.outcome == SignOffOutcome.NOT_CLEARED for s in facts.sign_offs.values()):
+        return "The DMPC office returns a case only when an adviser has not cleared it."
     return None
 
 
@@ -296,6 +311,7 @@ SIGN_OFF_ROLES: dict[ClearanceArea, Role] = {
 WAITING_FOR = {
     "submit": "submission", "add_to_agenda": "IAM review", "endorse": "IAM review",
     "not_supported": "IAM review", "iam_return": "IAM review", "mark_ready": "the DMPC office",
+    "office_return": "the DMPC office",
     "approve": "a decision", "reject": "a decision", "dmpc_return": "a decision",
     "withdraw": "a decision", "upload_agreement": "its grant agreement",
     "accept_under_standing_authority": "offers under a standing authority",
@@ -352,6 +368,9 @@ STEPS: dict[str, Step] = {
               (not_yet_ready, every_area_signed_off),
               "Only the DMPC office marks cases ready for decision.",
               None, AuditAction.READY_FOR_DECISION),
+        _step("office_return", "Return for changes", {S.DMPC_REVIEW}, {Role.DMPC_OFFICE},
+              (has_not_cleared,), "Only the DMPC office returns cases an adviser did not clear.",
+              S.DRAFT, AuditAction.RETURNED),
         _step("approve", "Approve", {S.DMPC_REVIEW}, {Role.DMPC}, (did_not_edit, is_ready),
               DMPC_REFUSAL, S.APPROVED, AuditAction.APPROVED),
         _step("reject", "Reject", {S.DMPC_REVIEW}, {Role.DMPC}, (did_not_edit, is_ready),

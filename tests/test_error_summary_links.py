@@ -55,6 +55,7 @@ SENT_FORMS = [
     ("owner", "approvals:upload-agreement", (W.pk_of("published"),)),
     ("owner", "approvals:standing-authority", (W.pk_of("standing"),)),
     ("legal", "approvals:sign-off", (W.pk_of("clearing"), "legal")),
+    ("dmpc_office", "approvals:office-return", (W.pk_of("clearing"),)),
     ("legal", "approvals:questions", (W.pk_of("ready"),)),
     ("dmpc", "approvals:decide", (W.pk_of("ready"),)),
     ("iam", "approvals:meeting-create", ()),

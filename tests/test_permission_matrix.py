@@ -266,6 +266,7 @@ MATRIX = [
         "approvals:sign-off", (W("draft.pk"), "finance"), staff(404, owner=403, admin=403), "draft"
     ),
     Row("approvals:mark-ready", (W("clearing.pk"),), staff(405)),
+    Row("approvals:office-return", (W("clearing.pk"),), under_review(403, dmpc_office=200)),
     # Questions and comments: anyone who can see the case.
     Row("approvals:questions", (W("ready.pk"),), under_review(200), "ready"),
     Row("approvals:questions", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
@@ -491,7 +492,7 @@ DECISION = {
     "password": PASSWORD,
     "seen_version": 1,
 }
-SIGN_OFF = {"advice": "Content.", "seen_version": 1}
+SIGN_OFF = {"outcome": "cleared_with_advice", "advice": "Content.", "seen_version": 1}
 WITHDRAW = {"reasons": "No longer needed."}
 
 ATTEMPTS = [
@@ -509,6 +510,13 @@ ATTEMPTS = [
     Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "dmpc", 403, SIGN_OFF),
     Attempt("approvals:sign-off", (W("clearing.pk"), "finance"), "other_manager", 404, SIGN_OFF),
     Attempt("approvals:mark-ready", (W("clearing.pk"),), "finance", 403, {"seen_version": 1}),
+    Attempt(
+        "approvals:office-return",
+        (W("clearing.pk"),),
+        "dmpc",
+        403,
+        {"reasons": "R.", "seen_version": 1},
+    ),
     Attempt("approvals:resolve", (W("ready.pk"), W("question.pk")), "legal", 403, {}),
     Attempt("approvals:resolve", (W("ready.pk"), W("question.pk")), "other_manager", 404, {}),
     Attempt("approvals:resolve", (W("draft.pk"), W("question.pk")), "owner", 404, {}),

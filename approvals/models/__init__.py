@@ -18,6 +18,7 @@ from approvals.models.questions import Answer, Question, QuestionKind, Resolutio
 from approvals.models.reminders import ReminderDigest
 from approvals.models.workflow import (
     AgendaItem,
+    CaseReturn,
     CaseVersion,
     ClearanceArea,
     Decision,
@@ -27,7 +28,9 @@ from approvals.models.workflow import (
     ReferenceSequence,
     RelatedDecision,
     RelatedDecisionKind,
+    ReturnedBy,
     SignOff,
+    SignOffOutcome,
     StandingAuthorityAcceptance,
 )
 
@@ -39,6 +42,7 @@ __all__ = [
     "AuditAnchor",
     "AuditChainHead",
     "AuditEvent",
+    "CaseReturn",
     "CaseVersion",
     "ClearanceArea",
     "Decision",
@@ -63,7 +67,9 @@ __all__ = [
     "RelatedDecisionKind",
     "ReminderDigest",
     "Resolution",
+    "ReturnedBy",
     "SignOff",
+    "SignOffOutcome",
     "StandingAuthorityAcceptance",
     "agreement_path",
 ]

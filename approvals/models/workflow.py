@@ -111,12 +111,24 @@ class ClearanceArea(models.TextChoices):
     PRIVACY = "privacy", "Privacy"
 
 
+class SignOffOutcome(models.TextChoices):
+    CLEARED = "cleared", "Cleared"
+    CLEARED_WITH_ADVICE = "cleared_with_advice", "Cleared with advice"
+    NOT_CLEARED = "not_cleared", "Not cleared"
+
+
 class SignOff(ImmutableModel):
-    """An adviser's advice on, and sign-off of, their own area of one version."""
+    """An adviser's outcome for, and advice on, their own area of one version. Not cleared
+    is final for that version: the case goes back for changes and the next version is
+    asked again."""
 
     version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="sign_offs")
     area = models.CharField(max_length=20, choices=ClearanceArea)
-    advice = models.TextField()
+    outcome = models.CharField(
+        max_length=20, choices=SignOffOutcome, default=SignOffOutcome.CLEARED
+    )
+    # The advice, or for "not cleared" the reason.
+    advice = models.TextField(blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -130,6 +142,31 @@ class SignOff(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_area_display()} sign-off of {self.version}"
+
+
+class ReturnedBy(models.TextChoices):
+    IAM = "iam", "IAM"
+    DMPC_OFFICE = "dmpc_office", "DMPC office"
+    DMPC = "dmpc", "DMPC"
+
+
+class CaseReturn(ImmutableModel):
+    """A case sent back to draft for changes, with the reasons why. The reasons are
+    current until the case is next submitted; history keeps them."""
+
+    case = models.ForeignKey("grants.GrantCase", on_delete=models.PROTECT, related_name="returns")
+    version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="returns")
+    returned_by = models.CharField(max_length=20, choices=ReturnedBy)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reasons = models.TextField()
+    sections = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.version} returned by {self.get_returned_by_display()}"
 
 
 class DecisionOutcome(models.TextChoices):

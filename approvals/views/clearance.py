@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from approvals import services
 from approvals.clearance import clearance_status
-from approvals.forms import MarkReadyForm, SignOffForm
+from approvals.forms import MarkReadyForm, OfficeReturnForm, SignOffForm
 from approvals.models import ClearanceArea
 from approvals.views import forbid_unless_role
 from approvals.workflow import (
@@ -56,6 +56,9 @@ def clearance(request, pk):
     ready_form = None
     if can(request.user, "mark_ready", case, facts) is None:
         ready_form = MarkReadyForm(initial={"seen_version": version.number})
+    return_form = None
+    if can(request.user, "office_return", case, facts) is None:
+        return_form = OfficeReturnForm(initial={"seen_version": version.number})
     return render(
         request,
         "approvals/clearance/clearance.html",
@@ -69,6 +72,7 @@ def clearance(request, pk):
             "edited": edited,
             "may_mark_ready": may_mark_ready,
             "ready_form": ready_form,
+            "return_form": return_form,
         },
     )
 
@@ -107,6 +111,7 @@ def sign_off(request, pk, area):
                 by=request.user,
                 area=area,
                 advice=form.cleaned_data["advice"],
+                outcome=form.cleaned_data["outcome"],
                 seen_version=form.cleaned_data["seen_version"],
             )
         except CaseChanged as changed:
@@ -144,3 +149,38 @@ def mark_ready(request, pk):
     else:
         messages.success(request, "The case is marked ready for the DMPC’s decision.")
     return redirect("approvals:clearance", case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def office_return(request, pk):
+    """The DMPC office returns a case an adviser did not clear, with its reasons."""
+    case = get_case_for_user(request.user, pk)
+    forbid_unless_role(request.user, "office_return")
+    facts = CaseFacts(case)
+    version = facts.version
+    form = OfficeReturnForm(
+        posted_data(request), initial={"seen_version": version.number if version else 0}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_return(
+                case,
+                by=request.user,
+                reasons=form.cleaned_data["reasons"],
+                seen_version=form.cleaned_data["seen_version"],
+            )
+        except CaseChanged as changed:
+            messages.warning(request, str(changed))
+            return redirect("approvals:clearance", case.pk)
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "The case is returned to its grants managers for changes.")
+            return redirect("grants:report", case.pk)
+    return render(
+        request,
+        "approvals/clearance/office_return.html",
+        {"case": case, "version": version, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -135,3 +135,11 @@ register.filter("short_date", short_date)
 register.filter("long_moment", long_moment)
 register.filter("short_moment", short_moment)
 register.filter("machine_moment", machine_moment)
+
+
+@register.simple_tag
+def current_return(case):
+    """The reasons the case was last returned for, until it is submitted again."""
+    from approvals.notifications import current_return as latest
+
+    return latest(case)

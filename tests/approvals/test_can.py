@@ -107,6 +107,8 @@ def _take(step: str, case, user, meeting):
         return services.sign_off(case, by=user, area=area, advice="Advice.")
     if step == "mark_ready":
         return services.mark_ready(case, by=user)
+    if step == "office_return":
+        return services.office_return(case, by=user, reasons="Not cleared.")
     if step in ("approve", "reject", "dmpc_return"):
         outcome = {"approve": "approve", "reject": "reject", "dmpc_return": "return"}[step]
         return services.decide(case, by=user, outcome=outcome, password=PASSWORD, reasons="R.")

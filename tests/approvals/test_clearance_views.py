@@ -62,7 +62,9 @@ def test_each_adviser_signs_off_their_own_area_through_the_page(client, people, 
     assert '<input type="hidden" name="seen_version" value="1"' in form
 
     response = client.post(
-        sign_off_url(case, area), {"advice": "No concerns.", "seen_version": "1"}, follow=True
+        sign_off_url(case, area),
+        {"outcome": "cleared_with_advice", "advice": "No concerns.", "seen_version": "1"},
+        follow=True,
     )
 
     signed = SignOff.objects.get()
@@ -91,7 +93,10 @@ def test_another_areas_page_is_refused(client, people, case):
     as_user(client, people.finance)
 
     assert client.get(sign_off_url(case, "legal")).status_code == 403
-    response = client.post(sign_off_url(case, "legal"), {"advice": "x", "seen_version": "1"})
+    response = client.post(
+        sign_off_url(case, "legal"),
+        {"outcome": "cleared_with_advice", "advice": "x", "seen_version": "1"},
+    )
     assert response.status_code == 403
     assert "Only a legal adviser can sign off legal." in response.content.decode()
     assert not SignOff.objects.exists()
@@ -103,7 +108,10 @@ def test_people_who_are_not_advisers_cannot_sign_off(client, people, case, name)
 
     for area in ClearanceArea:
         assert client.get(sign_off_url(case, area.value)).status_code == 403
-        response = client.post(sign_off_url(case, area.value), {"advice": "x", "seen_version": "1"})
+        response = client.post(
+            sign_off_url(case, area.value),
+            {"outcome": "cleared_with_advice", "advice": "x", "seen_version": "1"},
+        )
         assert response.status_code == 403
     assert not SignOff.objects.exists()
 
@@ -124,7 +132,8 @@ def test_a_case_the_user_cannot_see_is_not_found(client, people, outsider):
 
 def test_advice_is_required(client, people, case):
     response = as_user(client, people.finance).post(
-        sign_off_url(case, "finance"), {"advice": "  ", "seen_version": "1"}
+        sign_off_url(case, "finance"),
+        {"outcome": "cleared_with_advice", "advice": "  ", "seen_version": "1"},
     )
 
     assert response.status_code == 400
@@ -140,7 +149,9 @@ def test_a_second_sign_off_of_the_same_area_says_it_is_already_signed_off(client
     as_user(client, second)
 
     response = client.post(
-        sign_off_url(case, "finance"), {"advice": "Second.", "seen_version": "1"}, follow=True
+        sign_off_url(case, "finance"),
+        {"outcome": "cleared_with_advice", "advice": "Second.", "seen_version": "1"},
+        follow=True,
     )
 
     assert response.redirect_chain == [(clearance_url(case), 302)]
@@ -157,7 +168,9 @@ def test_a_second_sign_off_of_the_same_area_says_it_is_already_signed_off(client
 
 def test_a_stale_version_is_refused(client, people, case):
     response = as_user(client, people.finance).post(
-        sign_off_url(case, "finance"), {"advice": "Fine.", "seen_version": "7"}, follow=True
+        sign_off_url(case, "finance"),
+        {"outcome": "cleared_with_advice", "advice": "Fine.", "seen_version": "7"},
+        follow=True,
     )
 
     assert "there is a newer version" in response.content.decode()
@@ -176,7 +189,10 @@ def test_sign_off_is_not_offered_before_iam_has_advised(client, people):
     response = client.get(sign_off_url(case, "finance"), follow=True)
     assert response.redirect_chain == [(clearance_url(case), 302)]
     assert "is not waiting for advisers’ sign-off" in response.content.decode()
-    response = client.post(sign_off_url(case, "finance"), {"advice": "x", "seen_version": "1"})
+    response = client.post(
+        sign_off_url(case, "finance"),
+        {"outcome": "cleared_with_advice", "advice": "x", "seen_version": "1"},
+    )
     assert response.status_code == 302
     assert not SignOff.objects.exists()
 
@@ -199,9 +215,12 @@ def test_an_adviser_who_edited_the_version_is_refused(client, people):
     assert reason in page
     assert 'name="advice"' not in page
 
-    response = client.post(sign_off_url(case, "finance"), {"advice": "Fine.", "seen_version": "1"})
+    response = client.post(
+        sign_off_url(case, "finance"),
+        {"outcome": "cleared_with_advice", "advice": "Fine.", "seen_version": "1"},
+    )
     assert response.status_code == 400
-    assert f'<a href="#id_advice">{reason}' in response.content.decode()
+    assert f'<a href="#id_outcome_1">{reason}' in response.content.decode()
     assert not SignOff.objects.exists()
 
 

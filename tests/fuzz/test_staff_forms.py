@@ -273,7 +273,7 @@ def test_signing_off_with_hostile_advice_never_fails(world, advice, seen_version
         world,
         area,
         url,
-        {"advice": advice, "seen_version": seen_version},
+        {"outcome": "cleared_with_advice", "advice": advice, "seen_version": seen_version},
         invalid=invalid,
         shows=[reverse("approvals:clearance", args=[world.clearing.pk])],
     )
