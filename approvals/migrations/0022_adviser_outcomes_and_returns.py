@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0020_questions"),
+        ("approvals", "0021_reminder_digests"),
         ("grants", "0002_ready_for_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
