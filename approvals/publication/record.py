@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from grants.formatting import long_date
 from grants.money import format_pounds
 
-OUTCOMES = {"approved": "Approved", "rejected": "Rejected"}
+OUTCOMES = {"approved": "Approved", "partly_approved": "Partly approved", "rejected": "Rejected"}
 
 
 @dataclass(frozen=True)
