@@ -23,6 +23,16 @@ class Fact:
     prose: bool = False
 
 
+def _approved_fact(record: dict) -> list[Fact]:
+    """Which recommendations were approved: only in records made since each one was
+    decided on its own, so records already published read as they did."""
+    if "recommendations_approved" not in record:
+        return []
+    positions = record["recommendations_approved"]
+    text = ", ".join(str(p) for p in positions) if positions else "None"
+    return [Fact("Recommendations approved", text)]
+
+
 def decision_facts(record: dict) -> list[Fact]:
     decided_by = record["decided_by"]
     if record.get("has_part2"):
@@ -33,6 +43,7 @@ def decision_facts(record: dict) -> list[Fact]:
         Fact("Reference", record["reference"]),
         Fact("Title", record["title"]),
         Fact("Decision", OUTCOMES[record["outcome"]]),
+        *_approved_fact(record),
         Fact("Date of decision", long_date(record["decision_date"])),
         Fact("Decided by", f"{decided_by['name']}, {decided_by['role']}"),
         Fact("Funders", record.get("funders") or ""),

@@ -376,3 +376,18 @@ def test_alternatives_or_none_must_be_said(case, people):
     with pytest.raises(WorkflowError, match="each recommendation"):
         approve(case, people, approved={})
     assert not case.decisions.exists()
+
+
+def test_a_standing_authority_is_granted_only_when_its_recommendation_is_approved(case, people):
+    from tests.workflow import decide_each
+
+    authority = {"annual_cap": "50000.00", "ends_on": "2028-03-31"}
+    case.recommendations.create(position=2, text="Accept future offers up to a cap.")
+    to_ready(case, people)
+    version = case.current_version()
+    document = version.document
+    document["recommendations"][1]["standing_authority"] = authority
+    type(version).objects.filter(pk=version.pk).update(document=document)
+    decision = decide_each(case, people, {1: True, 2: False})
+    assert decision.standing_authorities() == []
+    assert decision.approved_positions() == {1}
