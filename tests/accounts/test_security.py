@@ -127,7 +127,12 @@ def test_signing_a_decision_is_throttled_after_wrong_passwords(people, settings)
     for _ in range(3):
         with pytest.raises(SignatureRefused, match="password is not right"):
             services.decide(
-                case, by=people.dmpc, outcome="approve", no_alternatives=True, password="guess"
+                case,
+                by=people.dmpc,
+                outcome="approve",
+                no_alternatives=True,
+                password="guess",
+                reasons="Good.",
             )
     with pytest.raises(SignatureRefused, match="too many times"):
         services.decide(
