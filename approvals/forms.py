@@ -466,7 +466,6 @@ class DecisionForm(forms.Form):
     )
     reasons = forms.CharField(
         label="Reasons for the decision",
-        help_text="Required if you reject or return the case.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
@@ -476,6 +475,10 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=10000,
+    )
+    no_alternatives = forms.BooleanField(
+        label="No alternatives were considered",
+        required=False,
     )
     interests_declared = forms.TypedChoiceField(
         label="Do you have any interests to declare?",
@@ -507,6 +510,7 @@ class DecisionForm(forms.Form):
             Field.radios("outcome", legend_size=Size.MEDIUM),
             Field.textarea("reasons"),
             Field.textarea("alternatives_considered"),
+            Field.checkbox("no_alternatives"),
             Field.radios("interests_declared", legend_size=Size.MEDIUM, inline=True),
             Field.textarea("interests"),
             Field.text("password", field_width=20),
@@ -516,8 +520,20 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("outcome") in ("reject", "return") and not data.get("reasons", "").strip():
+        if not data.get("reasons", "").strip():
             self.add_error("reasons", "Enter the reasons for your decision")
+        if data.get("outcome") in ("approve", "reject"):
+            described = data.get("alternatives_considered", "").strip()
+            if described and data.get("no_alternatives"):
+                self.add_error(
+                    "alternatives_considered",
+                    "Either describe the alternatives considered or say none were, not both",
+                )
+            elif not described and not data.get("no_alternatives"):
+                self.add_error(
+                    "alternatives_considered",
+                    "Describe the alternatives considered, or say that none were considered",
+                )
         if data.get("interests_declared") and not data.get("interests", "").strip():
             self.add_error("interests", "Describe the interests you are declaring")
         return data

@@ -23,6 +23,7 @@ from approvals.models import (
     DecisionOutcome,
     IamMeeting,
     IamOutcome,
+    RecommendationDecision,
     ReturnedBy,
     SignOff,
     SignOffOutcome,
@@ -380,16 +381,34 @@ def decide(
     password: str,
     reasons: str = "",
     alternatives_considered: str = "",
+    no_alternatives: bool = False,
     interests_declared: bool = False,
     interests: str = "",
+    approved: dict[int, bool] | None = None,
     seen_version: int | None = None,
 ) -> Decision | None:
     """The DMPC's signed decision: approve or reject (both get a decision reference), or
-    return the case to draft. The DMPC re-enters their password to sign."""
+    return the case to draft. The DMPC re-enters their password to sign.
+
+    Reasons are needed for every outcome. Approving or rejecting also needs the
+    alternatives considered, or `no_alternatives` said explicitly. `approved` answers each
+    recommendation by position when approving (default: every one approved): some
+    approved makes the decision partly approved, none approved rejects it."""
     if outcome not in DECISION_STEPS:
         raise WorkflowError("Choose whether to approve, reject or return the case")
-    if outcome in ("reject", "return"):
-        reasons = _require(reasons, f"Enter the reasons to {outcome} the case")
+    reasons = _require(reasons, f"Enter the reasons to {outcome} the case")
+    alternatives_considered = alternatives_considered.strip()
+    if outcome != "return":
+        if alternatives_considered and no_alternatives:
+            raise WorkflowError(
+                "Either describe the alternatives considered or say none were, not both"
+            )
+        if not alternatives_considered and not no_alternatives:
+            raise WorkflowError(
+                "Describe the alternatives considered, or say that none were considered"
+            )
+    else:
+        no_alternatives = False
     if interests_declared:
         interests = _require(interests, "Describe the interests you are declaring")
     else:
@@ -409,18 +428,26 @@ def decide(
         }
         decision = None
         if outcome != "return":
+            answers = _recommendation_answers(version, outcome, approved)
+            details["no_alternatives"] = no_alternatives
+            details["recommendations"] = [
+                {"position": position, "approved": yes} for position, yes in answers.items()
+            ]
             decision = Decision.objects.create(
                 case=locked,
                 version=version,
                 reference=next_reference(),
-                outcome=DecisionOutcome.APPROVED
-                if outcome == "approve"
-                else DecisionOutcome.REJECTED,
+                outcome=_outcome(answers),
                 reasons=reasons,
                 alternatives_considered=alternatives_considered,
+                no_alternatives=no_alternatives,
                 interests_declared=interests_declared,
                 interests=interests,
                 decided_by=by,
+            )
+            RecommendationDecision.objects.bulk_create(
+                RecommendationDecision(decision=decision, position=position, approved=yes)
+                for position, yes in answers.items()
             )
             details["reference"] = decision.reference
             details["publication_due"] = publication.schedule(decision).due_at.isoformat()
@@ -432,6 +459,27 @@ def decide(
             name, locked, by=by, version=version, from_state=from_state, details=details, tell=tell
         )
     return decision
+
+
+def _recommendation_answers(version, outcome: str, approved) -> dict[int, bool]:
+    """Each recommendation of the version, by position, with whether it was approved."""
+    positions = [rec["position"] for rec in version.document["recommendations"]]
+    if outcome == "reject":
+        return dict.fromkeys(positions, False)
+    if approved is None:
+        return dict.fromkeys(positions, True)
+    missing = [str(position) for position in positions if position not in approved]
+    if missing or set(approved) - set(positions):
+        raise WorkflowError("Say whether you approve each recommendation")
+    return {position: bool(approved[position]) for position in positions}
+
+
+def _outcome(answers: dict[int, bool]) -> str:
+    if answers and all(answers.values()):
+        return DecisionOutcome.APPROVED
+    if any(answers.values()):
+        return DecisionOutcome.PARTLY_APPROVED
+    return DecisionOutcome.REJECTED
 
 
 def withdraw(case: GrantCase, *, by, reasons: str) -> GrantCase:

@@ -243,7 +243,7 @@ def owns_or_office(case, user, facts):
 
 
 def approved(case, user, facts) -> str | None:
-    if facts.decision is None or facts.decision.outcome != DecisionOutcome.APPROVED:
+    if facts.decision is None or facts.decision.outcome == DecisionOutcome.REJECTED:
         return (
             "A grant agreement can only be uploaded once the DMPC has approved the case. "
             f"This case is {case.state_phrase}."

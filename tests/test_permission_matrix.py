@@ -488,6 +488,7 @@ class Attempt:
 DECISION = {
     "outcome": "approve",
     "reasons": "Good value.",
+    "no_alternatives": "on",
     "interests_declared": "no",
     "password": PASSWORD,
     "seen_version": 1,

@@ -80,8 +80,13 @@ def approve(case, people, **extra):
         outcome="approve",
         password=PASSWORD,
         reasons="Good value.",
-        **extra,
+        **{"no_alternatives": not extra.get("alternatives_considered"), **extra},
     )
+
+
+def decide_each(case, people, approved: dict[int, bool], **extra):
+    """Approve the case recommendation by recommendation: {position: approved}."""
+    return approve(case, people, approved=approved, **extra)
 
 
 def publish(people, *, title="A test case", recommendation="", outcome="approve", **fields):
@@ -94,7 +99,12 @@ def publish(people, *, title="A test case", recommendation="", outcome="approve"
         decision = approve(case, people)
     else:
         decision = services.decide(
-            case, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="Poor value."
+            case,
+            by=people.dmpc,
+            outcome="reject",
+            password=PASSWORD,
+            reasons="Poor value.",
+            no_alternatives=True,
         )
     publishing.publish_now(decision.publication, by=people.publisher)
     return Publication.objects.get(pk=decision.publication.pk)

@@ -171,6 +171,7 @@ class CaseReturn(ImmutableModel):
 
 class DecisionOutcome(models.TextChoices):
     APPROVED = "approved", "Approved"
+    PARTLY_APPROVED = "partly_approved", "Partly approved"
     REJECTED = "rejected", "Rejected"
 
 
@@ -194,6 +195,8 @@ class Decision(ImmutableModel):
     outcome = models.CharField(max_length=20, choices=DecisionOutcome)
     reasons = models.TextField()
     alternatives_considered = models.TextField(blank=True)
+    # Said explicitly that no alternatives were considered (alternatives_considered empty).
+    no_alternatives = models.BooleanField(default=False)
     interests_declared = models.BooleanField(default=False)
     interests = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -213,10 +216,21 @@ class Decision(ImmutableModel):
     def __str__(self):
         return self.reference
 
+    def approved_positions(self) -> set[int]:
+        """The positions of the recommendations this decision approved. A decision signed
+        before recommendations were decided one by one approved all or none of them."""
+        answers = list(self.recommendation_decisions.all())
+        if answers:
+            return {answer.position for answer in answers if answer.approved}
+        if self.outcome == DecisionOutcome.REJECTED:
+            return set()
+        return {rec["position"] for rec in self.version.document["recommendations"]}
+
     def standing_authorities(self) -> list[StandingAuthority]:
         """The standing authorities among the recommendations the decision approved."""
-        if self.outcome != DecisionOutcome.APPROVED:
+        if self.outcome == DecisionOutcome.REJECTED:
             return []
+        approved = self.approved_positions()
         return [
             StandingAuthority(
                 position=rec["position"],
@@ -225,7 +239,7 @@ class Decision(ImmutableModel):
                 ends_on=datetime.date.fromisoformat(rec["standing_authority"]["ends_on"]),
             )
             for rec in self.version.document["recommendations"]
-            if rec.get("standing_authority")
+            if rec.get("standing_authority") and rec["position"] in approved
         ]
 
 
@@ -298,3 +312,24 @@ class StandingAuthorityAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.funder} {self.amount} under {self.decision}"
+
+
+class RecommendationDecision(ImmutableModel):
+    """The DMPC's answer to one recommendation of the decided version."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="recommendation_decisions"
+    )
+    position = models.PositiveIntegerField()
+    approved = models.BooleanField()
+
+    class Meta:
+        ordering = ["decision", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "position"], name="one_answer_per_recommendation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.decision}: recommendation {self.position}"

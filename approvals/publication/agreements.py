@@ -100,7 +100,9 @@ def too_large_message() -> str:
 
 def approved_decision(case: GrantCase) -> Decision | None:
     """The decision an agreement belongs to: the DMPC's approval of the case."""
-    return case.decisions.filter(outcome=DecisionOutcome.APPROVED).select_related("version").first()
+    return (
+        case.decisions.exclude(outcome=DecisionOutcome.REJECTED).select_related("version").first()
+    )
 
 
 def pdf_name(name: str) -> str:

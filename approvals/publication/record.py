@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from grants.formatting import long_date
 from grants.money import format_pounds
 
-OUTCOMES = {"approved": "Approved", "rejected": "Rejected"}
+OUTCOMES = {"approved": "Approved", "partly_approved": "Partly approved", "rejected": "Rejected"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,16 @@ class Fact:
     text: str
     # Written by a person, as lightly formatted text: shown under its own heading.
     prose: bool = False
+
+
+def _approved_fact(record: dict) -> list[Fact]:
+    """Which recommendations were approved: only in records made since each one was
+    decided on its own, so records already published read as they did."""
+    if "recommendations_approved" not in record:
+        return []
+    positions = record["recommendations_approved"]
+    text = ", ".join(str(p) for p in positions) if positions else "None"
+    return [Fact("Recommendations approved", text)]
 
 
 def decision_facts(record: dict) -> list[Fact]:
@@ -33,6 +43,7 @@ def decision_facts(record: dict) -> list[Fact]:
         Fact("Reference", record["reference"]),
         Fact("Title", record["title"]),
         Fact("Decision", OUTCOMES[record["outcome"]]),
+        *_approved_fact(record),
         Fact("Date of decision", long_date(record["decision_date"])),
         Fact("Decided by", f"{decided_by['name']}, {decided_by['role']}"),
         Fact("Funders", record.get("funders") or ""),

@@ -61,6 +61,8 @@ OPEN_DATA_FIELDS = (
     "financial_years",
     "url",
 )
+# The open data's words for an outcome (DESIGN.md §6), where they differ from the stored value.
+OPEN_DATA_OUTCOMES = {"partly_approved": "partly approved"}
 # What the register lists and exports, as stored (the url is built from the slug).
 STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
 
@@ -596,7 +598,7 @@ def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:
         yield {
             "reference": row["reference"],
             "title": row["title"],
-            "outcome": row["outcome"],
+            "outcome": OPEN_DATA_OUTCOMES.get(row["outcome"], row["outcome"]),
             "decision_date": row["decision_date"].isoformat(),
             "published_at": _utc_iso(row["published_at"]),
             "funders": row["funders"],

@@ -111,6 +111,7 @@ def decision_record(publication: Publication) -> dict:
             "role": Role.DMPC.label,
         },
         "reasons": decision.reasons,
+        "recommendations_approved": sorted(decision.approved_positions()),
         "alternatives_considered": decision.alternatives_considered,
         "declaration_of_interests": decision.interests if decision.interests_declared else "",
         "interests_declared": decision.interests_declared,

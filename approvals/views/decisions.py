@@ -92,6 +92,7 @@ def decide(request, pk):
                 password=data["password"],
                 reasons=data["reasons"],
                 alternatives_considered=data["alternatives_considered"],
+                no_alternatives=data["no_alternatives"],
                 interests_declared=data["interests_declared"],
                 interests=data["interests"],
                 seen_version=data["seen_version"],

@@ -78,7 +78,7 @@ def financial_year(start_year) -> str:
 TAG_COLOURS = {
     # Cases and decisions
     "Draft": "grey", "IAM review": "grey", "DMPC review": "grey", "Approved": "green",
-    "Rejected": "red", "Published": "green", "Withdrawn": "grey",
+    "Rejected": "red", "Published": "green", "Withdrawn": "grey", "Partly approved": "yellow",
     # IAM's advice
     "Not yet considered": "grey", "Endorsed": "green", "Endorsed with conditions": "turquoise",
     "Returned for changes": "orange", "Not supported": "red",
@@ -91,7 +91,11 @@ TAG_COLOURS = {
     "Not started": "blue", "In progress": "light-blue", "Has problems": "red",
     "Error": "red", "Warning": "yellow", "Latest": "blue", "Standing authority": "blue",
 }  # fmt: skip
-OUTCOME_LABELS = {"approved": "Approved", "rejected": "Rejected"}
+OUTCOME_LABELS = {
+    "approved": "Approved",
+    "partly_approved": "Partly approved",
+    "rejected": "Rejected",
+}
 
 
 @register.simple_tag
@@ -103,6 +107,7 @@ def status_tag(label) -> SafeString:
     )
 
 
+@register.simple_tag
 def outcome_tag(outcome: str) -> SafeString:
     """A decision's outcome ("approved" or "rejected") as its tag."""
     return status_tag(OUTCOME_LABELS[outcome])

@@ -121,6 +121,7 @@ def test_twenty_simultaneous_wrong_signatures_record_exactly_five_refusals(
             GrantCase.objects.get(pk=case.pk),
             by=people.dmpc,
             outcome="approve",
+            no_alternatives=True,
             password="wrong-password",
             reasons="Good value.",
         )
@@ -139,13 +140,20 @@ def test_twenty_simultaneous_wrong_signatures_record_exactly_five_refusals(
     # The right password is refused, unchecked, until the cool-off is over.
     counted.reset()
     with pytest.raises(SignatureRefused, match="too many times"):
-        services.decide(case, by=people.dmpc, outcome="approve", password=PASSWORD)
+        services.decide(
+            case, by=people.dmpc, outcome="approve", no_alternatives=True, password=PASSWORD
+        )
     assert counted.checked == 0
     assert not Decision.objects.exists()
     later = timezone.now() + settings.SIGNATURE_COOLOFF + datetime.timedelta(seconds=1)
     with mock.patch("approvals.services.timezone.now", return_value=later):
         decision = services.decide(
-            case, by=people.dmpc, outcome="approve", password=PASSWORD, reasons="Good."
+            case,
+            by=people.dmpc,
+            outcome="approve",
+            no_alternatives=True,
+            password=PASSWORD,
+            reasons="Good.",
         )
     assert decision.reference == "PCD 1"
 

@@ -126,15 +126,34 @@ def test_signing_a_decision_is_throttled_after_wrong_passwords(people, settings)
     to_ready(case, people)
     for _ in range(3):
         with pytest.raises(SignatureRefused, match="password is not right"):
-            services.decide(case, by=people.dmpc, outcome="approve", password="guess")
+            services.decide(
+                case,
+                by=people.dmpc,
+                outcome="approve",
+                no_alternatives=True,
+                password="guess",
+                reasons="Good.",
+            )
     with pytest.raises(SignatureRefused, match="too many times"):
-        services.decide(case, by=people.dmpc, outcome="approve", password=PASSWORD, reasons="Good.")
+        services.decide(
+            case,
+            by=people.dmpc,
+            outcome="approve",
+            no_alternatives=True,
+            password=PASSWORD,
+            reasons="Good.",
+        )
     assert not Decision.objects.exists()
     assert AuditEvent.objects.filter(action=AuditAction.SIGNATURE_REFUSED).count() == 3
     later = timezone.now() + settings.SIGNATURE_COOLOFF + datetime.timedelta(seconds=1)
     with mock.patch("approvals.services.timezone.now", return_value=later):
         decision = services.decide(
-            case, by=people.dmpc, outcome="approve", password=PASSWORD, reasons="Good."
+            case,
+            by=people.dmpc,
+            outcome="approve",
+            no_alternatives=True,
+            password=PASSWORD,
+            reasons="Good.",
         )
     assert decision.reference == "PCD 1"
 

@@ -75,7 +75,12 @@ def _cases(people) -> dict[str, object]:
     cases["rejected"] = case("Rejected")
     to_ready(cases["rejected"], people)
     services.decide(
-        cases["rejected"], by=people.dmpc, outcome="reject", password=PASSWORD, reasons="No."
+        cases["rejected"],
+        by=people.dmpc,
+        outcome="reject",
+        no_alternatives=True,
+        password=PASSWORD,
+        reasons="No.",
     )
     cases["withdrawn"] = case("Withdrawn")
     services.withdraw(cases["withdrawn"], by=people.manager, reasons="No longer needed.")
@@ -111,7 +116,9 @@ def _take(step: str, case, user, meeting):
         return services.office_return(case, by=user, reasons="Not cleared.")
     if step in ("approve", "reject", "dmpc_return"):
         outcome = {"approve": "approve", "reject": "reject", "dmpc_return": "return"}[step]
-        return services.decide(case, by=user, outcome=outcome, password=PASSWORD, reasons="R.")
+        return services.decide(
+            case, by=user, outcome=outcome, no_alternatives=True, password=PASSWORD, reasons="R."
+        )
     if step == "withdraw":
         return services.withdraw(case, by=user, reasons="Because.")
     if step == "upload_agreement":

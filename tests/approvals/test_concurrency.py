@@ -29,6 +29,7 @@ def test_twenty_concurrent_approvals_make_one_decision(people):
             GrantCase.objects.get(pk=case.pk),
             by=people.dmpc,
             outcome="approve",
+            no_alternatives=True,
             password=PASSWORD,
             reasons="Good value.",
         )
@@ -55,6 +56,7 @@ def test_concurrent_decisions_on_different_cases_get_distinct_references(people)
             GrantCase.objects.get(pk=case.pk),
             by=people.dmpc,
             outcome="approve",
+            no_alternatives=True,
             password=PASSWORD,
             reasons="Good value.",
         )

@@ -83,7 +83,12 @@ def test_references_follow_on_and_rejections_get_one_too(people):
         to_ready(case, people)
     assert approve(first, people).reference == "PCD 1"
     rejected = services.decide(
-        second, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="Poor value."
+        second,
+        by=people.dmpc,
+        outcome="reject",
+        no_alternatives=True,
+        password=PASSWORD,
+        reasons="Poor value.",
     )
     assert rejected.reference == "PCD 2"
     assert state(second) == CaseState.REJECTED
@@ -160,7 +165,12 @@ def test_only_the_dmpc_decides(case, people, who):
     to_ready(case, people)
     with pytest.raises(NotAllowed):
         services.decide(
-            case, by=getattr(people, who), outcome="approve", password=PASSWORD, reasons="x"
+            case,
+            by=getattr(people, who),
+            outcome="approve",
+            no_alternatives=True,
+            password=PASSWORD,
+            reasons="x",
         )
     assert state(case) == CaseState.DMPC_REVIEW
     assert not Decision.objects.exists()
@@ -201,11 +211,20 @@ def test_another_grants_manager_cannot_withdraw_someone_elses_case(case, people)
 
 def test_reject_and_return_need_reasons_and_the_password_signs(case, people):
     to_ready(case, people)
-    for outcome in ("reject", "return"):
+    for outcome in ("approve", "reject", "return"):
         with pytest.raises(WorkflowError, match=f"Enter the reasons to {outcome}"):
-            services.decide(case, by=people.dmpc, outcome=outcome, password=PASSWORD)
+            services.decide(
+                case, by=people.dmpc, outcome=outcome, no_alternatives=True, password=PASSWORD
+            )
     with pytest.raises(WorkflowError, match="password is not right"):
-        services.decide(case, by=people.dmpc, outcome="approve", password="guess")
+        services.decide(
+            case,
+            by=people.dmpc,
+            outcome="approve",
+            no_alternatives=True,
+            password="guess",
+            reasons="Good value.",
+        )
     with pytest.raises(WorkflowError, match="Describe the interests"):
         approve(case, people, interests_declared=True, interests="")
     assert state(case) == CaseState.DMPC_REVIEW
@@ -226,7 +245,9 @@ def test_separation_of_duties_nobody_reviews_a_version_they_edited(people):
     sign_all(case, people)
     services.mark_ready(case, by=people.dmpc_office)
     with pytest.raises(WorkflowError, match="You changed this version"):
-        services.decide(case, by=both, outcome="approve", password=PASSWORD, reasons="x")
+        services.decide(
+            case, by=both, outcome="approve", no_alternatives=True, password=PASSWORD, reasons="x"
+        )
     assert approve(case, people).decided_by == people.dmpc
 
 
@@ -323,3 +344,50 @@ def test_every_adviser_and_the_office_hear_when_iam_endorses(
     assert recipients == sorted(
         f"{name}@example.org" for name in [*ADVISERS.values(), "dmpc-office", "dmpc"]
     )
+
+
+def test_each_recommendation_is_decided_and_partly_approved_is_recorded(case, people):
+    from approvals.models import AuditAction, AuditEvent, DecisionOutcome
+    from tests.workflow import decide_each
+
+    case.recommendations.create(position=2, text="Accept future offers.")
+    to_ready(case, people)
+    decision = decide_each(case, people, {1: True, 2: False})
+    assert decision.outcome == DecisionOutcome.PARTLY_APPROVED
+    assert decision.approved_positions() == {1}
+    assert [(r.position, r.approved) for r in decision.recommendation_decisions.all()] == [
+        (1, True),
+        (2, False),
+    ]
+    event = AuditEvent.objects.filter(action=AuditAction.APPROVED).latest("pk")
+    assert event.details["recommendations"] == [
+        {"position": 1, "approved": True},
+        {"position": 2, "approved": False},
+    ]
+    assert event.details["no_alternatives"] is True
+
+
+def test_alternatives_or_none_must_be_said(case, people):
+    to_ready(case, people)
+    with pytest.raises(WorkflowError, match="or say that none were considered"):
+        approve(case, people, no_alternatives=False)
+    with pytest.raises(WorkflowError, match="not both"):
+        approve(case, people, no_alternatives=True, alternatives_considered="Decline it.")
+    with pytest.raises(WorkflowError, match="each recommendation"):
+        approve(case, people, approved={})
+    assert not case.decisions.exists()
+
+
+def test_a_standing_authority_is_granted_only_when_its_recommendation_is_approved(case, people):
+    from tests.workflow import decide_each
+
+    authority = {"annual_cap": "50000.00", "ends_on": "2028-03-31"}
+    case.recommendations.create(position=2, text="Accept future offers up to a cap.")
+    to_ready(case, people)
+    version = case.current_version()
+    document = version.document
+    document["recommendations"][1]["standing_authority"] = authority
+    type(version).objects.filter(pk=version.pk).update(document=document)
+    decision = decide_each(case, people, {1: True, 2: False})
+    assert decision.standing_authorities() == []
+    assert decision.approved_positions() == {1}

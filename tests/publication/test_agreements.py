@@ -251,7 +251,14 @@ def test_a_collaborator_may_upload(media, decision, people):
 def test_a_rejected_case_takes_no_agreement(media, people):
     case = make_case(people.manager)
     to_ready(case, people)
-    rejection = decide(case, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="No.")
+    rejection = decide(
+        case,
+        by=people.dmpc,
+        outcome="reject",
+        password=PASSWORD,
+        reasons="No.",
+        no_alternatives=True,
+    )
     with pytest.raises(AgreementError, match="only be uploaded once the DMPC has approved"):
         upload_agreement(rejection, upload("agreement.pdf", PDF), by=people.manager)
     assert_nothing_stored(media)

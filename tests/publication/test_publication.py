@@ -128,7 +128,12 @@ def test_a_rejected_decision_is_published_too(people):
     case = make_case(people.manager)
     to_ready(case, people)
     decision = services.decide(
-        case, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="Poor value."
+        case,
+        by=people.dmpc,
+        outcome="reject",
+        no_alternatives=True,
+        password=PASSWORD,
+        reasons="Poor value.",
     )
     revision = publishing.publish_due(decision.publication.due_at)[0]
     assert revision.record["outcome"] == "rejected"

@@ -451,7 +451,12 @@ def test_a_rejection_is_published_and_counted_too(publisher_client, people):
     case = make_case(people.manager, title="Rejected grant")
     to_ready(case, people)
     rejection = dmpc_decides(
-        case, by=people.dmpc, outcome="reject", password=PASSWORD, reasons="Poor value."
+        case,
+        by=people.dmpc,
+        outcome="reject",
+        password=PASSWORD,
+        reasons="Poor value.",
+        no_alternatives=True,
     )
     html = page(publisher_client.get(url("detail", rejection.publication)))
     assert "Not needed: the grant was not accepted." in html

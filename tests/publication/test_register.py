@@ -521,3 +521,25 @@ def test_the_detail_etag_follows_the_current_revision(client, first, people):
 def test_money_is_shown_in_pounds_and_pence(client, first):
     Publication.objects.filter(pk=first.pk).update(total_grant_amount=Decimal("1701000.5"))
     assert "Grant: £1,701,000.50 for 2025/26" in page_text(client.get("/decisions/"))
+
+
+def test_a_partly_approved_decision_says_which_recommendations_on_its_page_and_open_data(
+    client, people
+):
+    from approvals.publication.record import decision_facts
+    from approvals.publication.register import open_data_rows
+    from tests.workflow import decide_each
+
+    case = make_case(people.manager, title="Partly approved grant")
+    case.recommendations.create(position=2, text="Accept future offers.")
+    to_ready(case, people)
+    decision = decide_each(case, people, {1: True, 2: False})
+    revision = publishing.publish_now(decision.publication, by=people.publisher)
+    facts = {fact.label: fact.text for fact in decision_facts(revision.record)}
+    assert facts["Decision"] == "Partly approved"
+    assert facts["Recommendations approved"] == "1"
+    rows = list(open_data_rows(Publication.objects.filter(pk=decision.publication.pk)))
+    assert [row["outcome"] for row in rows] == ["partly approved"]
+    page = unescape(client.get(f"/decisions/{decision.publication.slug}/").content.decode())
+    assert "Partly approved" in page
+    assert "Recommendations approved" in page

@@ -187,15 +187,21 @@ def test_a_first_visit_shows_the_fields_empty_with_their_labels_and_hint(client,
     assert fieldset.find("div", "govuk-radios").classes == ["govuk-radios", "govuk-radios--small"]
     radios = html.radios()
     # GOV.UK Frontend's ids: the first radio has the field's id, so a link to it lands.
-    assert [r.attrs["id"] for r in radios] == ["id_outcome", "id_outcome-2", "id_outcome-3"]
-    assert [r.attrs["value"] for r in radios] == ["", "approved", "rejected"]
+    assert [r.attrs["id"] for r in radios] == [
+        "id_outcome",
+        "id_outcome-2",
+        "id_outcome-3",
+        "id_outcome-4",
+    ]
+    assert [r.attrs["value"] for r in radios] == ["", "approved", "partly_approved", "rejected"]
     assert {r.attrs["name"] for r in radios} == {"outcome"}
     assert [html.get(r.attrs["id"]).parent.find("label").text for r in radios] == [
         "Any decision",
         "Approved",
+        "Partly approved",
         "Rejected",
     ]
-    assert ["checked" in r.attrs for r in radios] == [True, False, False]
+    assert ["checked" in r.attrs for r in radios] == [True, False, False, False]
 
 
 def test_the_search_form_sends_no_csrf_token_in_the_url(client, varied):

@@ -116,7 +116,7 @@ def _detail_context(item: Publication) -> dict:
         "newest_agreement": newest_agreement,
         "agreement_waiting": newest_agreement is not None
         and (current is None or current.agreement_id != newest_agreement.pk),
-        "approved": item.decision.outcome == DecisionOutcome.APPROVED,
+        "approved": item.decision.outcome != DecisionOutcome.REJECTED,
         "now": timezone.now(),
         "defer_form": _defer_form(item, secondary=True) if current is None else None,
         "correction_form": _correction_form(current) if current else None,
@@ -152,7 +152,7 @@ def publish_now(request, publication_pk):
         messages.error(request, str(refused))
     else:
         published = f"{item.reference} has been published"
-        if revision.agreement is None and item.decision.outcome == DecisionOutcome.APPROVED:
+        if revision.agreement is None and item.decision.outcome != DecisionOutcome.REJECTED:
             published += (
                 " without its grant agreement, which will be added when a grants manager uploads it"
             )
