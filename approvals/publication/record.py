@@ -28,9 +28,20 @@ def _approved_fact(record: dict) -> list[Fact]:
     decided on its own, so records already published read as they did."""
     if "recommendations_approved" not in record:
         return []
-    positions = record["recommendations_approved"]
-    text = ", ".join(str(p) for p in positions) if positions else "None"
+
+    def numbers(positions) -> str:
+        return ", ".join(str(p) for p in positions) or "none"
+
+    text = f"Approved: {numbers(record['recommendations_approved'])}."
+    if "recommendations_not_approved" in record:
+        text += f" Not approved: {numbers(record['recommendations_not_approved'])}."
     return [Fact("Recommendations approved", text)]
+
+
+def _iam_conditions_fact(record: dict) -> list[Fact]:
+    if not record.get("iam_conditions"):
+        return []
+    return [Fact("Conditions set by IAM", record["iam_conditions"], prose=True)]
 
 
 def decision_facts(record: dict) -> list[Fact]:
@@ -57,6 +68,7 @@ def decision_facts(record: dict) -> list[Fact]:
             record.get("alternatives_considered") or "None recorded.",
             prose=True,
         ),
+        *_iam_conditions_fact(record),
         Fact(
             "Declaration of interests",
             record.get("declaration_of_interests") or "None declared.",

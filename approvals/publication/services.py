@@ -21,9 +21,11 @@ from django.utils.text import slugify
 from approvals import audit
 from approvals.accounts.roles import Role
 from approvals.models import (
+    AgendaItem,
     AuditAction,
     Decision,
     GrantAgreement,
+    IamOutcome,
     Publication,
     PublishedRevision,
     RelatedDecision,
@@ -101,6 +103,8 @@ def schedule(decision: Decision) -> Publication:
 def decision_record(publication: Publication) -> dict:
     """The decision record as the public sees it: never Part 2's content."""
     decision = publication.decision
+    approved = decision.approved_positions()
+    every = {rec["position"] for rec in decision.version.document["recommendations"]}
     return {
         "reference": publication.reference,
         "title": publication.title,
@@ -111,7 +115,8 @@ def decision_record(publication: Publication) -> dict:
             "role": Role.DMPC.label,
         },
         "reasons": decision.reasons,
-        "recommendations_approved": sorted(decision.approved_positions()),
+        "recommendations_approved": sorted(approved),
+        "recommendations_not_approved": sorted(every - approved),
         "alternatives_considered": decision.alternatives_considered,
         "declaration_of_interests": decision.interests if decision.interests_declared else "",
         "interests_declared": decision.interests_declared,
@@ -120,7 +125,16 @@ def decision_record(publication: Publication) -> dict:
         "funders": publication.funders,
         "total_grant_amount": str(publication.total_grant_amount),
         "financial_years": publication.financial_years,
+        "iam_conditions": _iam_conditions(decision),
     }
+
+
+def _iam_conditions(decision: Decision) -> str:
+    """The conditions IAM endorsed the decided version with, if it set any."""
+    item = AgendaItem.objects.filter(
+        version=decision.version, outcome=IamOutcome.ENDORSED_WITH_CONDITIONS
+    ).first()
+    return item.note if item else ""
 
 
 def note_later_events(decision_ids: Iterable[int]) -> None:

@@ -537,9 +537,42 @@ def test_a_partly_approved_decision_says_which_recommendations_on_its_page_and_o
     revision = publishing.publish_now(decision.publication, by=people.publisher)
     facts = {fact.label: fact.text for fact in decision_facts(revision.record)}
     assert facts["Decision"] == "Partly approved"
-    assert facts["Recommendations approved"] == "1"
+    assert facts["Recommendations approved"] == "Approved: 1. Not approved: 2."
     rows = list(open_data_rows(Publication.objects.filter(pk=decision.publication.pk)))
     assert [row["outcome"] for row in rows] == ["partly approved"]
     page = unescape(client.get(f"/decisions/{decision.publication.slug}/").content.decode())
     assert "Partly approved" in page
     assert "Recommendations approved" in page
+
+
+def test_the_conditions_iam_endorsed_with_are_on_the_published_record(client, people):
+    from approvals import services
+    from approvals.models import IamOutcome
+    from approvals.publication.record import decision_facts
+    from tests.workflow import sign_all, to_iam
+
+    case = make_case(people.manager, title="Conditionally endorsed grant")
+    to_iam(case, people)
+    services.record_iam_outcome(
+        case,
+        by=people.iam,
+        outcome=IamOutcome.ENDORSED_WITH_CONDITIONS,
+        note="Report quarterly on the overtime spent.",
+    )
+    sign_all(case, people)
+    services.mark_ready(case, by=people.dmpc_office)
+    decision = approve(case, people)
+    revision = publishing.publish_now(decision.publication, by=people.publisher)
+    facts = {fact.label: fact.text for fact in decision_facts(revision.record)}
+    assert facts["Conditions set by IAM"] == "Report quarterly on the overtime spent."
+    page = unescape(client.get(f"/decisions/{decision.publication.slug}/").content.decode())
+    assert "Conditions set by IAM" in page
+    assert "Report quarterly on the overtime spent." in page
+
+
+def test_a_record_without_iam_conditions_shows_no_conditions(people):
+    from approvals.publication.record import decision_facts
+
+    record = publish(people, title="Endorsed outright").current_revision().record
+    assert record["iam_conditions"] == ""
+    assert "Conditions set by IAM" not in {fact.label for fact in decision_facts(record)}
