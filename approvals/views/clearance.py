@@ -184,8 +184,11 @@ def office_return(request, pk):
         except WorkflowError as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "The case is returned to its grants managers for changes.")
-            return redirect("grants:report", case.pk)
+            # A draft is its grants managers' alone: the office goes back to its work.
+            messages.success(
+                request, f"“{case.title}” is returned to its grants managers for changes."
+            )
+            return redirect("staff-home")
     return render(
         request,
         "approvals/clearance/office_return.html",
