@@ -182,11 +182,15 @@ def test_the_office_return_form_offers_the_sections(client, case, people):
     assert response.status_code == 400
     assert re.search(r'value="legal_comments"\s+checked', response.content.decode())
 
-    client.post(
+    response = client.post(
         url,
         {"reasons": "Legal.", "sections": ["legal_comments", "equality_comments"]}
         | {"seen_version": "1"},
+        follow=True,
     )
+    # The draft is its grants managers' now: the office is sent back to its own work.
+    assert response.redirect_chain == [(reverse("staff-home"), 302)]
+    assert "is returned to its grants managers for changes" in response.content.decode()
     assert CaseReturn.objects.get().sections == ["legal_comments", "equality_comments"]
 
 
