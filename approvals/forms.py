@@ -38,6 +38,7 @@ from grants.forms import (
     MoneyField,
     page_form_helper,
 )
+from grants.sections import PART_1_SECTIONS
 
 # How far ahead a meeting may be dated: further than this is almost always a typo in the
 # year (2062 for 2026), and a meeting that far off has no agenda yet.
@@ -278,41 +279,74 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 # Clearance ------------------------------------------------------------------------------
 
 
+class RevealingChoice(OutcomeChoice):
+    """A radio whose fields GOV.UK Frontend reveals only while it is chosen."""
+
+    template = "approvals/clearance/revealing_choice.html"
+
+
 class SignOffForm(ErrorSummaryMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Do you clear it?",
         choices=SignOffOutcome.choices,
-        widget=forms.RadioSelect,
+        widget=GovukRadioSelect,
         error_messages={
             "required": "Choose whether you clear it",
             "invalid_choice": "Choose whether you clear it",
         },
     )
+    # One text for each outcome that needs one, so that each is labelled for what it is;
+    # only the chosen outcome's text is checked and recorded (see `text`).
     advice = _text(
-        "Your advice, or the reason you cannot clear it",
+        "Your advice",
         limit=("Your advice", 20_000),
         help_text="It is recorded with your name and the time, and the DMPC reads it "
         "before deciding.",
     )
+    reason = _text(
+        "Why you cannot clear it",
+        limit=("The reason", 20_000),
+        help_text="The DMPC office reads it, and returns the case to its grants managers.",
+    )
     seen_version = SeenVersionField()
+
+    TEXTS = {
+        SignOffOutcome.CLEARED_WITH_ADVICE: ("advice", "Enter your advice"),
+        SignOffOutcome.NOT_CLEARED: ("reason", "Enter the reason you cannot clear it"),
+    }
 
     def __init__(self, *args, area_label: str, **kwargs):
         super().__init__(*args, **kwargs)
+        labels = dict(SignOffOutcome.choices)
         self.helper = page_form_helper(
-            Field.radios("outcome", legend_size=Size.MEDIUM),
-            Field.textarea("advice", label_size=Size.MEDIUM, rows=10),
+            OutcomeRadios(
+                "outcome",
+                RevealingChoice(labels[SignOffOutcome.CLEARED]),
+                RevealingChoice(
+                    labels[SignOffOutcome.CLEARED_WITH_ADVICE],
+                    Field.textarea("advice", rows=8),
+                ),
+                RevealingChoice(
+                    labels[SignOffOutcome.NOT_CLEARED], Field.textarea("reason", rows=8)
+                ),
+            ),
             "seen_version",
             _submit(f"Sign off {area_label.lower()}"),
         )
 
     def clean(self):
         cleaned = super().clean()
-        outcome = cleaned.get("outcome")
-        if outcome == SignOffOutcome.CLEARED_WITH_ADVICE and not cleaned.get("advice"):
-            self.add_error("advice", "Enter your advice")
-        if outcome == SignOffOutcome.NOT_CLEARED and not cleaned.get("advice"):
-            self.add_error("advice", "Enter the reason you cannot clear it")
+        needed = self.TEXTS.get(cleaned.get("outcome"))
+        if needed is not None and not cleaned.get(needed[0]):
+            self.add_error(needed[0], needed[1])
         return cleaned
+
+    @property
+    def text(self) -> str:
+        """The advice or reason written for the chosen outcome; a text typed under another
+        outcome before the choice changed is not what the adviser said, so it is dropped."""
+        needed = self.TEXTS.get(self.cleaned_data["outcome"])
+        return self.cleaned_data[needed[0]] if needed else ""
 
 
 class MarkReadyForm(forms.Form):
@@ -331,12 +365,21 @@ class OfficeReturnForm(ErrorSummaryMixin, forms.Form):
         help_text="The case’s grants managers see these reasons beside the case until "
         "they submit it again.",
     )
+    sections = forms.MultipleChoiceField(
+        label="Which sections need changing? (optional)",
+        choices=[(section.field, section.title) for section in PART_1_SECTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their grants managers see these sections marked on the case’s task list.",
+        error_messages={"invalid_choice": "Choose sections from the list"},
+    )
     seen_version = SeenVersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper(
             Field.textarea("reasons", label_size=Size.MEDIUM, rows=6),
+            Field.checkboxes("sections", legend_size=Size.MEDIUM, small=True),
             "seen_version",
             _submit("Return for changes"),
         )

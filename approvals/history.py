@@ -17,16 +17,19 @@ from approvals.models import (
     AgendaItem,
     AuditAction,
     AuditEvent,
+    CaseVersion,
     ClearanceArea,
     Decision,
     IamMeeting,
     IamOutcome,
     SignOff,
+    SignOffOutcome,
 )
-from grants.document import DATE_KEYS, LIST_KEYS, MONEY_KEYS
+from grants.document import DATE_KEYS, LIST_KEYS, MONEY_KEYS, document_changes
 from grants.formatting import long_date
 from grants.models import CaseState
 from grants.money import PENNY, format_pounds
+from grants.sections import SECTION_BY_FIELD
 
 # Readable values ---------------------------------------------------------------------------
 
@@ -311,3 +314,51 @@ def history_entries(events) -> list["HistoryEntry"]:
     meeting_ids = {_meeting_id(e.details) for e in events if isinstance(e.details, dict)}
     meetings = IamMeeting.objects.in_bulk(meeting_ids - {None})
     return [_history_entry(event, meetings) for event in events]
+
+
+# Since an adviser last cleared ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SinceCleared:
+    """What changed in a version since the latest earlier version whose area was cleared."""
+
+    cleared: CaseVersion
+    version: CaseVersion
+    changes: list[FieldChange]
+
+    @property
+    def before_heading(self) -> str:
+        return f"Version {self.cleared.number}, cleared"
+
+    @property
+    def after_heading(self) -> str:
+        return f"Version {self.version.number}"
+
+
+def _titled(change: dict) -> dict:
+    # A report section is named by its title, as the report names it.
+    path = change["field"]
+    if len(path) == 2 and path[0] == "sections" and path[1] in SECTION_BY_FIELD:
+        return {**change, "field": ["sections", SECTION_BY_FIELD[path[1]].title]}
+    return change
+
+
+def changes_since_cleared(version: CaseVersion, area: str) -> SinceCleared | None:
+    """The changes from the latest earlier version of the case in which `area` was cleared
+    (with or without advice) to `version`; None if it never was."""
+    signed = (
+        SignOff.objects.filter(
+            version__case_id=version.case_id,
+            version__number__lt=version.number,
+            area=area,
+            outcome__in=[SignOffOutcome.CLEARED, SignOffOutcome.CLEARED_WITH_ADVICE],
+        )
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )
+    if signed is None:
+        return None
+    raw = document_changes(signed.version.document, version.document)
+    return SinceCleared(signed.version, version, readable_changes([_titled(c) for c in raw]) or [])

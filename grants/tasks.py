@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from grants.models import GrantCase
 from grants.reconciliation import Finding
-from grants.sections import PART_1_SECTIONS, Section
+from grants.sections import PART_1_SECTIONS, SECTION_BY_FIELD, Section
 
 
 def section_slug(section: Section) -> str:
@@ -37,10 +37,21 @@ class Task:
     url: str
     status: Status
     optional: bool = False
+    # Named by the return in force: the part the returner asked to be changed.
+    returned: bool = False
 
     @property
     def html_id(self) -> str:
         return f"task-{self.key}"
+
+    @property
+    def described_by(self) -> str:
+        ids = [
+            *([f"{self.html_id}-hint"] if self.optional else []),
+            *([f"{self.html_id}-returned"] if self.returned else []),
+            f"{self.html_id}-status",
+        ]
+        return " ".join(ids)
 
 
 @dataclass
@@ -170,6 +181,19 @@ def task_groups(case: GrantCase) -> list[TaskGroup]:
             ],
         ),
     ]
+
+
+def mark_returned(groups: list[TaskGroup], sections) -> None:
+    """Mark the tasks of the report sections a return named (section fields, as
+    CaseReturn.sections keeps them); a key that is no longer a section is left out."""
+    keys = {
+        f"section-{section_slug(SECTION_BY_FIELD[field])}"
+        for field in sections
+        if field in SECTION_BY_FIELD
+    }
+    for group in groups:
+        for task in group.tasks:
+            task.returned = task.key in keys
 
 
 @dataclass(frozen=True)

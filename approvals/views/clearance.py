@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from approvals import services
+from approvals import history, services
 from approvals.clearance import clearance_status
 from approvals.forms import MarkReadyForm, OfficeReturnForm, SignOffForm
 from approvals.models import ClearanceArea
@@ -110,7 +110,7 @@ def sign_off(request, pk, area):
                 case,
                 by=request.user,
                 area=area,
-                advice=form.cleaned_data["advice"],
+                advice=form.text,
                 outcome=form.cleaned_data["outcome"],
                 seen_version=form.cleaned_data["seen_version"],
             )
@@ -128,7 +128,14 @@ def sign_off(request, pk, area):
     return render(
         request,
         "approvals/clearance/sign_off.html",
-        {"case": case, "version": version, "area": area, "form": form, "refusal": refusal_text},
+        {
+            "case": case,
+            "version": version,
+            "area": area,
+            "form": form,
+            "refusal": refusal_text,
+            "since": history.changes_since_cleared(version, area) if version else None,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -168,6 +175,7 @@ def office_return(request, pk):
                 case,
                 by=request.user,
                 reasons=form.cleaned_data["reasons"],
+                sections=form.cleaned_data["sections"],
                 seen_version=form.cleaned_data["seen_version"],
             )
         except CaseChanged as changed:
@@ -176,8 +184,11 @@ def office_return(request, pk):
         except WorkflowError as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "The case is returned to its grants managers for changes.")
-            return redirect("grants:report", case.pk)
+            # A draft is its grants managers' alone: the office goes back to its work.
+            messages.success(
+                request, f"“{case.title}” is returned to its grants managers for changes."
+            )
+            return redirect("staff-home")
     return render(
         request,
         "approvals/clearance/office_return.html",

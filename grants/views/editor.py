@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from approvals.notifications import current_return
 from grants import services
 from grants.forms import (
     BudgetYearsForm,
@@ -40,7 +41,15 @@ from grants.models import Funder, GrantCase, GrantScheme
 from grants.permissions import can_create_case, get_case_for_editing
 from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
 from grants.sections import PART_1_SECTIONS
-from grants.tasks import MISSING_CODES, FindingLink, Status, section_slug, task_groups, task_key_for
+from grants.tasks import (
+    MISSING_CODES,
+    FindingLink,
+    Status,
+    mark_returned,
+    section_slug,
+    task_groups,
+    task_key_for,
+)
 from grants.views.pages import posted_data
 
 SECTIONS_BY_SLUG = {section_slug(section): section for section in PART_1_SECTIONS}
@@ -55,6 +64,9 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk, GrantCase.objects.with_contents())
     reconciliation = reconcile_case(case)
     groups = task_groups(case)
+    returned = current_return(case)
+    if returned is not None:
+        mark_returned(groups, returned.sections)
     tasks = {task.key: task for group in groups for task in group.tasks}
 
     for finding in reconciliation.errors:
@@ -75,6 +87,8 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "groups": groups,
+            "returned": returned,
+            "returned_tasks": any(task.returned for task in tasks.values()),
             "findings": findings,
             "error_count": len(reconciliation.errors),
             "warning_count": len(reconciliation.warnings),

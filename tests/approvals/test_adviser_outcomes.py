@@ -185,14 +185,24 @@ def test_the_sign_off_page_asks_for_an_outcome_and_keeps_typed_text(client, case
     to_dmpc_review(case, people)
     client.force_login(people.legal)
     url = f"/staff/cases/{case.pk}/clearance/legal/"
-    response = client.post(url, {"outcome": "not_cleared", "advice": "", "seen_version": "1"})
+    # Advice typed under another outcome does not count as the reason.
+    response = client.post(
+        url, {"outcome": "not_cleared", "advice": "Fine.", "reason": "", "seen_version": "1"}
+    )
     assert response.status_code == 400
-    assert "Enter the reason you cannot clear it" in response.content.decode()
-    response = client.post(url, {"advice": "Kept text.", "seen_version": "1"})
+    assert '<a href="#id_reason">Enter the reason you cannot clear it</a>' in (
+        response.content.decode()
+    )
+    response = client.post(url, {"reason": "Kept text.", "seen_version": "1"})
     assert response.status_code == 400
     assert "Kept text." in response.content.decode()
-    client.post(url, {"outcome": "not_cleared", "advice": "Unlawful.", "seen_version": "1"})
-    assert SignOff.objects.get().outcome == SignOffOutcome.NOT_CLEARED
+    client.post(
+        url,
+        {"outcome": "not_cleared", "advice": "Typed first.", "reason": "Unlawful."}
+        | {"seen_version": "1"},
+    )
+    signed = SignOff.objects.get()
+    assert (signed.outcome, signed.advice) == (SignOffOutcome.NOT_CLEARED, "Unlawful.")
 
 
 def test_the_case_page_shows_the_reasons_until_resubmitted(client, case, people):

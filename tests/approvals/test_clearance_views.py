@@ -220,7 +220,7 @@ def test_an_adviser_who_edited_the_version_is_refused(client, people):
         {"outcome": "cleared_with_advice", "advice": "Fine.", "seen_version": "1"},
     )
     assert response.status_code == 400
-    assert f'<a href="#id_outcome_1">{reason}' in response.content.decode()
+    assert f'<a href="#id_outcome">{reason}' in response.content.decode()
     assert not SignOff.objects.exists()
 
 

@@ -120,7 +120,7 @@ def test_an_adviser_signs_off_on_accessible_pages(page, people):
     assert_accessible(page)
 
     page.get_by_label("Cleared with advice").check()
-    page.get_by_label("Your advice, or the reason").fill("The grant is affordable.")
+    page.get_by_label("Your advice", exact=True).fill("The grant is affordable.")
     page.get_by_role("button", name="Sign off finance").click()
     page.wait_for_url(f"**/staff/cases/{case.pk}/clearance/")
     assert "Signed off" in page.locator("#clearance-finance").inner_text()

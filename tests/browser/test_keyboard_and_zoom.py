@@ -49,6 +49,11 @@ def test_an_adviser_signs_off_with_the_keyboard_alone(page, people):
     page.wait_for_url(f"**/staff/cases/{case.pk}/clearance/legal/")
     assert_accessible(page)
 
+    # The outcome first: its advice is revealed under "Cleared with advice".
+    tab_to(page, lambda el: el["id"] == "id_outcome")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Cleared with advice").is_checked()
     assert tab_to(page, lambda el: el["tag"] == "TEXTAREA")["id"] == "id_advice"
     page.keyboard.type("MOPAC may lawfully accept the grant.")
     # Past the button and back again: Shift+Tab returns to the advice, unchanged.
