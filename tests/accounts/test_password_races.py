@@ -141,7 +141,12 @@ def test_twenty_simultaneous_wrong_signatures_record_exactly_five_refusals(
     counted.reset()
     with pytest.raises(SignatureRefused, match="too many times"):
         services.decide(
-            case, by=people.dmpc, outcome="approve", no_alternatives=True, password=PASSWORD
+            case,
+            by=people.dmpc,
+            outcome="approve",
+            no_alternatives=True,
+            password=PASSWORD,
+            reasons="Good.",
         )
     assert counted.checked == 0
     assert not Decision.objects.exists()
