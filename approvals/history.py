@@ -321,15 +321,26 @@ def history_entries(events) -> list["HistoryEntry"]:
 
 @dataclass(frozen=True)
 class SinceCleared:
-    """What changed in a version since the latest earlier version whose area was cleared."""
+    """What changed in a version since the latest earlier version the area was signed
+    off on: cleared, or not cleared (an adviser who refused sees what the answer to their
+    reason changed)."""
 
-    cleared: CaseVersion
+    signed: SignOff
     version: CaseVersion
     changes: list[FieldChange]
 
     @property
+    def cleared(self) -> CaseVersion:
+        return self.signed.version
+
+    @property
+    def was_cleared(self) -> bool:
+        return self.signed.outcome != SignOffOutcome.NOT_CLEARED
+
+    @property
     def before_heading(self) -> str:
-        return f"Version {self.cleared.number}, cleared"
+        said = "cleared" if self.was_cleared else "not cleared"
+        return f"Version {self.cleared.number}, {said}"
 
     @property
     def after_heading(self) -> str:
@@ -345,14 +356,11 @@ def _titled(change: dict) -> dict:
 
 
 def changes_since_cleared(version: CaseVersion, area: str) -> SinceCleared | None:
-    """The changes from the latest earlier version of the case in which `area` was cleared
-    (with or without advice) to `version`; None if it never was."""
+    """The changes from the latest earlier version of the case on which `area` was
+    signed off, cleared or not, to `version`; None if it never was."""
     signed = (
         SignOff.objects.filter(
-            version__case_id=version.case_id,
-            version__number__lt=version.number,
-            area=area,
-            outcome__in=[SignOffOutcome.CLEARED, SignOffOutcome.CLEARED_WITH_ADVICE],
+            version__case_id=version.case_id, version__number__lt=version.number, area=area
         )
         .select_related("version")
         .order_by("-version__number")
@@ -361,4 +369,4 @@ def changes_since_cleared(version: CaseVersion, area: str) -> SinceCleared | Non
     if signed is None:
         return None
     raw = document_changes(signed.version.document, version.document)
-    return SinceCleared(signed.version, version, readable_changes([_titled(c) for c in raw]) or [])
+    return SinceCleared(signed, version, readable_changes([_titled(c) for c in raw]) or [])

@@ -89,20 +89,30 @@ def test_the_sign_off_page_shows_what_changed_since_the_area_was_cleared(client,
     assert "Executive summary" not in page
 
 
-def test_an_area_never_cleared_is_asked_for_the_first_time(client, case, people):
+def test_an_area_not_cleared_before_sees_what_changed_since_it_refused(client, case, people):
     case = returned_changed_resubmitted(case, people)
+    page = sign_off_page(client, case, people.legal, "legal")
+    assert "What changed since version 1, which you did not clear" in page
+    assert "Sections › Legal comments" in page
+    assert "Version 1, not cleared" in page
+    assert "first time this area is asked to clear" not in page
+
+
+def test_an_area_never_signed_off_is_asked_for_the_first_time(client, case, people):
+    to_dmpc_review(case, people)
     page = sign_off_page(client, case, people.legal, "legal")
     assert "What changed since" not in page
     assert "first time this area is asked to clear" in page
 
 
-def test_cleared_with_advice_counts_as_cleared_and_not_cleared_does_not(case, people):
+def test_cleared_with_advice_and_not_cleared_both_count_as_signed(case, people):
     case = returned_changed_resubmitted(case, people, finance=SignOffOutcome.CLEARED_WITH_ADVICE)
     version = case.versions.get(number=2)
     since = history.changes_since_cleared(version, ClearanceArea.FINANCE)
     assert since.cleared.number == 1
     assert [change.field for change in since.changes] == ["Sections › Legal comments"]
-    assert history.changes_since_cleared(version, ClearanceArea.LEGAL) is None
+    assert history.changes_since_cleared(version, ClearanceArea.LEGAL).was_cleared is False
+    assert history.changes_since_cleared(version, ClearanceArea.FINANCE).was_cleared is True
     first = case.versions.get(number=1)
     assert history.changes_since_cleared(first, ClearanceArea.FINANCE) is None
 

@@ -180,3 +180,21 @@ def sign_in(page, username: str, password: str):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/staff/")
+
+
+def focused(page) -> dict:
+    return page.evaluate(
+        "() => ({id: document.activeElement.id, tag: document.activeElement.tagName,"
+        " text: document.activeElement.textContent.trim(),"
+        " cls: document.activeElement.className})"
+    )
+
+
+def tab_until(page, matches, limit: int = 60) -> dict:
+    """Press Tab until the focused element matches, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if matches(element):
+            return element
+    raise AssertionError(f"Tab never reached the element; last focused: {element}")

@@ -11,8 +11,7 @@ from django.urls import reverse
 from approvals import services
 from approvals.models import CaseReturn, ClearanceArea, IamMeeting, IamOutcome, SignOff
 from grants.models import GrantCase
-from tests.browser.helpers import assert_accessible, sign_in
-from tests.browser.test_iam_clearance import focused
+from tests.browser.helpers import assert_accessible, focused, sign_in
 from tests.factories import PASSWORD, make_case
 from tests.workflow import ADVISERS, to_dmpc_review
 

@@ -5,29 +5,11 @@ import pytest
 
 from approvals.models import AgendaItem, IamOutcome, SignOff
 from grants.models import CaseState, GrantCase
-from tests.browser.helpers import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, focused, sign_in, tab_until
 from tests.factories import PASSWORD, make_case
 from tests.workflow import to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def focused(page) -> dict:
-    return page.evaluate(
-        "() => ({id: document.activeElement.id, tag: document.activeElement.tagName,"
-        " text: document.activeElement.textContent.trim(),"
-        " cls: document.activeElement.className})"
-    )
-
-
-def tab_until(page, matches, limit: int = 60) -> dict:
-    """Press Tab until the focused element matches, as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        element = focused(page)
-        if matches(element):
-            return element
-    raise AssertionError(f"Tab never reached the element; last focused: {element}")
 
 
 def test_the_secretariat_records_an_outcome_with_the_keyboard_alone(page, people):
