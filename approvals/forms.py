@@ -495,7 +495,7 @@ class DecisionForm(ErrorSummaryMixin, forms.Form):
         ("return", "Return for changes"),
     ]
     outcome = forms.ChoiceField(
-        label="Your decision",
+        label="What is your decision?",
         choices=OUTCOMES,
         widget=GovukRadioSelect,
         error_messages={"required": "Choose whether to approve, reject or return the case"},
@@ -526,7 +526,7 @@ class DecisionForm(ErrorSummaryMixin, forms.Form):
         error_messages={"required": "Say whether you have any disclosable interests"},
     )
     interests = forms.CharField(
-        label="Describe your interests",
+        label="Describe the interests you are declaring",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
@@ -566,7 +566,7 @@ class DecisionForm(ErrorSummaryMixin, forms.Form):
                 RevealChoice("Reject"),
                 RevealChoice("Return for changes"),
             ),
-            Field.textarea("reasons"),
+            Field.textarea("reasons", label_size=Size.MEDIUM),
             RevealRadios(
                 "alternatives",
                 RevealChoice("Yes", Field.textarea("alternatives_considered")),
@@ -578,7 +578,7 @@ class DecisionForm(ErrorSummaryMixin, forms.Form):
                 RevealChoice("I have no disclosable interests"),
                 RevealChoice("My interests are", Field.textarea("interests")),
             ),
-            Field.text("password", field_width=20),
+            Field.text("password", field_width=20, label_size=Size.MEDIUM),
             "seen_version",
             _submit("Sign the decision"),
         )
