@@ -380,7 +380,10 @@ def adviser_signs_off(adviser: Person, area: str):
     page = adviser.page
     open_case(adviser)
     adviser.follow(adviser.button(f"Sign off {area}"))
-    page.get_by_label("Your advice").fill(f"Cleared for {area}: nothing stands in the way.")
+    page.get_by_label("Cleared with advice", exact=True).check()
+    page.get_by_label("Your advice, or the reason you cannot clear it").fill(
+        f"Cleared for {area}: nothing stands in the way."
+    )
     adviser.follow(adviser.button(f"Sign off {area}"))
     expect(page.locator(f"#clearance-{area}")).to_contain_text("Signed off")
 
