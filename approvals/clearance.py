@@ -17,6 +17,7 @@ class AreaClearance:
     signed_by: str = ""
     signed_at: datetime.datetime | None = None
     advice: str = ""
+    outcome: str = ""  # the adviser's outcome, as its label ("Cleared with advice")
 
     @property
     def label(self) -> str:
@@ -57,6 +58,7 @@ def clearance_status(version: CaseVersion | None) -> list[AreaClearance]:
                     signed_by=adviser.get_full_name() or adviser.username,
                     signed_at=sign_off.signed_at,
                     advice=sign_off.advice,
+                    outcome=sign_off.get_outcome_display(),
                 )
             )
     return statuses

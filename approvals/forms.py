@@ -495,16 +495,52 @@ class ReasonsForm(forms.Form):
         )
 
 
-class DecisionForm(forms.Form):
+class RevealRadios(OutcomeRadios):
+    """OutcomeRadios whose chosen radio reveals its questions (GOV.UK Frontend's
+    conditional reveal, through data-aria-controls); without scripts all of them show."""
+
+    template = "approvals/decide/radios.html"
+
+    def __init__(self, field, *choices, legend_size="m", inline=False):
+        super().__init__(field, *choices)
+        self.legend_size = legend_size
+        self.inline = inline
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        bound = form[self.field]
+        choices = mark_safe(self.render_choices(bound, form, context, template_pack, **kwargs))
+        return render_to_string(
+            self.template,
+            {
+                **context.flatten(),
+                "field": bound,
+                "choices": choices,
+                "legend_size": self.legend_size,
+                "inline": self.inline,
+            },
+        )
+
+
+class RevealChoice(OutcomeChoice):
+    template = "approvals/decide/choice.html"
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class DecisionForm(ErrorSummaryMixin, forms.Form):
+    """The DMPC's signed decision. Approving asks about each recommendation of the version
+    in turn; approving or rejecting asks whether alternatives were considered."""
+
     OUTCOMES = [
         ("approve", "Approve"),
         ("reject", "Reject"),
         ("return", "Return for changes"),
     ]
     outcome = forms.ChoiceField(
-        label="Your decision",
+        label="What is your decision?",
         choices=OUTCOMES,
-        widget=forms.RadioSelect,
+        widget=GovukRadioSelect,
         error_messages={"required": "Choose whether to approve, reject or return the case"},
     )
     reasons = forms.CharField(
@@ -513,22 +549,24 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
     )
+    alternatives = forms.ChoiceField(
+        label="Were alternatives considered?",
+        choices=YES_NO,
+        required=False,
+        widget=GovukRadioSelect,
+    )
     alternatives_considered = forms.CharField(
-        label="Alternatives considered",
+        label="Describe the alternatives considered",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=10000,
     )
-    no_alternatives = forms.BooleanField(
-        label="No alternatives were considered",
-        required=False,
-    )
     interests_declared = forms.TypedChoiceField(
-        label="Do you have any interests to declare?",
-        choices=[("no", "No"), ("yes", "Yes")],
+        label="Declaration of interests",
+        choices=[("no", "I have no disclosable interests"), ("yes", "My interests are")],
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Say whether you have any interests to declare"},
+        widget=GovukRadioSelect,
+        error_messages={"required": "Say whether you have any disclosable interests"},
     )
     interests = forms.CharField(
         label="Describe the interests you are declaring",
@@ -545,41 +583,97 @@ class DecisionForm(forms.Form):
     )
     seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, recommendations=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.positions = []
+        questions = []
+        for number, recommendation in enumerate(recommendations, start=1):
+            name = f"recommendation_{recommendation['position']}"
+            text = recommendation["text"].strip().rstrip(".")
+            self.positions.append((recommendation["position"], name, number))
+            self.fields[name] = forms.ChoiceField(
+                label=f"Approve recommendation {number}: {text}?",
+                choices=YES_NO,
+                required=False,
+                widget=GovukRadioSelect,
+            )
+            questions.append(
+                RevealRadios(name, RevealChoice("Yes"), RevealChoice("No"), legend_size="s")
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Field.radios("outcome", legend_size=Size.MEDIUM),
-            Field.textarea("reasons"),
-            Field.textarea("alternatives_considered"),
-            Field.checkbox("no_alternatives"),
-            Field.radios("interests_declared", legend_size=Size.MEDIUM, inline=True),
-            Field.textarea("interests"),
-            Field.text("password", field_width=20),
+            RevealRadios(
+                "outcome",
+                RevealChoice("Approve", *questions),
+                RevealChoice("Reject"),
+                RevealChoice("Return for changes"),
+            ),
+            Field.textarea("reasons", label_size=Size.MEDIUM),
+            RevealRadios(
+                "alternatives",
+                RevealChoice("Yes", Field.textarea("alternatives_considered")),
+                RevealChoice("No"),
+                inline=False,
+            ),
+            RevealRadios(
+                "interests_declared",
+                RevealChoice("I have no disclosable interests"),
+                RevealChoice("My interests are", Field.textarea("interests")),
+            ),
+            Field.text("password", field_width=20, label_size=Size.MEDIUM),
             "seen_version",
-            Button("submit", "Sign the decision"),
+            _submit("Sign the decision"),
         )
 
     def clean(self):
         data = super().clean()
+        outcome = data.get("outcome")
         if not data.get("reasons", "").strip():
             self.add_error("reasons", "Enter the reasons for your decision")
-        if data.get("outcome") in ("approve", "reject"):
-            described = data.get("alternatives_considered", "").strip()
-            if described and data.get("no_alternatives"):
+        if outcome in ("approve", "reject"):
+            said = data.get("alternatives")
+            if not said:
+                self.add_error("alternatives", "Say whether alternatives were considered")
+            elif said == "yes" and not data.get("alternatives_considered", "").strip():
                 self.add_error(
-                    "alternatives_considered",
-                    "Either describe the alternatives considered or say none were, not both",
+                    "alternatives_considered", "Describe the alternatives that were considered"
                 )
-            elif not described and not data.get("no_alternatives"):
+        if outcome == "approve":
+            unanswered = False
+            for _, name, number in self.positions:
+                if not data.get(name):
+                    unanswered = True
+                    self.add_error(name, f"Say whether you approve recommendation {number}")
+            if (
+                not unanswered
+                and self.positions
+                and self.approved
+                and not any(self.approved.values())
+            ):
                 self.add_error(
-                    "alternatives_considered",
-                    "Describe the alternatives considered, or say that none were considered",
+                    "outcome",
+                    "You approved none of the recommendations: choose Reject instead",
                 )
         if data.get("interests_declared") and not data.get("interests", "").strip():
             self.add_error("interests", "Describe the interests you are declaring")
         return data
+
+    @property
+    def approved(self) -> dict[int, bool]:
+        """Each recommendation's answer, by position (when approving)."""
+        data = self.cleaned_data
+        return {position: data.get(name) == "yes" for position, name, _ in self.positions}
+
+    @property
+    def no_alternatives(self) -> bool:
+        return self.cleaned_data.get("alternatives") == "no"
+
+    @property
+    def alternatives_text(self) -> str:
+        if self.cleaned_data.get("alternatives") != "yes":
+            return ""
+        return self.cleaned_data.get("alternatives_considered", "")
 
 
 class AcceptanceForm(forms.Form):

@@ -37,6 +37,14 @@ class Finding:
     section: str = ""
     unit_id: int | None = None
     post_id: int | None = None
+    # The finding told to someone who reads the case but cannot edit it (the DMPC, an
+    # adviser): what is wrong, without telling them to fix it. Empty when `message`
+    # already reads that way.
+    reader: str = ""
+
+    @property
+    def reader_message(self) -> str:
+        return self.reader or self.message
 
     @property
     def where(self) -> str:
@@ -284,6 +292,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                     "missing-section",
                     f"Add the {section.title.lower()}.",
                     section=section.title,
+                    reader=f"The report’s {section.title.lower()} section is empty.",
                 )
             )
     if not recommendations:
@@ -293,6 +302,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 "missing-section",
                 "Add at least one recommendation.",
                 section="Recommendations",
+                reader="The report has no recommendations.",
             )
         )
     if not case.needed_by or not case.time_sensitivity.strip():
@@ -302,6 +312,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 "missing-section",
                 "Say when the decision is needed by, and why.",
                 section="Time sensitivity",
+                reader="The report does not say when the decision is needed by, or why.",
             )
         )
     elif case.needed_by < today:
@@ -312,6 +323,8 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 f"The decision was needed by {long_date(case.needed_by)}, which has passed. "
                 "Update the time sensitivity section.",
                 section="Time sensitivity",
+                reader=f"The report’s time sensitivity section says the decision was needed "
+                f"by {long_date(case.needed_by)}, which has passed.",
             )
         )
     if case.part2_content.strip() and not case.part2_exemption_reason.strip():
@@ -321,14 +334,29 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 "part2-reason",
                 "Say why the Part 2 content is exempt from publication.",
                 section="Part 2",
+                reader="The report does not say why the Part 2 content is exempt from publication.",
             )
         )
     if not offers:
         findings.append(
-            Finding(error, "no-offers", "Add the grant offers.", section="Grant offers")
+            Finding(
+                error,
+                "no-offers",
+                "Add the grant offers.",
+                section="Grant offers",
+                reader="The report has no grant offers.",
+            )
         )
     if not result.units:
-        findings.append(Finding(error, "no-units", "Add the funded units.", section="Funded units"))
+        findings.append(
+            Finding(
+                error,
+                "no-units",
+                "Add the funded units.",
+                section="Funded units",
+                reader="The report has no funded units.",
+            )
+        )
 
     if result.allocations_total != result.offers_total:
         findings.append(
@@ -338,6 +366,9 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 f"The units’ grant allocations total {format_pounds(result.allocations_total)} "
                 f"but the offers total {format_pounds(result.offers_total)}. They must be equal.",
                 section="Funded units",
+                reader=f"The figures do not add up: the units’ grant allocations total "
+                f"{format_pounds(result.allocations_total)} but the offers total "
+                f"{format_pounds(result.offers_total)}.",
             )
         )
 
@@ -373,6 +404,9 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                         f"{post.match_fte.normalize():f} match-funded FTE against "
                         f"{post.grant_fte.normalize():f} grant-funded FTE. Check that the "
                         "match-funded column holds FTE, not money.",
+                        reader=f"{post.match_fte.normalize():f} match-funded FTE against "
+                        f"{post.grant_fte.normalize():f} grant-funded FTE: the match-funded "
+                        "column may hold money rather than FTE.",
                         unit=unit.unit.name,
                         post=post.grade,
                         unit_id=unit.unit.pk,
@@ -402,6 +436,8 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 f"Add {financial_year_label(year)} to the budget years: the case has costs or "
                 "offers in it.",
                 section="Budget years",
+                reader=f"The report’s budget years leave out {financial_year_label(year)}, "
+                "though the case has costs or offers in it.",
             )
         )
     return findings
@@ -429,14 +465,14 @@ def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
             expected = usual[grade]
             if expected is None:
                 listed = " and ".join(format_pounds(price) for price in sorted(prices[grade]))
-                message = (
-                    f"{post.grade} is priced at {listed} in this case. Check the annual costs."
-                )
+                reader = f"{post.grade} is priced at {listed} in this case."
+                message = f"{reader} Check the annual costs."
             elif post.annual_cost != expected:
-                message = (
+                reader = (
                     f"{post.grade} costs {format_pounds(post.annual_cost)} a year here but "
-                    f"{format_pounds(expected)} elsewhere in this case. Check the annual cost."
+                    f"{format_pounds(expected)} elsewhere in this case."
                 )
+                message = f"{reader} Check the annual cost."
             else:
                 continue
             findings.append(
@@ -444,6 +480,7 @@ def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
                     Severity.WARNING,
                     "grade-price",
                     message,
+                    reader=reader,
                     unit=unit.unit.name,
                     post=post.grade,
                     unit_id=unit.unit.pk,

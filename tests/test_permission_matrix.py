@@ -488,7 +488,8 @@ class Attempt:
 DECISION = {
     "outcome": "approve",
     "reasons": "Good value.",
-    "no_alternatives": "on",
+    "recommendation_1": "yes",
+    "alternatives": "no",
     "interests_declared": "no",
     "password": PASSWORD,
     "seen_version": 1,

@@ -32,7 +32,7 @@ from grants.templatetags.grant_tags import fte
 
 # Part of the PDF's ETag (see approvals.publication.views.public): change it when the
 # layout changes, so that browsers and caches fetch the new one.
-LAYOUT = 1
+LAYOUT = 2
 
 BLACK = colors.HexColor("#0b0c0c")
 GREY = colors.HexColor("#505a5f")
@@ -351,7 +351,12 @@ def _unit_table(unit: dict, width: float) -> list:
     return [caption, _grid(rows, [label_width] + [figure_width] * (columns - 1), extra=extra)]
 
 
-def _recommendations(doc: dict) -> list:
+def _recommendations(doc: dict, record: dict | None = None) -> list:
+    """The report's recommendations; under each, once decided one by one, whether the
+    DMPC approved it."""
+    record = record or {}
+    approved = set(record.get("recommendations_approved", ()))
+    not_approved = set(record.get("recommendations_not_approved", ()))
     flowables = [
         Paragraph("Recommendations", STYLES["h2"]),
         _plain(
@@ -367,6 +372,10 @@ def _recommendations(doc: dict) -> list:
                 f"<br/>Standing authority: up to £{format_millions(standing['annual_cap'])}m a "
                 f"year until {_day(standing['ends_on'])}"
             )
+        if recommendation["position"] in approved:
+            text += "<br/>Decision: approved by the DMPC."
+        elif recommendation["position"] in not_approved:
+            text += "<br/>Decision: not approved by the DMPC."
         style = ParagraphStyle("recommendation", parent=STYLES["body"], leftIndent=16)
         flowables.append(Paragraph(text, style, bulletText=f"{number}."))
     if not doc["recommendations"]:
@@ -374,7 +383,7 @@ def _recommendations(doc: dict) -> list:
     return flowables
 
 
-def _part1(document: dict, width: float) -> list:
+def _part1(document: dict, width: float, record: dict | None = None) -> list:
     context = report_context(document)
     doc = context["doc"]
     story = [
@@ -402,7 +411,7 @@ def _part1(document: dict, width: float) -> list:
         if kind == "section":
             story += [Paragraph(escape(section.title), STYLES["h2"]), *formatted(text)]
         elif kind == "recommendations":
-            story += _recommendations(doc)
+            story += _recommendations(doc, record)
         elif kind == "time_sensitivity":
             story.append(Paragraph("Time sensitivity", STYLES["h2"]))
             needed_by = doc["time_sensitivity"]["needed_by"]
@@ -468,7 +477,7 @@ def render_decision_pdf(revision: PublishedRevision) -> bytes:
         Paragraph(escape(record["title"]), STYLES["title"]),
         Paragraph("Decision record", STYLES["h2"]),
         *_record(revision, width),
-        *_part1(revision.document, width),
+        *_part1(revision.document, width, record),
     ]
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

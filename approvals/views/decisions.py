@@ -81,20 +81,26 @@ def decide(request, pk):
         return redirect("grants:report", case.pk)
     version = case.current_version()
 
-    form = DecisionForm(request.POST or None, initial={"seen_version": version.number})
+    form = DecisionForm(
+        request.POST or None,
+        initial={"seen_version": version.number},
+        recommendations=version.document["recommendations"],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        outcome = data["outcome"]
         try:
             decision = services.decide(
                 case,
                 by=request.user,
-                outcome=data["outcome"],
+                outcome=outcome,
                 password=data["password"],
                 reasons=data["reasons"],
-                alternatives_considered=data["alternatives_considered"],
-                no_alternatives=data["no_alternatives"],
+                alternatives_considered=form.alternatives_text if outcome != "return" else "",
+                no_alternatives=form.no_alternatives,
                 interests_declared=data["interests_declared"],
                 interests=data["interests"],
+                approved=form.approved if outcome == "approve" else None,
                 seen_version=data["seen_version"],
             )
         except CaseChanged as changed:

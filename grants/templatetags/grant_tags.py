@@ -84,6 +84,7 @@ TAG_COLOURS = {
     "Returned for changes": "orange", "Not supported": "red",
     # Clearance
     "Signed off": "green", "Outstanding": "grey",
+    "Cleared": "green", "Cleared with advice": "turquoise", "Not cleared": "red",
     # Publication
     "Overdue": "red", "Deferred": "yellow", "Scheduled": "grey", "On time": "green",
     "Published late": "red", "Not yet due": "grey",

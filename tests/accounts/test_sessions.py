@@ -124,7 +124,8 @@ def test_a_refused_form_still_shows_what_was_typed(client, people):
         {
             "outcome": "approve",
             "reasons": reasons,
-            "no_alternatives": "on",
+            "recommendation_1": "yes",
+            "alternatives": "no",
             "interests_declared": "no",
             "password": "not-my-password",
             "seen_version": 1,

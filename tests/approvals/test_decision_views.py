@@ -1,11 +1,14 @@
 """Submission, withdrawal and the DMPC decision through the browser's forms, and the
 work queues on the staff home page."""
 
+import re
+
 import pytest
 
 from approvals.accounts.roles import Role
 from approvals.models import Decision
-from grants.models import CaseState, GrantCase
+from grants.forms import field_anchor
+from grants.models import CaseState, GrantCase, Recommendation
 from tests.factories import PASSWORD, make_case, make_user
 from tests.workflow import sign_all, to_dmpc_review, to_iam, to_ready
 
@@ -61,7 +64,9 @@ def test_submit_and_decide_refuse_the_wrong_people(client, case, people):
 def decision_post(version=1, **extra):
     return {
         "outcome": "approve",
+        "recommendation_1": "yes",
         "reasons": "Represents good value.",
+        "alternatives": "yes",
         "alternatives_considered": "Not accepting the grant.",
         "interests_declared": "no",
         "interests": "",
@@ -109,8 +114,16 @@ def test_a_wrong_password_is_shown_on_the_password_field_and_nothing_is_signed(
         ({"outcome": "reject", "reasons": ""}, "reasons", "Enter the reasons for your decision"),
         ({"outcome": "return", "reasons": " "}, "reasons", "Enter the reasons for your decision"),
         ({"interests_declared": "yes"}, "interests", "Describe the interests you are declaring"),
-        ({"interests_declared": ""}, "interests_declared", "Say whether you have any interests"),
+        ({"interests_declared": ""}, "interests_declared", "Say whether you have any"),
         ({"password": ""}, "password", "Enter your password to sign the decision"),
+        ({"alternatives": ""}, "alternatives", "Say whether alternatives were considered"),
+        (
+            {"outcome": "reject", "alternatives": "yes", "alternatives_considered": " "},
+            "alternatives_considered",
+            "Describe the alternatives that were considered",
+        ),
+        ({"recommendation_1": ""}, "recommendation_1", "Say whether you approve recommendation 1"),
+        ({"recommendation_1": "no"}, "outcome", "You approved none of the recommendations"),
     ],
 )
 def test_an_incomplete_decision_says_what_is_missing(client, case, people, changes, field, message):
@@ -120,8 +133,18 @@ def test_an_incomplete_decision_says_what_is_missing(client, case, people, chang
     )
     assert response.status_code == 400
     assert any(message in error for error in response.context["form"].errors[field])
-    assert "govuk-error-summary" in response.content.decode()
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    # The summary links to the field, and everything typed is still there.
+    anchor = field_anchor(response.context["form"][field])
+    assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
+    assert 'value="not-my-password"' not in html
+    if changes.get("reasons", "x").strip():
+        assert "Represents good value." in html
+    if field not in ("alternatives", "alternatives_considered"):
+        assert "Not accepting the grant." in html
     assert state(case) == CaseState.DMPC_REVIEW
+    assert not Decision.objects.exists()
 
 
 def test_a_decision_on_a_page_for_an_older_version_is_refused(client, case, people):
@@ -131,6 +154,91 @@ def test_a_decision_on_a_page_for_an_older_version_is_refused(client, case, peop
     )
     assert "there is a newer version" in response.content.decode()
     assert state(case) == CaseState.DMPC_REVIEW
+    assert not Decision.objects.exists()
+
+
+def test_a_wrong_password_keeps_every_answer_typed(client, case, people):
+    to_ready(case, people)
+    response = as_user(client, people.dmpc).post(
+        f"/staff/cases/{case.pk}/decide/",
+        decision_post(
+            password="guess",
+            interests_declared="yes",
+            interests="A trustee of the funder.",
+            alternatives="yes",
+        ),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_password"' in html
+    for typed in ("Represents good value.", "Not accepting the grant.", "A trustee of the funder."):
+        assert typed in html
+    radios = ("id_outcome", "id_recommendation_1", "id_alternatives", "id_interests_declared-2")
+    for checked in radios:
+        assert f'id="{checked}" name=' in html
+        assert re.search(rf'id="{checked}" name="[^"]+" type="radio" value="[^"]+" checked', html)
+    assert not Decision.objects.exists()
+
+
+def two_recommendations(case):
+    Recommendation.objects.create(case=case, position=2, text="Extend the project by a year.")
+
+
+def test_the_page_shows_the_report_iam_and_clearance_before_the_decision(client, case, people):
+    two_recommendations(case)
+    to_ready(case, people)
+    html = as_user(client, people.dmpc).get(f"/staff/cases/{case.pk}/decide/").content.decode()
+    order = [
+        html.index('id="report-heading"'),
+        html.index('id="iam-heading"'),
+        html.index('id="clearance-heading"'),
+        html.index('id="decision"'),
+        html.index('name="outcome"'),
+    ]
+    assert order == sorted(order)
+    assert "Approve recommendation 1: Approve the grant?" in html
+    assert "Approve recommendation 2: Extend the project by a year?" in html
+    # Approving reveals the questions about each recommendation.
+    assert 'data-aria-controls="conditional-id_outcome"' in html
+    assert html.index('id="conditional-id_outcome"') < html.index('name="recommendation_2"')
+    assert "Cleared" in html
+
+
+def test_the_dmpc_approves_some_recommendations_and_not_others(client, case, people):
+    two_recommendations(case)
+    to_ready(case, people)
+    response = as_user(client, people.dmpc).post(
+        f"/staff/cases/{case.pk}/decide/",
+        decision_post(recommendation_1="yes", recommendation_2="no"),
+        follow=True,
+    )
+    assert "Decision PCD 1 signed: partly approved." in response.content.decode()
+    decision = Decision.objects.get()
+    assert decision.approved_positions() == {1}
+    assert decision.alternatives_considered == "Not accepting the grant."
+
+
+def test_saying_no_alternatives_were_considered_signs_without_a_description(client, case, people):
+    to_ready(case, people)
+    as_user(client, people.dmpc).post(
+        f"/staff/cases/{case.pk}/decide/",
+        decision_post(outcome="reject", alternatives="no", alternatives_considered="Ignored."),
+    )
+    decision = Decision.objects.get()
+    assert decision.no_alternatives is True
+    assert decision.alternatives_considered == ""
+
+
+def test_the_checks_speak_to_the_dmpc_as_a_reader(client, people):
+    case = make_case(people.manager)
+    to_ready(case, people)
+    GrantCase.objects.filter(pk=case.pk).update(legal_comments="")
+    html = as_user(client, people.dmpc).get(f"/staff/cases/{case.pk}/decide/").content.decode()
+    assert "The report’s legal comments section is empty." in html
+    assert "Add the legal comments." not in html
+    assert "/edit/" not in html
+    report = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert "The report’s legal comments section is empty." in report
 
 
 def test_a_second_decision_gets_a_clear_message(client, case, people):

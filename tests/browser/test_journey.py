@@ -380,7 +380,7 @@ def adviser_signs_off(adviser: Person, area: str):
     page = adviser.page
     open_case(adviser)
     adviser.follow(adviser.button(f"Sign off {area}"))
-    page.get_by_label("Cleared with advice").check()
+    page.get_by_label("Cleared with advice", exact=True).check()
     page.get_by_label("Your advice", exact=True).fill(
         f"Cleared for {area}: nothing stands in the way."
     )
@@ -402,13 +402,23 @@ def dmpc_approves_with_a_declaration(dmpc: Person):
     # Staff see Part 2, so the planted string is really in the case: the public checks
     # below can only pass by keeping it back.
     expect(page.get_by_text(PLANTED)).to_be_visible()
+    # The report comes first, the decision after it.
+    report = page.get_by_role("heading", name="The report, as it will be published")
+    decision = page.get_by_role("heading", name="Your decision", exact=True)
+    assert report.bounding_box()["y"] < decision.bounding_box()["y"]
     page.get_by_label("Approve", exact=True).check()
+    questions = page.get_by_role("group", name=re.compile(r"^Approve recommendation \d+"))
+    assert questions.count() >= 1
+    for index in range(questions.count()):
+        questions.nth(index).get_by_label("Yes", exact=True).check()
     page.get_by_label("Reasons for the decision").fill(
         "The grants fund teams that reduce serious violence, and the MPS budgets the rest."
     )
-    page.get_by_label("Alternatives considered").fill("Declining the grants.")
-    interests = page.get_by_role("group", name="Do you have any interests to declare?")
-    interests.get_by_label("Yes", exact=True).check()
+    alternatives = page.get_by_role("group", name="Were alternatives considered?")
+    alternatives.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Describe the alternatives considered").fill("Declining the grants.")
+    interests = page.get_by_role("group", name="Declaration of interests")
+    interests.get_by_label("My interests are", exact=True).check()
     page.get_by_label("Describe the interests you are declaring").fill(
         "My brother volunteers with a youth charity in one of the boroughs."
     )

@@ -289,8 +289,18 @@ def test_marking_a_case_ready_before_clearance_changes_nothing(world, seen_versi
 @settings(max_examples=25)
 @given(
     data=fields(
-        ["outcome", "reasons", "alternatives_considered", "interests_declared", "interests"],
+        [
+            "outcome",
+            "reasons",
+            "alternatives",
+            "alternatives_considered",
+            "interests_declared",
+            "interests",
+            "recommendation_1",
+        ],
         outcome=st.one_of(VALUES, st.sampled_from(["approve", "reject", "return"])),
+        alternatives=st.one_of(VALUES, st.sampled_from(["yes", "no"])),
+        recommendation_1=st.one_of(VALUES, st.sampled_from(["yes", "no"])),
         interests_declared=st.one_of(VALUES, st.sampled_from(["yes", "no"])),
     ),
     password=st.one_of(VALUES, st.just(PASSWORD)),

@@ -14,9 +14,10 @@ from grants.models import (
     GrantCase,
 )
 from grants.money import financial_year_label
-from grants.reconciliation import ZERO, Severity, reconcile
+from grants.reconciliation import ZERO, Severity, reconcile, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.seed import UNITS as SEED_UNITS
+from grants.seed import create_seed_case
 from tests.grants.reconciliation_cases import (
     COSTED_YEAR,
     PENNY,
@@ -380,3 +381,35 @@ def test_the_seed_case_has_only_the_reports_slips():
         ("grade-price", "Drugs Strategy", "Band D"),
         ("match-fte", "ROCU", "Detective Constable"),
     ]
+
+
+READER_WORDS = re.compile(r"\b(Add|Update|Check|Say)\b")
+
+
+@pytest.mark.django_db
+def test_every_finding_has_wording_for_someone_who_cannot_edit_the_case(people):
+    """The DMPC reads the checks but cannot change the case: they are told what is wrong,
+    never what to change."""
+    case = create_seed_case(people.manager)
+    case.legal_comments = ""
+    case.needed_by = datetime.date(2020, 1, 1)
+    case.part2_content = "Exempt."
+    case.part2_exemption_reason = ""
+    case.save()
+    case.budget_years.all().delete()
+    case.offers.first().delete()
+    case = GrantCase.objects.with_contents().get(pk=case.pk)
+    findings = reconcile_case(case, today=datetime.date(2026, 1, 1)).findings
+    codes = {finding.code for finding in findings}
+    assert {
+        "missing-section",
+        "needed-by-passed",
+        "part2-reason",
+        "allocations-offers",
+        "match-fte",
+        "grade-price",
+        "budget-year-missing",
+    } <= codes
+    for finding in findings:
+        assert not READER_WORDS.search(finding.reader_message), finding
+    assert any(READER_WORDS.search(finding.message) for finding in findings)

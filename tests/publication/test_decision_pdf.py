@@ -10,9 +10,10 @@ from pypdf import PdfReader
 from approvals.publication import services as publication
 from approvals.publication.pdf import formatted, render_decision_pdf
 from approvals.publication.record import decision_facts
+from grants.models import Recommendation
 from grants.seed import create_seed_case
 from tests.factories import make_case
-from tests.workflow import approve, to_ready
+from tests.workflow import approve, decide_each, to_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,19 @@ def test_the_record_facts_say_what_a_decision_record_needs(seed_published):
     assert rows["Declaration of interests"] == "None declared."
     assert rows["Total grant offered"] == "£1,701,000.00"
     assert PART2_SECRET not in str(rows)
+
+
+def test_a_partly_approved_decision_says_which_recommendations_were_approved(people):
+    case = make_case(people.manager)
+    Recommendation.objects.create(case=case, position=2, text="Extend the project by a year.")
+    to_ready(case, people)
+    decision = decide_each(case, people, {1: True, 2: False})
+    publication.publish_now(decision.publication, by=people.publisher)
+    decision.publication.refresh_from_db()
+    text = text_of(render_decision_pdf(decision.publication.current_revision()))
+    assert "Partly approved" in text
+    assert "Approved: 1. Not approved: 2." in text
+    first, second = text.index("Approve the grant."), text.index("Extend the project by a year.")
+    assert "Decision: approved by the DMPC." in text[first:second]
+    assert "Decision: not approved by the DMPC." in text[second:]
+    assert "Decision: approved by the DMPC." not in text[second:]
