@@ -43,7 +43,7 @@ def test_a_search_with_the_form_is_accessible(page, register):
     page.goto("/decisions/")
     page.get_by_label("Search decisions").fill("helicopter")
     page.get_by_label("Funder").select_option("Home Office")
-    page.get_by_label("Approved").check()
+    page.get_by_label("Approved", exact=True).check()
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(lambda url: "q=helicopter" in url)
     assert page.get_by_role("heading", name="1 decision", exact=True).is_visible()
