@@ -96,24 +96,39 @@ class MeetingForm(ErrorSummaryMixin, forms.Form):
         label="Date of the meeting",
         help_text="For example, 20 11 2026",
     )
-    attendees = _text(
-        "Who attended",
-        required="Enter who attended the meeting",
-        limit=("The list of who attended", 5_000),
-        help_text="Names and roles, one a line.",
+    time = forms.TimeField(
+        label="Time",
+        help_text="Use the 24-hour clock, for example 10:00 or 14:30",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter the time of the meeting",
+            "invalid": "Enter the time of the meeting as hours and minutes, like 14:30",
+        },
     )
-    minutes = _text(
-        "Minutes (optional)",
-        limit=("The minutes", 50_000),
-        help_text="A summary of the discussion, or where the full minutes are kept.",
+    place = forms.CharField(
+        label="Place",
+        help_text="The room and building, or how to join online.",
+        max_length=200,
+        error_messages={
+            "required": "Enter where the meeting is held",
+            "max_length": "The place must be 200 characters or fewer",
+        },
+    )
+    invitees = _text(
+        "Who is invited",
+        required="Enter who is invited to the meeting",
+        limit=("The list of who is invited", 5_000),
+        help_text="Names and roles, one a line. You record who attended with the outcomes.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper(
             Field("date", context={"legend_size": Size.for_legend("m")}),
-            Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
-            Field.textarea("minutes", label_size=Size.MEDIUM, rows=10),
+            Field.text("time", label_size=Size.MEDIUM, field_width=5),
+            Field.text("place", label_size=Size.MEDIUM),
+            Field.textarea("invitees", label_size=Size.MEDIUM, rows=5),
             _submit("Record the meeting"),
         )
 
@@ -231,6 +246,18 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
         help_text="The grants manager sees this when the case returns to draft.",
     )
     reasons = _text("Why IAM does not support it")
+    attendees = _text(
+        "Who attended",
+        required="Enter who attended the meeting",
+        limit=("The list of who attended", 5_000),
+        help_text="Names and roles, one a line. Change the list of who was invited to "
+        "show who came.",
+    )
+    minutes = _text(
+        "Minutes on this case (optional)",
+        limit=("The minutes", 50_000),
+        help_text="Seen by MOPAC staff only; never published.",
+    )
     seen_version = SeenVersionField()
 
     def __init__(self, *args, **kwargs):
@@ -243,6 +270,8 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
                 OutcomeChoice("Return for changes", Field.textarea("changes", rows=4)),
                 OutcomeChoice("Not supported", Field.textarea("reasons", rows=4)),
             ),
+            Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
+            Field.textarea("minutes", label_size=Size.MEDIUM, rows=8),
             "seen_version",
             _submit("Record the outcome"),
         )
