@@ -12,7 +12,7 @@ from django.utils import timezone
 from approvals import services
 from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AuditAction, AuditEvent, IamMeeting, IamOutcome
-from approvals.services import IAM_NOTE_REQUIRED
+from approvals.services import IAM_NOTE_REQUIRED, WorkflowError
 from grants.models import CaseState, GrantCase
 from tests.factories import make_case, make_user
 from tests.html import table_starting
@@ -388,14 +388,15 @@ def test_the_outcome_form_offers_four_outcomes_with_their_notes(iam_client, item
         ("id_outcome-3", "returned"),
         ("id_outcome-4", "not_supported"),
     ]
-    # Only the outcomes that need a note have one, shown under the radio, each with its
-    # own question; nothing is hidden behind a script.
-    assert re.findall(r'class="govuk-radios__conditional" id="([^"]+)"', page) == [
+    # Only the outcomes that need a note have one, under its radio, each with its own
+    # question, hidden until its radio is chosen (shown to all without JavaScript).
+    assert re.findall(
+        r'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="([^"]+)"', page
+    ) == [
         "conditional-id_outcome-2",
         "conditional-id_outcome-3",
         "conditional-id_outcome-4",
     ]
-    assert "data-aria-controls" not in page and "conditional--hidden" not in page
     for label in ("Conditions", "What needs to change", "Why IAM does not support it"):
         assert label in page
     assert '<input type="hidden" name="seen_version" value="1"' in page
@@ -638,3 +639,124 @@ def test_ids_too_big_for_the_database_are_not_found(iam_client, item):
     assert iam_client.post(reverse("approvals:add-to-agenda", args=[huge])).status_code == 404
     url = reverse("approvals:record-outcome", args=[item.meeting_id, huge])
     assert iam_client.get(url).status_code == 404
+
+
+# Who attended, and the minutes on each case ----------------------------------------------
+
+
+def test_who_attended_starts_as_who_was_invited(iam_client, item):
+    page = iam_client.get(outcome_url(item)).content.decode()
+
+    attendees = page.split('id="id_attendees"', 1)[1].split("</textarea>", 1)[0]
+    assert attendees.endswith(">\nIAM members")
+
+
+def test_each_conditional_note_is_revealed_only_under_its_own_radio(iam_client, item):
+    page = iam_client.get(outcome_url(item)).content.decode()
+
+    for position, field in ((2, "conditions"), (3, "changes"), (4, "reasons")):
+        radio = re.search(rf'<input [^>]*id="id_outcome-{position}"[^>]*>', page)[0]
+        assert f'data-aria-controls="conditional-id_outcome-{position}"' in radio
+        container = page.split(f'id="conditional-id_outcome-{position}"', 1)[0]
+        assert container.rsplit("<div", 1)[1].startswith(
+            ' class="govuk-radios__conditional govuk-radios__conditional--hidden"'
+        )
+        after = page.split(f'id="conditional-id_outcome-{position}"', 1)[1]
+        assert after.index(f'id="id_{field}"') < (after + "govuk-radios__item").index(
+            "govuk-radios__item"
+        )
+    assert "data-aria-controls" not in re.search(r'<input [^>]*id="id_outcome"[^>]*>', page)[0]
+
+
+def test_the_chosen_outcome_keeps_its_note_revealed_after_an_error(iam_client, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {"outcome": "returned", "changes": "", "attendees": "Chair", "seen_version": "1"},
+    )
+
+    page = response.content.decode()
+    assert 'class="govuk-radios__conditional" id="conditional-id_outcome-3"' in page
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" ' in page
+    assert ("id_changes", "Enter what needs to change") in error_summary_links(page)
+
+
+def test_attendance_and_minutes_are_recorded_with_the_outcome(iam_client, people, case, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {
+            "outcome": "endorsed",
+            "attendees": "Chair\nFinance lead",
+            "minutes": "Members asked about overtime.",
+            "seen_version": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.minutes == "Members asked about overtime."
+    assert item.meeting.attendees == "Chair\nFinance lead"
+    event = AuditEvent.objects.get(action=AuditAction.IAM_OUTCOME)
+    assert event.details["attendees"] == "Chair\nFinance lead"
+    assert event.details["minutes"] == "Members asked about overtime."
+    assert event.details["meeting"] == item.meeting_id
+
+    meeting_page = iam_client.get(response.url).content.decode()
+    assert "Chair<br>Finance lead" in meeting_page
+    assert "Members asked about overtime." in meeting_page
+
+
+def test_an_outcome_without_who_attended_is_refused_and_the_typed_text_kept(iam_client, case, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {
+            "outcome": "endorsed_with_conditions",
+            "conditions": "Report <quarterly>.",
+            "attendees": "  ",
+            "minutes": "Discussed at length.",
+            "seen_version": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert error_summary_links(page) == [("id_attendees", "Enter who attended the meeting")]
+    assert "Report &lt;quarterly&gt;." in page
+    assert "Discussed at length." in page
+    item.refresh_from_db()
+    assert (item.outcome, item.minutes, item.meeting.attendees) == (IamOutcome.PENDING, "", "")
+    assert state(case) == CaseState.IAM_REVIEW
+
+
+def test_the_service_refuses_an_outcome_without_who_attended(people, case, item):
+    with pytest.raises(WorkflowError, match="Enter who attended the meeting"):
+        services.record_iam_outcome(
+            case, by=people.iam, outcome=IamOutcome.ENDORSED, attendees=" \n "
+        )
+    item.refresh_from_db()
+    assert item.outcome == IamOutcome.PENDING
+    assert not AuditEvent.objects.filter(action=AuditAction.IAM_OUTCOME).exists()
+
+
+def test_the_case_page_shows_staff_the_meeting_and_its_minutes(client, people, case, item):
+    services.record_iam_outcome(
+        case,
+        by=people.iam,
+        outcome=IamOutcome.ENDORSED,
+        attendees="Chair",
+        minutes="Members asked about overtime.",
+    )
+
+    for who in (people.dmpc_office, people.manager):
+        client.force_login(who)
+        page = client.get(reverse("grants:report", args=[case.pk])).content.decode()
+        iam = page.split('id="iam"', 1)[1]
+        assert "20 November 2026 at 10:00" in iam
+        assert "City Hall" in iam
+        assert "Endorsed" in iam
+        assert "Members asked about overtime." in iam
+
+
+def test_the_case_page_has_no_iam_section_before_iam(client, people, case):
+    client.force_login(people.manager)
+    page = client.get(reverse("grants:report", args=[case.pk])).content.decode()
+    assert 'id="iam"' not in page
