@@ -113,8 +113,9 @@ def _meeting(people):
     return services.record_meeting(
         by=people["iam"],
         date=datetime.date(2026, 11, 19),
-        attendees="Chief Finance Officer (chair), Director of Strategy, Head of Oversight",
-        minutes="The meeting considered the grant cases on its agenda.",
+        time=datetime.time(10, 0),
+        place="Committee Room 4, City Hall",
+        invitees="Chief Finance Officer (chair)\nDirector of Strategy\nHead of Oversight",
     )
 
 
@@ -125,7 +126,12 @@ def _to_iam_agenda(case, people, password):
 
 def _to_dmpc_review(case, people, password):
     _to_iam_agenda(case, people, password)
-    services.record_iam_outcome(case, by=people["iam"], outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case,
+        by=people["iam"],
+        attendees="Chief Finance Officer (chair)\nDirector of Strategy",
+        outcome=IamOutcome.ENDORSED,
+    )
 
 
 def _to_part_signed(case, people, password):

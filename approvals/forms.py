@@ -97,24 +97,39 @@ class MeetingForm(ErrorSummaryMixin, forms.Form):
         label="Date of the meeting",
         help_text="For example, 20 11 2026",
     )
-    attendees = _text(
-        "Who attended",
-        required="Enter who attended the meeting",
-        limit=("The list of who attended", 5_000),
-        help_text="Names and roles, one a line.",
+    time = forms.TimeField(
+        label="Time",
+        help_text="Use the 24-hour clock, for example 10:00 or 14:30",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter the time of the meeting",
+            "invalid": "Enter the time of the meeting as hours and minutes, like 14:30",
+        },
     )
-    minutes = _text(
-        "Minutes (optional)",
-        limit=("The minutes", 50_000),
-        help_text="A summary of the discussion, or where the full minutes are kept.",
+    place = forms.CharField(
+        label="Place",
+        help_text="The room and building, or how to join online.",
+        max_length=200,
+        error_messages={
+            "required": "Enter where the meeting is held",
+            "max_length": "The place must be 200 characters or fewer",
+        },
+    )
+    invitees = _text(
+        "Who is invited",
+        required="Enter who is invited to the meeting",
+        limit=("The list of who is invited", 5_000),
+        help_text="Names and roles, one a line. You record who attended with the outcomes.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = page_form_helper(
             Field("date", context={"legend_size": Size.for_legend("m")}),
-            Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
-            Field.textarea("minutes", label_size=Size.MEDIUM, rows=10),
+            Field.text("time", label_size=Size.MEDIUM, field_width=5),
+            Field.text("place", label_size=Size.MEDIUM),
+            Field.textarea("invitees", label_size=Size.MEDIUM, rows=5),
             _submit("Record the meeting"),
         )
 
@@ -155,26 +170,39 @@ class AgendaForm(ErrorSummaryMixin, forms.Form):
 
 
 class OutcomeRadios(ConditionalRadios):
-    """Radios with conditionally revealed questions, marked up as GOV.UK Frontend 5
-    expects. crispy-forms-gds's own templates number the radios from 0, give every radio
-    aria-controls (pointing at nothing for those without a question) and leave the field's
-    id on no input, so error summary links go nowhere."""
+    """Radios whose chosen radio reveals its questions, marked up as GOV.UK Frontend 5
+    expects; without scripts every question shows. crispy-forms-gds's own templates
+    number the radios from 0, give every radio aria-controls (pointing at nothing for
+    those without a question) and leave the field's id on no input, so error summary
+    links go nowhere."""
 
-    template = "approvals/iam/outcome_radios.html"
+    template = "includes/revealing_radios.html"
+
+    def __init__(self, field, *choices, legend_size="m", inline=False):
+        super().__init__(field, *choices)
+        self.legend_size = legend_size
+        self.inline = inline
 
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         bound = form[self.field]
         # Each choice is HTML rendered by OutcomeChoice from escaped values.
         choices = mark_safe(self.render_choices(bound, form, context, template_pack, **kwargs))
         return render_to_string(
-            self.template, {**context.flatten(), "field": bound, "choices": choices}
+            self.template,
+            {
+                **context.flatten(),
+                "field": bound,
+                "choices": choices,
+                "legend_size": self.legend_size,
+                "inline": self.inline,
+            },
         )
 
 
 class OutcomeChoice(ConditionalQuestion):
     """One radio of OutcomeRadios, with the fields it reveals when chosen."""
 
-    template = "approvals/iam/outcome_choice.html"
+    template = "includes/revealing_choice.html"
 
     def render(self, bound_field, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         choices = list(bound_field.field.choices)
@@ -232,6 +260,18 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
         help_text="The grants manager sees this when the case returns to draft.",
     )
     reasons = _text("Why IAM does not support it")
+    attendees = _text(
+        "Who attended",
+        required="Enter who attended the meeting",
+        limit=("The list of who attended", 5_000),
+        help_text="Names and roles, one a line. Change the list of who was invited to "
+        "show who came.",
+    )
+    minutes = _text(
+        "Minutes on this case (optional)",
+        limit=("The minutes", 50_000),
+        help_text="Seen by MOPAC staff only; never published.",
+    )
     seen_version = SeenVersionField()
 
     def __init__(self, *args, **kwargs):
@@ -244,6 +284,8 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
                 OutcomeChoice("Return for changes", Field.textarea("changes", rows=4)),
                 OutcomeChoice("Not supported", Field.textarea("reasons", rows=4)),
             ),
+            Field.textarea("attendees", label_size=Size.MEDIUM, rows=5),
+            Field.textarea("minutes", label_size=Size.MEDIUM, rows=8),
             "seen_version",
             _submit("Record the outcome"),
         )
@@ -277,12 +319,6 @@ class OutcomeForm(ErrorSummaryMixin, forms.Form):
 
 
 # Clearance ------------------------------------------------------------------------------
-
-
-class RevealingChoice(OutcomeChoice):
-    """A radio whose fields GOV.UK Frontend reveals only while it is chosen."""
-
-    template = "approvals/clearance/revealing_choice.html"
 
 
 class SignOffForm(ErrorSummaryMixin, forms.Form):
@@ -321,14 +357,12 @@ class SignOffForm(ErrorSummaryMixin, forms.Form):
         self.helper = page_form_helper(
             OutcomeRadios(
                 "outcome",
-                RevealingChoice(labels[SignOffOutcome.CLEARED]),
-                RevealingChoice(
+                OutcomeChoice(labels[SignOffOutcome.CLEARED]),
+                OutcomeChoice(
                     labels[SignOffOutcome.CLEARED_WITH_ADVICE],
                     Field.textarea("advice", rows=8),
                 ),
-                RevealingChoice(
-                    labels[SignOffOutcome.NOT_CLEARED], Field.textarea("reason", rows=8)
-                ),
+                OutcomeChoice(labels[SignOffOutcome.NOT_CLEARED], Field.textarea("reason", rows=8)),
             ),
             "seen_version",
             _submit(f"Sign off {area_label.lower()}"),
@@ -495,36 +529,6 @@ class ReasonsForm(forms.Form):
         )
 
 
-class RevealRadios(OutcomeRadios):
-    """OutcomeRadios whose chosen radio reveals its questions (GOV.UK Frontend's
-    conditional reveal, through data-aria-controls); without scripts all of them show."""
-
-    template = "approvals/decide/radios.html"
-
-    def __init__(self, field, *choices, legend_size="m", inline=False):
-        super().__init__(field, *choices)
-        self.legend_size = legend_size
-        self.inline = inline
-
-    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
-        bound = form[self.field]
-        choices = mark_safe(self.render_choices(bound, form, context, template_pack, **kwargs))
-        return render_to_string(
-            self.template,
-            {
-                **context.flatten(),
-                "field": bound,
-                "choices": choices,
-                "legend_size": self.legend_size,
-                "inline": self.inline,
-            },
-        )
-
-
-class RevealChoice(OutcomeChoice):
-    template = "approvals/decide/choice.html"
-
-
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -598,28 +602,28 @@ class DecisionForm(ErrorSummaryMixin, forms.Form):
                 widget=GovukRadioSelect,
             )
             questions.append(
-                RevealRadios(name, RevealChoice("Yes"), RevealChoice("No"), legend_size="s")
+                OutcomeRadios(name, OutcomeChoice("Yes"), OutcomeChoice("No"), legend_size="s")
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            RevealRadios(
+            OutcomeRadios(
                 "outcome",
-                RevealChoice("Approve", *questions),
-                RevealChoice("Reject"),
-                RevealChoice("Return for changes"),
+                OutcomeChoice("Approve", *questions),
+                OutcomeChoice("Reject"),
+                OutcomeChoice("Return for changes"),
             ),
             Field.textarea("reasons", label_size=Size.MEDIUM),
-            RevealRadios(
+            OutcomeRadios(
                 "alternatives",
-                RevealChoice("Yes", Field.textarea("alternatives_considered")),
-                RevealChoice("No"),
+                OutcomeChoice("Yes", Field.textarea("alternatives_considered")),
+                OutcomeChoice("No"),
                 inline=False,
             ),
-            RevealRadios(
+            OutcomeRadios(
                 "interests_declared",
-                RevealChoice("I have no disclosable interests"),
-                RevealChoice("My interests are", Field.textarea("interests")),
+                OutcomeChoice("I have no disclosable interests"),
+                OutcomeChoice("My interests are", Field.textarea("interests")),
             ),
             Field.text("password", field_width=20, label_size=Size.MEDIUM),
             "seen_version",

@@ -225,6 +225,10 @@ DETAIL_LABELS = {
     "meeting": "IAM meeting",
     "date": "Meeting date",
     "attendees": "Attendees",
+    "invitees": "Invitees",
+    "place": "Place",
+    "time": "Time",
+    "minutes": "Minutes",
     "sha256": "SHA-256",
 }
 # The DMPC's decision outcomes are stored as the verbs of the decision form.

@@ -157,20 +157,27 @@ def submit(case: GrantCase, *, by) -> CaseVersion:
     return version
 
 
-def record_meeting(*, by, date, attendees: str, minutes: str = "") -> IamMeeting:
+def record_meeting(*, by, date, time, place: str, invitees: str) -> IamMeeting:
+    """A meeting to come (or one held): when, where and who is invited. Who attended is
+    recorded with its outcomes (record_iam_outcome)."""
     if not has_role(by, Role.IAM_SECRETARIAT):
         raise NotAllowed("Only the IAM secretariat records IAM meetings.")
+    place = _require(place, "Enter where the meeting is held")
+    invitees = _require(invitees, "Enter who is invited to the meeting")
     with transaction.atomic():
         meeting = IamMeeting.objects.create(
-            date=date,
-            attendees=_require(attendees, "Enter who attended the meeting"),
-            minutes=minutes,
-            created_by=by,
+            date=date, time=time, place=place, invitees=invitees, created_by=by
         )
         audit.record(
             AuditAction.MEETING_RECORDED,
             actor=by,
-            details={"meeting": meeting.pk, "date": date.isoformat(), "attendees": attendees},
+            details={
+                "meeting": meeting.pk,
+                "date": date.isoformat(),
+                "time": time.strftime("%H:%M"),
+                "place": place,
+                "invitees": invitees,
+            },
         )
     return meeting
 
@@ -204,11 +211,22 @@ IAM_NOTE_REQUIRED = {
 
 
 def record_iam_outcome(
-    case: GrantCase, *, by, outcome: IamOutcome, note: str = "", seen_version: int | None = None
+    case: GrantCase,
+    *,
+    by,
+    outcome: IamOutcome,
+    attendees: str,
+    note: str = "",
+    minutes: str = "",
+    seen_version: int | None = None,
 ) -> AgendaItem:
-    """Record what IAM advised on the case's current version, and move the case on."""
+    """Record what IAM advised on the case's current version, who attended the meeting
+    (kept on the meeting) and the minutes on the case (staff only), and move the case
+    on."""
     if outcome not in IAM_STEPS:
         raise WorkflowError("Choose what the meeting advised")
+    attendees = _require(attendees, "Enter who attended the meeting")
+    minutes = (minutes or "").strip()
     if outcome in IAM_NOTE_REQUIRED:
         note = _require(note, IAM_NOTE_REQUIRED[outcome])
     name = IAM_STEPS[outcome]
@@ -218,9 +236,10 @@ def record_iam_outcome(
         item = AgendaItem.objects.select_for_update().get(
             version=version, outcome=IamOutcome.PENDING
         )
-        item.outcome, item.note = outcome, note
+        item.outcome, item.note, item.minutes = outcome, note, minutes
         item.recorded_by, item.recorded_at = by, timezone.now()
-        item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
+        item.save(update_fields=["outcome", "note", "minutes", "recorded_by", "recorded_at"])
+        IamMeeting.objects.filter(pk=item.meeting_id).update(attendees=attendees)
         if locked.state == CaseState.DRAFT:
             _record_return(locked, version, by, ReturnedBy.IAM, note)
         _done(
@@ -229,7 +248,13 @@ def record_iam_outcome(
             by=by,
             version=version,
             from_state=from_state,
-            details={"outcome": outcome.value, "note": note, "meeting": item.meeting_id},
+            details={
+                "outcome": outcome.value,
+                "note": note,
+                "meeting": item.meeting_id,
+                "attendees": attendees,
+                "minutes": minutes,
+            },
             tell=f"has been {item.get_outcome_display().lower()} by IAM",
         )
     return item

@@ -160,7 +160,11 @@ def world(people, settings, tmp_path):
     world.two_versions = make_case(people.manager, title="A case sent twice")
     to_iam(world.two_versions, people)
     services.record_iam_outcome(
-        world.two_versions, by=people.iam, outcome=IamOutcome.RETURNED, note="Clearer, please."
+        world.two_versions,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Clearer, please.",
     )
     services.submit(world.two_versions, by=people.manager)
     return world

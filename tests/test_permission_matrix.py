@@ -548,7 +548,14 @@ ATTEMPTS = [
         (),
         "owner",
         403,
-        {"date_0": "1", "date_1": "2", "date_2": "2026", "attendees": "Us"},
+        {
+            "date_0": "1",
+            "date_1": "2",
+            "date_2": "2026",
+            "time": "10:00",
+            "place": "Here",
+            "invitees": "Us",
+        },
     ),
     Attempt(
         "approvals:standing-authority",

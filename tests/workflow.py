@@ -49,7 +49,11 @@ ADVISERS = {
 def to_iam(case, people):
     services.submit(case, by=people.manager)
     meeting = services.record_meeting(
-        by=people.iam, date=datetime.date(2026, 11, 20), attendees="IAM members"
+        by=people.iam,
+        date=datetime.date(2026, 11, 20),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="IAM members",
     )
     services.add_to_agenda(meeting, case, by=people.iam)
     return meeting
@@ -57,7 +61,9 @@ def to_iam(case, people):
 
 def to_dmpc_review(case, people):
     to_iam(case, people)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
 
 
 def sign_all(case, people):

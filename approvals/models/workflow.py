@@ -65,7 +65,11 @@ class IamMeeting(models.Model):
     """A meeting of MOPAC's Investment Advisory & Monitoring board."""
 
     date = models.DateField()
-    attendees = models.TextField()
+    time = models.TimeField()
+    place = models.CharField(max_length=200)
+    invitees = models.TextField(help_text="Who is invited, one a line.")
+    # Recorded with the meeting's first outcome: who was there is known only afterwards.
+    attendees = models.TextField(blank=True)
     minutes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -89,6 +93,9 @@ class AgendaItem(models.Model):
     version = models.ForeignKey(CaseVersion, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=30, choices=IamOutcome, default=IamOutcome.PENDING)
     note = models.TextField(blank=True, help_text="Conditions, or the reasons for the outcome.")
+    minutes = models.TextField(
+        blank=True, help_text="The meeting's minutes on this case; staff only."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -172,7 +172,13 @@ def record_outcome(request, meeting_pk, item_pk):
         )
         return redirect("approvals:meeting", meeting_pk)
 
-    form = OutcomeForm(posted_data(request), initial={"seen_version": item.version.number})
+    form = OutcomeForm(
+        posted_data(request),
+        initial={
+            "seen_version": item.version.number,
+            "attendees": item.meeting.attendees or item.meeting.invitees,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         outcome = form.chosen_outcome
         try:
@@ -181,6 +187,8 @@ def record_outcome(request, meeting_pk, item_pk):
                 by=request.user,
                 outcome=outcome,
                 note=form.note,
+                attendees=form.cleaned_data["attendees"],
+                minutes=form.cleaned_data["minutes"],
                 seen_version=form.cleaned_data["seen_version"],
             )
         except CaseChanged as changed:

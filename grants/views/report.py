@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from approvals.models import AgendaItem
 from approvals.questions import open_questions
 from approvals.workflow import CaseFacts, can, case_actions
 from grants.document import case_document
@@ -35,6 +36,11 @@ def case_report(request, pk):
             "can_edit": can_edit,
             "actions": case_actions(request.user, case, facts),
             "open_questions": open_questions([case.pk])[case.pk],
+            # What IAM said at each meeting that had the case on its agenda, with the
+            # minutes: the case page is for signed-in staff only, never published.
+            "iam_items": AgendaItem.objects.filter(case=case)
+            .select_related("meeting", "version")
+            .order_by("meeting__date", "meeting__time", "pk"),
             **report_context(case_document(case, figures)),
         },
     )

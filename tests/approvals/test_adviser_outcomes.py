@@ -124,7 +124,11 @@ def test_the_office_returns_a_case_not_cleared_with_reasons(case, people):
 def test_iam_and_dmpc_returns_record_their_reasons(case, people):
     to_iam(case, people)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Costs are unclear."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Costs are unclear.",
     )
     iam_return = CaseReturn.objects.get()
     assert (iam_return.returned_by, iam_return.reasons) == (ReturnedBy.IAM, "Costs are unclear.")
@@ -143,7 +147,9 @@ def to_dmpc_review_again(case, people):
 
     meeting = IamMeeting.objects.latest("pk")
     services.add_to_agenda(meeting, case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
 
 
 def test_reasons_are_current_until_the_case_is_resubmitted(
@@ -153,7 +159,11 @@ def test_reasons_are_current_until_the_case_is_resubmitted(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.record_iam_outcome(
-            case, by=people.iam, outcome=IamOutcome.RETURNED, note="Costs are unclear."
+            case,
+            by=people.iam,
+            attendees="IAM members",
+            outcome=IamOutcome.RETURNED,
+            note="Costs are unclear.",
         )
     assert current_return(fresh(case)).reasons == "Costs are unclear."
     assert any("Costs are unclear." in message.body for message in mail.outbox)
@@ -208,7 +218,11 @@ def test_the_sign_off_page_asks_for_an_outcome_and_keeps_typed_text(client, case
 def test_the_case_page_shows_the_reasons_until_resubmitted(client, case, people):
     to_iam(case, people)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Costs are unclear."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Costs are unclear.",
     )
     client.force_login(people.manager)
     url = f"/staff/cases/{case.pk}/"

@@ -194,7 +194,8 @@ def test_a_backup_restores_into_an_empty_database_with_everything_intact(
             "from approvals import services\n"
             "from approvals.audit import verify_chain\n"
             "services.record_meeting(by=User.objects.get(username='iam'),\n"
-            "    date=datetime.date(2027, 1, 14), attendees='IAM members')\n"
+            "    date=datetime.date(2027, 1, 14), time=datetime.time(10, 0),\n"
+            "    place='City Hall', invitees='IAM members')\n"
             "print(verify_chain())\n",
         )
         assert carry_on.returncode == 0, carry_on.stderr

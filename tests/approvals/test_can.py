@@ -106,7 +106,9 @@ def _take(step: str, case, user, meeting):
             "not_supported": IamOutcome.NOT_SUPPORTED,
             "iam_return": IamOutcome.RETURNED,
         }[step]
-        return services.record_iam_outcome(case, by=user, outcome=outcome, note="Because.")
+        return services.record_iam_outcome(
+            case, by=user, attendees="IAM members", outcome=outcome, note="Because."
+        )
     if step.startswith("sign_off_"):
         area = ClearanceArea(step.removeprefix("sign_off_"))
         return services.sign_off(case, by=user, area=area, advice="Advice.")
@@ -176,7 +178,11 @@ def world(people):
     }
     cases = _cases(people)
     meeting = services.record_meeting(
-        by=people.iam, date=datetime.date(2026, 11, 27), attendees="IAM members"
+        by=people.iam,
+        date=datetime.date(2026, 11, 27),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="IAM members",
     )
     return SimpleNamespace(users=users, cases=cases, meeting=meeting)
 

@@ -1,6 +1,7 @@
 """Clearance through its pages: advisers sign off their own areas, the panel says who
 signed what and when, and the DMPC office marks the case ready once all four are done."""
 
+import datetime
 import re
 
 import pytest
@@ -201,9 +202,17 @@ def test_an_adviser_who_edited_the_version_is_refused(client, people):
     editor = make_user("finance-manager", Role.FINANCE_ADVISER, Role.GRANTS_MANAGER)
     case = make_case(editor)
     services.submit(case, by=editor)
-    meeting = services.record_meeting(by=people.iam, date=timezone.localdate(), attendees="A")
+    meeting = services.record_meeting(
+        by=people.iam,
+        date=timezone.localdate(),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="A",
+    )
     services.add_to_agenda(meeting, case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
     as_user(client, editor)
     reason = "You changed this version of the case, so someone else must review"
 

@@ -59,7 +59,11 @@ def return_from_iam(case, people):
     """Submit the case, and have IAM send it back to draft."""
     to_iam(case, people)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Make the summary clearer."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Make the summary clearer.",
     )
 
 

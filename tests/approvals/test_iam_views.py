@@ -2,6 +2,7 @@
 setting agendas and recording what each meeting advised."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 from approvals import services
 from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AuditAction, AuditEvent, IamMeeting, IamOutcome
-from approvals.services import IAM_NOTE_REQUIRED
+from approvals.services import IAM_NOTE_REQUIRED, WorkflowError
 from grants.models import CaseState, GrantCase
 from tests.factories import make_case, make_user
 from tests.html import table_starting
@@ -35,20 +36,34 @@ def iam_client(client, people):
 
 @pytest.fixture
 def meeting(people):
-    return services.record_meeting(by=people.iam, date=MEETING_DAY, attendees="IAM members")
+    return services.record_meeting(
+        by=people.iam,
+        date=MEETING_DAY,
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="IAM members",
+    )
 
 
 def state(case) -> str:
     return GrantCase.objects.get(pk=case.pk).state
 
 
-def meeting_post(day="20", month="11", year="2026", attendees="Chair\nFinance lead", minutes=""):
+def meeting_post(
+    day="20",
+    month="11",
+    year="2026",
+    time="10:30",
+    place="City Hall",
+    invitees="Chair\nFinance lead",
+):
     return {
         "date_0": day,
         "date_1": month,
         "date_2": year,
-        "attendees": attendees,
-        "minutes": minutes,
+        "time": time,
+        "place": place,
+        "invitees": invitees,
     }
 
 
@@ -65,24 +80,33 @@ def error_summary_links(html: str) -> list[tuple[str, str]]:
 
 
 def test_the_secretariat_records_a_meeting_and_lands_on_it(iam_client, people):
-    response = iam_client.post(
-        reverse("approvals:meeting-create"), meeting_post(minutes="Five cases discussed.")
-    )
+    response = iam_client.post(reverse("approvals:meeting-create"), meeting_post())
 
     meeting = IamMeeting.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("approvals:meeting", args=[meeting.pk])
-    assert (meeting.date, meeting.attendees, meeting.minutes) == (
+    assert (meeting.date, meeting.time, meeting.place, meeting.invitees, meeting.attendees) == (
         MEETING_DAY,
+        datetime.time(10, 30),
+        "City Hall",
         "Chair\nFinance lead",
-        "Five cases discussed.",
+        "",
     )
     assert meeting.created_by == people.iam
-    assert AuditEvent.objects.filter(action=AuditAction.MEETING_RECORDED).count() == 1
+    event = AuditEvent.objects.get(action=AuditAction.MEETING_RECORDED)
+    assert event.details == {
+        "meeting": meeting.pk,
+        "date": "2026-11-20",
+        "time": "10:30",
+        "place": "City Hall",
+        "invitees": "Chair\nFinance lead",
+    }
 
     page = iam_client.get(response.url).content.decode()
     assert "The IAM meeting of 20 November 2026 has been recorded" in page
     assert "Chair<br>Finance lead" in page
+    assert "10:30" in page
+    assert "Recorded with the first outcome" in page
 
 
 @pytest.mark.parametrize(
@@ -114,14 +138,40 @@ def test_a_bad_meeting_date_is_refused_with_a_message_and_nothing_is_saved(
     assert not AuditEvent.objects.filter(action=AuditAction.MEETING_RECORDED).exists()
 
 
-def test_a_meeting_without_attendees_is_refused(iam_client):
-    response = iam_client.post(reverse("approvals:meeting-create"), meeting_post(attendees="  "))
+@pytest.mark.parametrize(
+    ("changes", "anchor", "message"),
+    [
+        ({"time": ""}, "id_time", "Enter the time of the meeting"),
+        ({"time": "25:00"}, "id_time", "Enter the time of the meeting as hours and minutes"),
+        ({"time": "half ten"}, "id_time", "Enter the time of the meeting as hours and minutes"),
+        ({"place": "  "}, "id_place", "Enter where the meeting is held"),
+        ({"place": "x" * 201}, "id_place", "The place must be 200 characters or fewer"),
+        ({"invitees": "  "}, "id_invitees", "Enter who is invited to the meeting"),
+    ],
+)
+def test_a_meeting_without_its_details_is_refused_and_the_typed_text_is_kept(
+    iam_client, changes, anchor, message
+):
+    data = {**meeting_post(place="Committee Room 4", invitees="Chair typed"), **changes}
+    response = iam_client.post(reverse("approvals:meeting-create"), data)
 
     assert response.status_code == 400
-    assert error_summary_links(response.content.decode()) == [
-        ("id_attendees", "Enter who attended the meeting")
-    ]
+    page = response.content.decode()
+    [(link, text)] = error_summary_links(page)
+    assert (link, message in text) == (anchor, True)
+    assert f'id="{anchor}"' in page
+    for field, typed in data.items():
+        if field.startswith("date") or not typed.strip():
+            continue
+        assert html.escape(typed) in page
     assert IamMeeting.objects.count() == 0
+    assert not AuditEvent.objects.filter(action=AuditAction.MEETING_RECORDED).exists()
+
+
+def test_the_time_may_be_written_with_a_dot(iam_client):
+    iam_client.post(reverse("approvals:meeting-create"), meeting_post(time="14.05"))
+
+    assert IamMeeting.objects.get().time == datetime.time(14, 5)
 
 
 def test_an_empty_post_is_refused_rather_than_shown_as_a_blank_form(iam_client):
@@ -130,7 +180,9 @@ def test_an_empty_post_is_refused_rather_than_shown_as_a_blank_form(iam_client):
     assert response.status_code == 400
     assert [text for _, text in error_summary_links(response.content.decode())] == [
         "Enter the date of the meeting",
-        "Enter who attended the meeting",
+        "Enter the time of the meeting",
+        "Enter where the meeting is held",
+        "Enter who is invited to the meeting",
     ]
 
 
@@ -140,10 +192,18 @@ def test_an_empty_post_is_refused_rather_than_shown_as_a_blank_form(iam_client):
 def test_the_list_shows_upcoming_and_past_meetings_and_the_cases_waiting(iam_client, people, case):
     today = timezone.localdate()
     past = services.record_meeting(
-        by=people.iam, date=today - datetime.timedelta(days=400), attendees="A"
+        by=people.iam,
+        date=today - datetime.timedelta(days=400),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="A",
     )
     upcoming = services.record_meeting(
-        by=people.iam, date=today + datetime.timedelta(days=10), attendees="B"
+        by=people.iam,
+        date=today + datetime.timedelta(days=10),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="B",
     )
     on_agenda = make_case(people.manager, title="Already on an agenda")
     services.submit(on_agenda, by=people.manager)
@@ -164,12 +224,16 @@ def test_the_list_shows_upcoming_and_past_meetings_and_the_cases_waiting(iam_cli
 
 def test_outcomes_recorded_are_counted(iam_client, people):
     last_week = timezone.localdate() - datetime.timedelta(days=7)
-    meeting = services.record_meeting(by=people.iam, date=last_week, attendees="A")
+    meeting = services.record_meeting(
+        by=people.iam, date=last_week, time=datetime.time(10, 0), place="City Hall", invitees="A"
+    )
     for title in ("First", "Second", "Third"):
         case = make_case(people.manager, title=title)
         services.submit(case, by=people.manager)
         services.add_to_agenda(meeting, case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
 
     page = iam_client.get(reverse("approvals:meetings")).content.decode()
 
@@ -187,6 +251,7 @@ def test_the_meeting_page_shows_its_agenda_with_outcomes_and_notes(iam_client, p
     services.record_iam_outcome(
         endorsed,
         by=people.iam,
+        attendees="IAM members",
         outcome=IamOutcome.ENDORSED_WITH_CONDITIONS,
         note="Report quarterly.",
     )
@@ -197,8 +262,15 @@ def test_the_meeting_page_shows_its_agenda_with_outcomes_and_notes(iam_client, p
     page = iam_client.get(reverse("approvals:meeting", args=[meeting.pk])).content.decode()
 
     assert table_starting(page, "Agenda")[1:] == [
-        ["Endorsed case", "Version 1", "Endorsed with conditions", "Report quarterly.", ""],
-        ["Pending case", "Version 1", "Not yet considered", "", "Record outcome for Pending case"],
+        ["Endorsed case", "Version 1", "Endorsed with conditions", "Report quarterly.", "", ""],
+        [
+            "Pending case",
+            "Version 1",
+            "Not yet considered",
+            "",
+            "",
+            "Record outcome for Pending case",
+        ],
     ]
     assert f'href="{outcome_url(item)}"' in page
     assert f'href="{reverse("grants:report", args=[pending.pk])}"' in page
@@ -316,14 +388,15 @@ def test_the_outcome_form_offers_four_outcomes_with_their_notes(iam_client, item
         ("id_outcome-3", "returned"),
         ("id_outcome-4", "not_supported"),
     ]
-    # Only the outcomes that need a note have one, shown under the radio, each with its
-    # own question; nothing is hidden behind a script.
-    assert re.findall(r'class="govuk-radios__conditional" id="([^"]+)"', page) == [
+    # Only the outcomes that need a note have one, under its radio, each with its own
+    # question, hidden until its radio is chosen (shown to all without JavaScript).
+    assert re.findall(
+        r'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="([^"]+)"', page
+    ) == [
         "conditional-id_outcome-2",
         "conditional-id_outcome-3",
         "conditional-id_outcome-4",
     ]
-    assert "data-aria-controls" not in page and "conditional--hidden" not in page
     for label in ("Conditions", "What needs to change", "Why IAM does not support it"):
         assert label in page
     assert '<input type="hidden" name="seen_version" value="1"' in page
@@ -342,7 +415,7 @@ def test_the_outcome_form_offers_four_outcomes_with_their_notes(iam_client, item
 def test_each_outcome_is_recorded_and_moves_the_case_on(
     iam_client, people, case, item, outcome, note_field, note, new_state
 ):
-    data = {"outcome": outcome.value, "seen_version": "1"}
+    data = {"outcome": outcome.value, "attendees": "IAM members", "seen_version": "1"}
     if note_field:
         data[note_field] = note
 
@@ -358,7 +431,12 @@ def test_each_outcome_is_recorded_and_moves_the_case_on(
 def test_notes_written_under_another_outcome_are_not_recorded(iam_client, case, item):
     iam_client.post(
         outcome_url(item),
-        {"outcome": "endorsed", "conditions": "Typed, then changed my mind", "seen_version": "1"},
+        {
+            "outcome": "endorsed",
+            "conditions": "Typed, then changed my mind",
+            "attendees": "IAM members",
+            "seen_version": "1",
+        },
     )
 
     item.refresh_from_db()
@@ -377,7 +455,13 @@ def test_an_outcome_without_its_note_is_refused_and_nothing_changes(
     iam_client, case, item, outcome, note_field
 ):
     response = iam_client.post(
-        outcome_url(item), {"outcome": outcome.value, note_field: "   ", "seen_version": "1"}
+        outcome_url(item),
+        {
+            "outcome": outcome.value,
+            note_field: "   ",
+            "attendees": "IAM members",
+            "seen_version": "1",
+        },
     )
 
     assert response.status_code == 400
@@ -394,7 +478,13 @@ def test_an_overlong_note_is_refused_but_one_under_another_outcome_is_ignored(
 ):
     too_long = "x" * 10_001
     response = iam_client.post(
-        outcome_url(item), {"outcome": "returned", "changes": too_long, "seen_version": "1"}
+        outcome_url(item),
+        {
+            "outcome": "returned",
+            "changes": too_long,
+            "attendees": "IAM members",
+            "seen_version": "1",
+        },
     )
     assert response.status_code == 400
     assert error_summary_links(response.content.decode()) == [
@@ -403,7 +493,13 @@ def test_an_overlong_note_is_refused_but_one_under_another_outcome_is_ignored(
     assert state(case) == CaseState.IAM_REVIEW
 
     response = iam_client.post(
-        outcome_url(item), {"outcome": "endorsed", "conditions": too_long, "seen_version": "1"}
+        outcome_url(item),
+        {
+            "outcome": "endorsed",
+            "conditions": too_long,
+            "attendees": "IAM members",
+            "seen_version": "1",
+        },
     )
     assert response.status_code == 302
     item.refresh_from_db()
@@ -412,7 +508,9 @@ def test_an_overlong_note_is_refused_but_one_under_another_outcome_is_ignored(
 
 @pytest.mark.parametrize("value", ["", "maybe"])
 def test_an_outcome_must_be_chosen(iam_client, case, item, value):
-    response = iam_client.post(outcome_url(item), {"outcome": value, "seen_version": "1"})
+    response = iam_client.post(
+        outcome_url(item), {"outcome": value, "attendees": "IAM members", "seen_version": "1"}
+    )
 
     assert response.status_code == 400
     assert error_summary_links(response.content.decode()) == [
@@ -424,7 +522,9 @@ def test_an_outcome_must_be_chosen(iam_client, case, item, value):
 @pytest.mark.parametrize("seen", ["2", "0", "garbage", ""])
 def test_a_stale_or_mangled_version_is_refused_as_out_of_date(iam_client, case, item, seen):
     response = iam_client.post(
-        outcome_url(item), {"outcome": "endorsed", "seen_version": seen}, follow=True
+        outcome_url(item),
+        {"outcome": "endorsed", "attendees": "IAM members", "seen_version": seen},
+        follow=True,
     )
 
     assert response.redirect_chain == [(reverse("approvals:meeting", args=[item.meeting_id]), 302)]
@@ -435,7 +535,9 @@ def test_a_stale_or_mangled_version_is_refused_as_out_of_date(iam_client, case, 
 
 
 def test_an_outcome_already_recorded_cannot_be_recorded_again(iam_client, people, case, item):
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
 
     for response in (
         iam_client.get(outcome_url(item), follow=True),
@@ -457,7 +559,9 @@ def test_a_secretary_who_edited_the_case_cannot_record_its_outcome(client, peopl
     item = services.add_to_agenda(meeting, case, by=people.iam)
     client.force_login(both)
 
-    response = client.post(outcome_url(item), {"outcome": "endorsed", "seen_version": "1"})
+    response = client.post(
+        outcome_url(item), {"outcome": "endorsed", "attendees": "IAM members", "seen_version": "1"}
+    )
 
     assert response.status_code == 400
     assert "You changed this version of the case" in response.content.decode()
@@ -465,11 +569,22 @@ def test_a_secretary_who_edited_the_case_cannot_record_its_outcome(client, peopl
 
 
 def test_an_item_of_another_meeting_is_not_found(iam_client, people, item):
-    other = services.record_meeting(by=people.iam, date=MEETING_DAY, attendees="Others")
+    other = services.record_meeting(
+        by=people.iam,
+        date=MEETING_DAY,
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="Others",
+    )
 
     url = reverse("approvals:record-outcome", args=[other.pk, item.pk])
     assert iam_client.get(url).status_code == 404
-    assert iam_client.post(url, {"outcome": "endorsed", "seen_version": "1"}).status_code == 404
+    assert (
+        iam_client.post(
+            url, {"outcome": "endorsed", "attendees": "IAM members", "seen_version": "1"}
+        ).status_code
+        == 404
+    )
     item.refresh_from_db()
     assert item.outcome == IamOutcome.PENDING
 
@@ -524,3 +639,124 @@ def test_ids_too_big_for_the_database_are_not_found(iam_client, item):
     assert iam_client.post(reverse("approvals:add-to-agenda", args=[huge])).status_code == 404
     url = reverse("approvals:record-outcome", args=[item.meeting_id, huge])
     assert iam_client.get(url).status_code == 404
+
+
+# Who attended, and the minutes on each case ----------------------------------------------
+
+
+def test_who_attended_starts_as_who_was_invited(iam_client, item):
+    page = iam_client.get(outcome_url(item)).content.decode()
+
+    attendees = page.split('id="id_attendees"', 1)[1].split("</textarea>", 1)[0]
+    assert attendees.endswith(">\nIAM members")
+
+
+def test_each_conditional_note_is_revealed_only_under_its_own_radio(iam_client, item):
+    page = iam_client.get(outcome_url(item)).content.decode()
+
+    for position, field in ((2, "conditions"), (3, "changes"), (4, "reasons")):
+        radio = re.search(rf'<input [^>]*id="id_outcome-{position}"[^>]*>', page)[0]
+        assert f'data-aria-controls="conditional-id_outcome-{position}"' in radio
+        container = page.split(f'id="conditional-id_outcome-{position}"', 1)[0]
+        assert container.rsplit("<div", 1)[1].startswith(
+            ' class="govuk-radios__conditional govuk-radios__conditional--hidden"'
+        )
+        after = page.split(f'id="conditional-id_outcome-{position}"', 1)[1]
+        assert after.index(f'id="id_{field}"') < (after + "govuk-radios__item").index(
+            "govuk-radios__item"
+        )
+    assert "data-aria-controls" not in re.search(r'<input [^>]*id="id_outcome"[^>]*>', page)[0]
+
+
+def test_the_chosen_outcome_keeps_its_note_revealed_after_an_error(iam_client, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {"outcome": "returned", "changes": "", "attendees": "Chair", "seen_version": "1"},
+    )
+
+    page = response.content.decode()
+    assert 'class="govuk-radios__conditional" id="conditional-id_outcome-3"' in page
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" ' in page
+    assert ("id_changes", "Enter what needs to change") in error_summary_links(page)
+
+
+def test_attendance_and_minutes_are_recorded_with_the_outcome(iam_client, people, case, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {
+            "outcome": "endorsed",
+            "attendees": "Chair\nFinance lead",
+            "minutes": "Members asked about overtime.",
+            "seen_version": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.minutes == "Members asked about overtime."
+    assert item.meeting.attendees == "Chair\nFinance lead"
+    event = AuditEvent.objects.get(action=AuditAction.IAM_OUTCOME)
+    assert event.details["attendees"] == "Chair\nFinance lead"
+    assert event.details["minutes"] == "Members asked about overtime."
+    assert event.details["meeting"] == item.meeting_id
+
+    meeting_page = iam_client.get(response.url).content.decode()
+    assert "Chair<br>Finance lead" in meeting_page
+    assert "Members asked about overtime." in meeting_page
+
+
+def test_an_outcome_without_who_attended_is_refused_and_the_typed_text_kept(iam_client, case, item):
+    response = iam_client.post(
+        outcome_url(item),
+        {
+            "outcome": "endorsed_with_conditions",
+            "conditions": "Report <quarterly>.",
+            "attendees": "  ",
+            "minutes": "Discussed at length.",
+            "seen_version": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert error_summary_links(page) == [("id_attendees", "Enter who attended the meeting")]
+    assert "Report &lt;quarterly&gt;." in page
+    assert "Discussed at length." in page
+    item.refresh_from_db()
+    assert (item.outcome, item.minutes, item.meeting.attendees) == (IamOutcome.PENDING, "", "")
+    assert state(case) == CaseState.IAM_REVIEW
+
+
+def test_the_service_refuses_an_outcome_without_who_attended(people, case, item):
+    with pytest.raises(WorkflowError, match="Enter who attended the meeting"):
+        services.record_iam_outcome(
+            case, by=people.iam, outcome=IamOutcome.ENDORSED, attendees=" \n "
+        )
+    item.refresh_from_db()
+    assert item.outcome == IamOutcome.PENDING
+    assert not AuditEvent.objects.filter(action=AuditAction.IAM_OUTCOME).exists()
+
+
+def test_the_case_page_shows_staff_the_meeting_and_its_minutes(client, people, case, item):
+    services.record_iam_outcome(
+        case,
+        by=people.iam,
+        outcome=IamOutcome.ENDORSED,
+        attendees="Chair",
+        minutes="Members asked about overtime.",
+    )
+
+    for who in (people.dmpc_office, people.manager):
+        client.force_login(who)
+        page = client.get(reverse("grants:report", args=[case.pk])).content.decode()
+        iam = page.split('id="iam"', 1)[1]
+        assert "20 November 2026 at 10:00" in iam
+        assert "City Hall" in iam
+        assert "Endorsed" in iam
+        assert "Members asked about overtime." in iam
+
+
+def test_the_case_page_has_no_iam_section_before_iam(client, people, case):
+    client.force_login(people.manager)
+    page = client.get(reverse("grants:report", args=[case.pk])).content.decode()
+    assert 'id="iam"' not in page

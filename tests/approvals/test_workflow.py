@@ -45,11 +45,19 @@ def test_a_case_goes_from_draft_to_approved(case, people):
     assert version.sha256 == hashlib.sha256(document_json(version.document).encode()).hexdigest()
 
     meeting = services.record_meeting(
-        by=people.iam, date=datetime.date(2026, 11, 20), attendees="Members"
+        by=people.iam,
+        date=datetime.date(2026, 11, 20),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="Members",
     )
     services.add_to_agenda(meeting, case, by=people.iam)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.ENDORSED_WITH_CONDITIONS, note="Report quarterly."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.ENDORSED_WITH_CONDITIONS,
+        note="Report quarterly.",
     )
     assert state(case) == CaseState.DMPC_REVIEW
     assert AgendaItem.objects.get().note == "Report quarterly."
@@ -148,7 +156,9 @@ def test_only_a_grants_manager_submits(case, people, who):
 def test_only_the_iam_secretariat_records_an_outcome(case, people, who):
     to_iam(case, people)
     with pytest.raises(NotAllowed):
-        services.record_iam_outcome(case, by=getattr(people, who), outcome=IamOutcome.ENDORSED)
+        services.record_iam_outcome(
+            case, by=getattr(people, who), attendees="IAM members", outcome=IamOutcome.ENDORSED
+        )
     assert state(case) == CaseState.IAM_REVIEW
 
 
@@ -236,12 +246,20 @@ def test_separation_of_duties_nobody_reviews_a_version_they_edited(people):
     case = make_case(both)
     services.submit(case, by=both)
     meeting = services.record_meeting(
-        by=people.iam, date=datetime.date(2026, 11, 20), attendees="Members"
+        by=people.iam,
+        date=datetime.date(2026, 11, 20),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="Members",
     )
     services.add_to_agenda(meeting, case, by=people.iam)
     with pytest.raises(WorkflowError, match="You changed this version"):
-        services.record_iam_outcome(case, by=both, outcome=IamOutcome.ENDORSED)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+        services.record_iam_outcome(
+            case, by=both, attendees="IAM members", outcome=IamOutcome.ENDORSED
+        )
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
     sign_all(case, people)
     services.mark_ready(case, by=people.dmpc_office)
     with pytest.raises(WorkflowError, match="You changed this version"):
@@ -254,7 +272,11 @@ def test_separation_of_duties_nobody_reviews_a_version_they_edited(people):
 def test_a_returned_case_is_edited_and_resubmitted_as_a_new_version(case, people):
     to_iam(case, people)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Fix the allocations."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Fix the allocations.",
     )
     assert state(case) == CaseState.DRAFT
     GrantCase.objects.filter(pk=case.pk).update(executive_summary="Changed summary.")
@@ -266,10 +288,16 @@ def test_a_returned_case_is_edited_and_resubmitted_as_a_new_version(case, people
     assert first.sha256 != second.sha256
 
     meeting = services.record_meeting(
-        by=people.iam, date=datetime.date(2026, 11, 27), attendees="Members"
+        by=people.iam,
+        date=datetime.date(2026, 11, 27),
+        time=datetime.time(10, 0),
+        place="City Hall",
+        invitees="Members",
     )
     services.add_to_agenda(meeting, case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+    )
     sign_all(case, people)
     services.mark_ready(case, by=people.dmpc_office)
     decision = approve(case, people)
@@ -339,7 +367,9 @@ def test_every_adviser_and_the_office_hear_when_iam_endorses(
     to_iam(case, people)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+        services.record_iam_outcome(
+            case, by=people.iam, attendees="IAM members", outcome=IamOutcome.ENDORSED
+        )
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == sorted(
         f"{name}@example.org" for name in [*ADVISERS.values(), "dmpc-office", "dmpc"]

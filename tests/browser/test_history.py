@@ -19,7 +19,11 @@ def walked(people):
     case = make_case(people.manager)
     to_iam(case, people)
     services.record_iam_outcome(
-        case, by=people.iam, outcome=IamOutcome.RETURNED, note="Make the summary clearer."
+        case,
+        by=people.iam,
+        attendees="IAM members",
+        outcome=IamOutcome.RETURNED,
+        note="Make the summary clearer.",
     )
     GrantCase.objects.filter(pk=case.pk).update(executive_summary="A clearer summary.")
     to_ready(case, people)
@@ -87,7 +91,9 @@ LONG_AFTER = "The grant pays for fourteen officers in the regional team for one 
 def test_a_long_text_compared_word_by_word_is_accessible(page, people):
     case = make_case(people.manager, executive_summary=LONG_BEFORE)
     to_iam(case, people)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.RETURNED, note="Fix.")
+    services.record_iam_outcome(
+        case, by=people.iam, attendees="IAM members", outcome=IamOutcome.RETURNED, note="Fix."
+    )
     GrantCase.objects.filter(pk=case.pk).update(executive_summary=LONG_AFTER)
     services.submit(case, by=people.manager)
     sign_in(page, "manager", PASSWORD)

@@ -361,8 +361,9 @@ def iam_endorses_at_a_meeting(iam: Person, today: datetime.date):
     iam.follow(iam.link("IAM meetings"))
     iam.follow(iam.button("Record a meeting"))
     fill_date(page, "Date of the meeting", today)
-    page.get_by_label("Who attended").fill("Chief Finance Officer (chair)\nHead of Oversight")
-    page.get_by_label("Minutes (optional)").fill("The meeting considered one grant case.")
+    page.get_by_label("Time").fill("10:30")
+    page.get_by_label("Place").fill("Committee Room 4, City Hall")
+    page.get_by_label("Who is invited").fill("Chief Finance Officer (chair)\nHead of Oversight")
     iam.follow(iam.button("Record the meeting"))
 
     page.get_by_label("Case waiting for IAM").select_option(label=f"{TITLE} (version 1)")
@@ -371,6 +372,8 @@ def iam_endorses_at_a_meeting(iam: Person, today: datetime.date):
 
     iam.follow(iam.link(f"Record outcome for {TITLE}"))
     page.get_by_label("Endorse", exact=True).check()
+    page.get_by_label("Who attended").fill("Chief Finance Officer (chair)")
+    page.get_by_label("Minutes on this case (optional)").fill("Endorsed without discussion.")
     iam.check()
     iam.follow(iam.button("Record the outcome"))
     assert "has been recorded: endorsed" in iam.banner()

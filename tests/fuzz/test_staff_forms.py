@@ -207,7 +207,7 @@ def test_related_decisions_take_hostile_posts_without_failing(world, data, lock)
 
 @settings(max_examples=25)
 @given(
-    data=fields(["attendees", "minutes"]),
+    data=fields(["time", "place", "invitees"]),
     day=st.sampled_from(["", "1e309", "NaN", "²", "32", "0", SCRIPT, "9" * 5_000, None]),
     month=DATE_PARTS,
     year=DATE_PARTS,
@@ -241,7 +241,7 @@ def test_adding_a_hostile_case_to_an_agenda_changes_nothing(world, case):
 
 @settings(max_examples=25)
 @given(
-    data=fields(["conditions", "changes", "reasons", "seen_version"]),
+    data=fields(["conditions", "changes", "reasons", "attendees", "minutes", "seen_version"]),
     outcome=st.one_of(
         VALUES, st.sampled_from(["endorsed", "endorsed_with_conditions", "returned"])
     ),

@@ -16,7 +16,13 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from approvals import services
-from approvals.models import ClearanceArea, GrantAgreement, IamMeeting, Publication
+from approvals.models import (
+    AgendaItem,
+    ClearanceArea,
+    GrantAgreement,
+    IamMeeting,
+    Publication,
+)
 from approvals.publication import services as publishing
 from grants.models import GrantCase
 from tests.factories import make_case
@@ -35,6 +41,10 @@ PLANTED = {
     "deferral reason": "zqxdeferralreason",
     "advice": "zqxadvisersadvice",
     "minutes": "zqxiamminutes",
+    "item minutes": "zqxagendaitemminutes",
+    "attendees": "zqxiamattendees",
+    "place": "zqxiamplace",
+    "invitees": "zqxiaminvitees",
     "agreement name": "zqxagreementname",
 }
 STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
@@ -81,7 +91,13 @@ def planted(people, settings, tmp_path):
         part2_exemption_reason=f"Because {PLANTED['exemption']}.",
     )
     to_dmpc_review(case, people)
-    IamMeeting.objects.update(minutes=f"Minutes: {PLANTED['minutes']}.")
+    IamMeeting.objects.update(
+        minutes=f"Minutes: {PLANTED['minutes']}.",
+        attendees=f"Chair {PLANTED['attendees']}",
+        place=f"Room {PLANTED['place']}",
+        invitees=f"Chair {PLANTED['invitees']}",
+    )
+    AgendaItem.objects.update(minutes=f"On this case: {PLANTED['item minutes']}.")
     for area, name in ADVISERS.items():
         services.sign_off(
             case,

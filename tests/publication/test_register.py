@@ -556,6 +556,7 @@ def test_the_conditions_iam_endorsed_with_are_on_the_published_record(client, pe
     services.record_iam_outcome(
         case,
         by=people.iam,
+        attendees="IAM members",
         outcome=IamOutcome.ENDORSED_WITH_CONDITIONS,
         note="Report quarterly on the overtime spent.",
     )
