@@ -51,7 +51,9 @@ def sign_v1(case, people, *, finance=SignOffOutcome.CLEARED):
 def back_to_dmpc_review(case, people):
     meeting = IamMeeting.objects.latest("pk")
     services.add_to_agenda(meeting, case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, outcome=IamOutcome.ENDORSED, attendees="IAM members"
+    )
 
 
 def returned_changed_resubmitted(case, people, *, finance=SignOffOutcome.CLEARED):

@@ -93,7 +93,9 @@ def test_a_return_and_a_second_sign_off_are_accessible(page, people):
     edited.save()
     services.submit(edited, by=people.manager)
     services.add_to_agenda(IamMeeting.objects.latest("pk"), edited, by=people.iam)
-    services.record_iam_outcome(edited, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        edited, by=people.iam, outcome=IamOutcome.ENDORSED, attendees="IAM members"
+    )
 
     # Finance cleared version 1: the sign-off of version 2 says what changed.
     page.context.clear_cookies()

@@ -129,7 +129,9 @@ def test_a_case_not_cleared_questioned_returned_cleared_and_partly_approved(page
     assert "Returned for changes" not in page.content()
 
     services.add_to_agenda(IamMeeting.objects.get(), case, by=people.iam)
-    services.record_iam_outcome(case, by=people.iam, outcome=IamOutcome.ENDORSED)
+    services.record_iam_outcome(
+        case, by=people.iam, outcome=IamOutcome.ENDORSED, attendees="IAM members"
+    )
     others_clear(case, people)
 
     # The adviser sees what changed since they refused, and clears version 2.
