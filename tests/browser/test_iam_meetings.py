@@ -10,6 +10,7 @@ from approvals import services
 from approvals.models import AgendaItem, IamMeeting, IamOutcome
 from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case
+from tests.workflow import to_iam
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,4 +97,16 @@ def test_a_meeting_is_recorded_and_its_outcome_with_who_attended(page, people):
     page.goto(f"/staff/cases/{case.pk}/")
     iam = page.locator("#iam ~ .govuk-summary-list").first.inner_text()
     assert "at 14:30" in iam and "Members doubted the costs." in iam
+    assert_accessible(page)
+
+
+def test_the_meeting_page_fits_a_phone_screen(page, people):
+    """The agenda scrolls inside its own region; nothing in it, not even text hidden for
+    screen readers, makes the page wider than the screen."""
+    case = make_case(people.manager, title="Organised Crime Grant")
+    meeting = to_iam(case, people)
+    sign_in(page, "iam", PASSWORD)
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(f"/staff/iam/{meeting.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") == 375
     assert_accessible(page)
