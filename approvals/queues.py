@@ -6,7 +6,6 @@ the workflow's own guards decide, with every fact they read fetched at once.
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -93,7 +92,7 @@ def queues_for(user) -> list[Queue]:
     entered = entered_state(candidates)
     today = timezone.localdate()
     for case in candidates:
-        case.amount = sum((offer.amount for offer in case.offers.all()), Decimal(0))
+        case.amount = case.total_offered()
         moved = entered.get(case.pk)
         case.age = working_days_between(timezone.localdate(moved), today) if moved else None
     for queue in queues:

@@ -153,6 +153,10 @@ class GrantCase(models.Model):
     def has_part2(self) -> bool:
         return bool(self.part2_content.strip())
 
+    def total_offered(self) -> Decimal:
+        """The sum of the funders' offers; prefetch `offers` to read many cases at once."""
+        return sum((offer.amount for offer in self.offers.all()), Decimal(0))
+
 
 class Recommendation(models.Model):
     case = models.ForeignKey(GrantCase, on_delete=models.CASCADE, related_name="recommendations")
