@@ -52,6 +52,16 @@ class CaseVersion(ImmutableModel):
     def __str__(self):
         return f"Version {self.number}"
 
+    def iam_advice(self) -> "AgendaItem | None":
+        """The IAM meeting's recorded outcome on this version, if it has one."""
+        return (
+            AgendaItem.objects.filter(version=self)
+            .exclude(outcome=IamOutcome.PENDING)
+            .select_related("meeting", "recorded_by")
+            .order_by("-recorded_at")
+            .first()
+        )
+
 
 class IamOutcome(models.TextChoices):
     PENDING = "pending", "Not yet considered"

@@ -21,7 +21,6 @@ from django.utils.text import slugify
 from approvals import audit
 from approvals.accounts.roles import Role
 from approvals.models import (
-    AgendaItem,
     AuditAction,
     Decision,
     GrantAgreement,
@@ -131,10 +130,8 @@ def decision_record(publication: Publication) -> dict:
 
 def _iam_conditions(decision: Decision) -> str:
     """The conditions IAM endorsed the decided version with, if it set any."""
-    item = AgendaItem.objects.filter(
-        version=decision.version, outcome=IamOutcome.ENDORSED_WITH_CONDITIONS
-    ).first()
-    return item.note if item else ""
+    item = decision.version.iam_advice()
+    return item.note if item and item.outcome == IamOutcome.ENDORSED_WITH_CONDITIONS else ""
 
 
 def note_later_events(decision_ids: Iterable[int]) -> None:

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 from approvals import services
 from approvals.clearance import clearance_status
 from approvals.forms import DecisionForm, ReasonsForm
-from approvals.models import AgendaItem
 from approvals.views import forbid_unless_role
 from approvals.workflow import DECISION_STEPS, CaseChanged, WorkflowError, refusal
 from grants.models import GrantCase
@@ -117,13 +116,7 @@ def decide(request, pk):
                 messages.success(request, f"Decision {decision.reference} signed: {outcome}.")
             return redirect("grants:report", case.pk)
 
-    iam = (
-        AgendaItem.objects.filter(version=version)
-        .exclude(outcome="pending")
-        .select_related("meeting", "recorded_by")
-        .order_by("-recorded_at")
-        .first()
-    )
+    iam = version.iam_advice()
     return render(
         request,
         "approvals/decide.html",
