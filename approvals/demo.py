@@ -1,15 +1,13 @@
 """Demo data for a local run: one user per role and a superuser."""
 
 import datetime
-import io
+from html import escape
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from weasyprint import HTML
 
 from approvals import audit, services
 from approvals.accounts.roles import Role, ensure_role_groups
@@ -200,21 +198,12 @@ def _to_deferred(case, people, password):
 
 def agreement_pdf(decision) -> SimpleUploadedFile:
     """A one-page signed grant agreement for the demo."""
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, title="Grant agreement")
-    styles = getSampleStyleSheet()
-    story = [
-        Paragraph("Grant agreement", styles["Title"]),
-        Paragraph(decision.version.document["case"]["title"], styles["Heading2"]),
-        Paragraph(
-            f"This agreement records the grant accepted by MOPAC under decision "
-            f"{decision.reference}, on the terms of the funder's offer.",
-            styles["BodyText"],
-        ),
-        Spacer(1, 24),
-        Paragraph("Signed for the funder and for MOPAC.", styles["BodyText"]),
-    ]
-    document.build(story)
-    return SimpleUploadedFile(
-        "signed-grant-agreement.pdf", buffer.getvalue(), content_type="application/pdf"
-    )
+    title = escape(decision.version.document["case"]["title"])
+    content = HTML(
+        string=f"""<!DOCTYPE html><html lang="en-GB"><title>Grant agreement</title>
+        <h1>Grant agreement</h1><h2>{title}</h2>
+        <p>This agreement records the grant accepted by MOPAC under decision
+        {escape(decision.reference)}, on the terms of the funder's offer.</p>
+        <p>Signed for the funder and for MOPAC.</p></html>"""
+    ).write_pdf()
+    return SimpleUploadedFile("signed-grant-agreement.pdf", content, content_type="application/pdf")

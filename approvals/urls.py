@@ -2,7 +2,16 @@ from django.urls import path
 
 from approvals.accounts.people import urlpatterns as people_urlpatterns
 from approvals.publication.urls import staff_urlpatterns
-from approvals.views import clearance, decisions, history, iam, pipeline, questions, standing
+from approvals.views import (
+    clearance,
+    decisions,
+    documents,
+    history,
+    iam,
+    pipeline,
+    questions,
+    standing,
+)
 
 app_name = "approvals"
 
@@ -19,6 +28,17 @@ urlpatterns = [
     path("cases/<int:pk>/versions/", history.version_list, name="versions"),
     path("cases/<int:pk>/versions/<int:number>/", history.version_detail, name="version"),
     path("cases/<int:pk>/versions/compare/", history.version_compare, name="compare"),
+    path("cases/<int:pk>/decision-form/", documents.current_form, name="current-decision-form"),
+    path(
+        "cases/<int:pk>/versions/<int:number>/decision-form/",
+        documents.form_page,
+        name="decision-form",
+    ),
+    path(
+        "cases/<int:pk>/versions/<int:number>/decision-form.pdf",
+        documents.form_pdf,
+        name="decision-form-pdf",
+    ),
     path("cases/<int:pk>/history/", history.case_history, name="history"),
     path("cases/<int:pk>/questions/", questions.thread, name="questions"),
     path("cases/<int:pk>/questions/<int:question_pk>/answer/", questions.answer, name="answer"),

@@ -114,6 +114,7 @@ class GrantCase(models.Model):
     legal_comments = models.TextField(blank=True)
     equality_comments = models.TextField(blank=True)
     privacy_comments = models.TextField(blank=True)
+    risk_comments = models.TextField(blank=True)
     real_estate_implications = models.TextField(blank=True)
     environmental_implications = models.TextField(blank=True)
     background_papers = models.TextField("Background and supporting papers", blank=True)

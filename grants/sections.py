@@ -21,6 +21,7 @@ PART_1_SECTIONS = (
     Section("legal_comments", "Legal comments", True),
     Section("equality_comments", "Equality comments", True),
     Section("privacy_comments", "Privacy comments", True),
+    Section("risk_comments", "Risk comments", False),
     Section("real_estate_implications", "Real estate implications", True),
     Section("environmental_implications", "Environmental implications", True),
     Section("background_papers", "Background and supporting papers", False),

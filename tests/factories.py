@@ -1,11 +1,11 @@
 """Small builders for tests: people with roles, grant cases and signed agreements (PDFs)."""
 
 import datetime
-import io
 from decimal import Decimal
+from html import escape
 
 from django.contrib.auth.models import User
-from reportlab.pdfgen import canvas
+from weasyprint import HTML
 
 from approvals.accounts.administration import create_account
 from approvals.accounts.roles import Role, ensure_role_groups
@@ -82,13 +82,12 @@ def make_case(owner, *, posts: int = 5, units: int = 1, title: str = "A test cas
 
 
 def make_pdf(text: str = "Signed grant agreement", pages: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    for number in range(pages):
-        document.drawString(72, 720, f"{text}, page {number + 1}")
-        document.showPage()
-    document.save()
-    return buffer.getvalue()
+    """A plain PDF of `pages` pages saying `text`, as a scanned agreement might be."""
+    body = "".join(
+        f'<p style="break-after: page">{escape(text)}, page {number + 1}</p>'
+        for number in range(pages)
+    )
+    return HTML(string=f"<!DOCTYPE html><title>{escape(text)}</title>{body}").write_pdf()
 
 
 PDF = make_pdf()

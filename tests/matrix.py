@@ -3,7 +3,6 @@ what a request could change. tests/test_permission_matrix.py and tests/test_fuzz
 build it."""
 
 import datetime
-import io
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -11,7 +10,6 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from reportlab.pdfgen import canvas
 
 from approvals import questions
 from approvals.accounts.roles import Role
@@ -21,7 +19,7 @@ from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
 from grants.models import GrantCase
 from grants.seed import create_seed_case
-from tests.factories import make_case, make_user
+from tests.factories import make_case, make_pdf, make_user
 from tests.workflow import approve, decide_only, to_dmpc_review, to_iam, to_ready
 
 # Planted in Part 2 of the case waiting for a decision and of the published one.
@@ -29,12 +27,7 @@ PART2 = "zqxmatrixparttwo"
 
 
 def tiny_pdf(text: str = "Signed grant agreement") -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    document.drawString(72, 720, text)
-    document.showPage()
-    document.save()
-    return buffer.getvalue()
+    return make_pdf(text)
 
 
 def build_people(people) -> dict:

@@ -4,6 +4,7 @@ publication and the staff-only questions on a case."""
 from approvals.models.accounts import AttemptLock, RecoveryCode, RecoveryCodeDevice
 from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 from approvals.models.base import ImmutableModel, ImmutableRecordError
+from approvals.models.documents import DrawnPdf, IamPack
 from approvals.models.publication import (
     FilterOption,
     GrantAgreement,
@@ -48,10 +49,12 @@ __all__ = [
     "ClearanceArea",
     "Decision",
     "DecisionOutcome",
+    "DrawnPdf",
     "FilterOption",
     "GrantAgreement",
     "IamMeeting",
     "IamOutcome",
+    "IamPack",
     "ImmutableModel",
     "ImmutableRecordError",
     "Publication",

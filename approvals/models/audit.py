@@ -38,6 +38,7 @@ class AuditAction(models.TextChoices):
     QUESTION_ASKED = "question_asked", "Question asked"
     COMMENT_ADDED = "comment_added", "Comment added"
     QUESTION_RESOLVED = "question_resolved", "Question resolved"
+    PACK_DOWNLOADED = "pack_downloaded", "IAM meeting pack downloaded"
 
 
 class AuditEvent(models.Model):

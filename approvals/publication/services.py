@@ -8,6 +8,7 @@ revisions: the first, then corrections, each with a note.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from django.utils.text import slugify
 
 from approvals import audit
 from approvals.accounts.roles import Role
+from approvals.documents import decision_form
+from approvals.documents.decision_form import checklist
 from approvals.models import (
     AuditAction,
     Decision,
@@ -125,7 +128,19 @@ def decision_record(publication: Publication) -> dict:
         "total_grant_amount": str(publication.total_grant_amount),
         "financial_years": publication.financial_years,
         "iam_conditions": _iam_conditions(decision),
+        # For the decision form (approvals.documents.decision_form): the version decided,
+        # Part 2's exemption ground (never its content), a deferral's reason and the
+        # officer and clearance checklist as they stood when published.
+        "version": decision.version.number,
+        "part2_exemption": _part2_exemption(decision.version.document),
+        "deferral_reason": publication.deferral_reason if publication.deferred_until else "",
+        "checklist": checklist(decision.version),
     }
+
+
+def _part2_exemption(document: dict) -> str:
+    part2 = document.get("part2") or {}
+    return part2.get("exemption_reason", "") if (part2.get("content") or "").strip() else ""
 
 
 def _iam_conditions(decision: Decision) -> str:
@@ -196,6 +211,8 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
     )
     # The chain's head at this publication, published beside it: see approvals.audit.
     audit.anchor(event, revision)
+    # Its PDF is drawn once, after the publication is committed, and served from storage.
+    transaction.on_commit(functools.partial(decision_form.draw_published, revision.pk))
     return revision
 
 

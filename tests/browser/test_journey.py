@@ -18,13 +18,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
-from reportlab.pdfgen import canvas
 
 from approvals.demo import create_demo_users
 from approvals.models import Decision, GrantAgreement, IamOutcome, Publication, SignOff
 from grants.models import CaseState, GrantCase
 from tests.browser.helpers import ARTIFACTS, assert_accessible
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -431,13 +430,9 @@ def dmpc_approves_with_a_declaration(dmpc: Person):
 
 
 def agreement_pdf() -> bytes:
-    buffer = io.BytesIO()
-    document = canvas.Canvas(buffer)
-    document.drawString(72, 720, f"Grant agreement: {TITLE}")
-    document.drawString(72, 700, "Signed for the Home Office and the Ministry of Justice.")
-    document.showPage()
-    document.save()
-    return buffer.getvalue()
+    return make_pdf(
+        f"Grant agreement: {TITLE}. Signed for the Home Office and the Ministry of Justice."
+    )
 
 
 def manager_uploads_the_agreement(manager: Person, pdf):

@@ -6,6 +6,7 @@ import io
 import string
 
 import pytest
+from approvals.publication.pdf import _register_fonts, formatted
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -14,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
-from approvals.publication.pdf import _register_fonts, formatted
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
 from tests.fuzz.strategies import (

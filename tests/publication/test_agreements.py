@@ -395,7 +395,7 @@ def _written(writer: PdfWriter) -> bytes:
 
 
 def _pdf(change) -> bytes:
-    """A one-page PDF from reportlab, changed by `change(writer)` before it is written."""
+    """A one-page PDF, changed by `change(writer)` before it is written."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
     change(writer)
     return _written(writer)

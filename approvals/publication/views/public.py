@@ -19,18 +19,18 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, Streaming
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from approvals import anchors
+from approvals.documents import pdf
+from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
 from approvals.publication import part1
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
-from approvals.publication.pdf import LAYOUT, render_decision_pdf
 from approvals.publication.record import decision_facts
 from approvals.standing import public_annex
 from grants.document import document_json
@@ -109,13 +109,13 @@ def document_version(request, slug: str) -> Version | None:
     return Version(f'"{current["document_sha256"]}"', current["published_at"], current)
 
 
-def _current_revision(slug: str) -> PublishedRevision:
+def _current_revision(slug: str, *related: str) -> PublishedRevision:
     """The revision the public sees now; 404 until the decision is published."""
     revision = (
         PublishedRevision.objects.public()
         .current()
         .filter(publication__slug=slug)
-        .select_related("publication", "agreement")
+        .select_related("publication", "agreement", *related)
         .first()
     )
     if revision is None:
@@ -131,11 +131,13 @@ def agreement_version(request, slug: str) -> Version:
 
 
 def pdf_version(request, slug: str) -> Version:
-    revision = _current_revision(slug)
-    # Weak: the PDF is drawn on each request, and the same revision may not come out
-    # byte for byte the same (its creation time differs).
-    etag = f'W/"{revision.number}-{revision.document_sha256}-{LAYOUT}"'
-    return Version(etag, None, revision)
+    revision = _current_revision(slug, "pdf")
+    # Drawn once, when the revision was published; drawn now only if that failed.
+    try:
+        drawn = revision.pdf
+    except PublishedRevision.pdf.RelatedObjectDoesNotExist:
+        drawn = revision_pdf(revision)
+    return Version(f'"{drawn.sha256}"', revision.published_at, drawn)
 
 
 # ---- The register ----------------------------------------------------------------------
@@ -404,9 +406,5 @@ def agreement_pdf(request, slug, version: Version):
 @require_safe
 @public(pdf_version, per_user=False)
 def decision_pdf(request, slug, version: Version):
-    response = HttpResponse(render_decision_pdf(version.data), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"{slug}-decision.pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """The published decision form, from storage: Part 1 only, as drawn when published."""
+    return pdf.stored_response(version.data, filename=f"{slug}-decision.pdf")
