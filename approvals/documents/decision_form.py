@@ -181,7 +181,8 @@ def decision_form(
 ) -> DecisionForm:
     """The decision form of a document: a draft while `record` is None."""
     return DecisionForm(
-        title=document["case"]["title"],
+        # A published correction may correct the title: the record's is the one to show.
+        title=record["title"] if record else document["case"]["title"],
         reference=record["reference"] if record else "",
         version=version,
         draft=record is None,
