@@ -11,6 +11,7 @@ checklist as it was when published.
 """
 
 import datetime
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -112,8 +113,14 @@ class DecisionForm:
     has_part2: bool
     part2_ground: str
     checklist: dict | None
-    report: dict = field(repr=False)
+    document: dict = field(repr=False)
     decision_maker: str = DECISION_MAKER
+
+    @functools.cached_property
+    def report(self) -> dict:
+        """Part I's figures as the report's templates show them, in £m: worked out only
+        when the form is drawn."""
+        return {**report_context(self.document), "show_pounds": False}
 
     @property
     def heading(self) -> str:
@@ -197,7 +204,7 @@ def decision_form(
         has_part2=has_part2,
         part2_ground=part2_ground if has_part2 else "",
         checklist=checklist,
-        report={**report_context(document), "show_pounds": False},
+        document=document,
     )
 
 

@@ -443,12 +443,13 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
+    from tests.bench import documents as bench_documents
     from tests.bench import generate
 
     generated_in, load_after = {}, {}
     try:
         call_command("migrate", verbosity=0)
-        first = export = repeat = None
+        first = export = repeat = documents = None
         for size in SIZES:
             print(f"Generating {size:,} published decisions…")
             made_at = time.monotonic()
@@ -460,6 +461,9 @@ def main() -> int:
                 detail = f"/decisions/{generate.middle_slug()}/"
                 first, export, repeat = scenarios_for(detail)
                 db_versions = versions()
+            if documents is None:
+                print("Drawing the seed's decision form…")
+                documents = bench_documents.measure()
             count_queries([*first[1:], export, *repeat], size)
             first[0].queries[size] = 0
             connections.close_all()
@@ -508,10 +512,13 @@ counted with Django's test client at each size. A page that completed no request
 turns, or had a failed one, misses its target.
 
 {tables(scenarios)}
+
+{bench_documents.table(documents)}
 """
     report = re.sub(r"\n{3,}", "\n\n", report)
     print()
     print(tables(scenarios))
+    print(bench_documents.table(documents))
     write_results(report)
     print(f"\nWritten to {RESULTS.relative_to(ROOT)} in {time.monotonic() - began:.0f} s.")
     return 0

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from approvals import anchors
 from approvals.documents import pdf
+from approvals.documents import decision_form
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
@@ -260,7 +261,7 @@ def decision(request, slug, version: Version | None):
     current = version.data
     revision = (
         PublishedRevision.objects.select_related(
-            "publication", "agreement", "part1", "audit_anchor"
+            "publication", "agreement", "part1", "audit_anchor", "pdf"
         )
         .defer("document", "publication__search_vector")
         .get(pk=current["pk"])
@@ -287,6 +288,8 @@ def decision(request, slug, version: Version | None):
         "revision": revision,
         "record": record,
         "facts": decision_facts(record),
+        # The decision form's parts the facts do not give: built as its PDF builds them.
+        "form": decision_form.for_revision(revision),
         "decision_date": datetime.date.fromisoformat(record["decision_date"]),
         # Newest first; shown only once a correction has been published.
         "history": [revision, *earlier] if earlier else [],
