@@ -23,8 +23,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from approvals import anchors
-from approvals.documents import pdf
-from approvals.documents import decision_form
+from approvals.documents import decision_form, pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
