@@ -3,6 +3,8 @@ approvals.workflow whether the person may take the step now (raising its reason 
 changes the case, writes its records and its audit event in one transaction, and sends
 notifications only after that transaction commits."""
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -12,6 +14,7 @@ from django.utils import timezone
 from approvals import audit, notifications
 from approvals.accounts import throttle
 from approvals.accounts.roles import Role, has_role
+from approvals.documents import decision_form
 from approvals.models import (
     AgendaItem,
     AuditAction,
@@ -476,6 +479,8 @@ def decide(
             )
             details["reference"] = decision.reference
             details["publication_due"] = publication.schedule(decision).due_at.isoformat()
+            # The signed form is drawn as it stands at signing, once the decision commits.
+            transaction.on_commit(functools.partial(decision_form.draw_signed, version.pk))
         else:
             _record_return(locked, version, by, ReturnedBy.DMPC, reasons)
         verb = {"approve": "approved", "reject": "rejected", "return": "returned for changes"}

@@ -293,7 +293,7 @@ def for_version(version: CaseVersion) -> DecisionForm:
         record=record,
         version=version.number,
         public_access=_access_for(publication) if publication else UNDECIDED_ACCESS,
-        checklist=checklist(version),
+        checklist=record["checklist"] if record else checklist(version),
         has_part2=has_part2,
         part2_ground=part2.get("exemption_reason", ""),
     )
@@ -354,6 +354,15 @@ def revision_pdf(revision: PublishedRevision) -> DrawnPdf:
         kept = pdf.keep(DrawnPdf(revision=revision), draw(for_revision(revision)), "form.pdf")
         kept = kept or DrawnPdf.objects.get(revision=revision)
     return kept
+
+
+def draw_signed(version_pk: int) -> None:
+    """Draw a newly decided version's form, once the decision is committed."""
+    try:
+        signed_pdf(CaseVersion.objects.get(pk=version_pk))
+    except Exception:
+        # The decision stands; the form is drawn when it is first asked for instead.
+        logger.exception("Could not draw the signed decision form of version %s", version_pk)
 
 
 def draw_published(revision_pk: int) -> None:

@@ -308,3 +308,30 @@ def test_a_case_not_yet_submitted_has_no_form_yet(client, people):
     assert response.status_code == 302
     assert response["Location"] == reverse("approvals:decision-form", args=[case.pk, 1])
     assert _form_page(client, case, 2).status_code == 404
+
+
+def test_the_signed_form_is_drawn_as_it_stood_when_signed(
+    client, people, seed_case, django_capture_on_commit_callbacks
+):
+    to_ready(seed_case, people)
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = approve(seed_case, people)
+    kept = DrawnPdf.objects.get(version=decision.version)
+    with kept.file.open("rb") as handle:
+        signed = read(handle.read()).text
+    assert "To be published on MOPAC’s register of decisions by" in signed
+    # Publishing later changes the page, never the signed PDF.
+    publication.publish_now(decision.publication, by=people.publisher)
+    client.force_login(people.dmpc)
+    html = _form_page(client, seed_case, 1).content.decode()
+    assert "Published on MOPAC’s register of decisions on" in html
+    response = _form_pdf(client, seed_case, 1)
+    assert read(b"".join(response.streaming_content)).text == signed
+
+
+def test_the_accessibility_statement_says_which_documents_are_accessible(client):
+    text = page_text(client.get("/accessibility/").content.decode())
+    assert "Every PDF this service draws is made to be accessible" in text
+    assert "PDF/UA-1" in text
+    assert "historic decisions brought across from MOPAC’s earlier register" in text
+    assert "may not be accessible" in text
