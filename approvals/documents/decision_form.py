@@ -56,17 +56,6 @@ PART1_OTHER = (
     "background_papers",
 )
 
-# The form's parts, as its headings name them (and a PDF's bookmarks list them).
-PARTS = (
-    "Executive summary",
-    "Recommendations",
-    "Approval by the Deputy Mayor for Policing and Crime",
-    "Part I – non-confidential facts and advice",
-    "Public access to information",
-    "Part 2 confidentiality",
-    "Officer and clearance checklist",
-)
-
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -125,10 +114,6 @@ class DecisionForm:
     @property
     def heading(self) -> str:
         return f"{self.reference}: {self.title}" if self.reference else self.title
-
-    @property
-    def status(self) -> str:
-        return "DRAFT" if self.draft else "Signed"
 
 
 def _sections(document: dict, fields: tuple[str, ...]) -> list[Section]:

@@ -70,6 +70,8 @@ def keep(drawn, content: bytes, name: str):
     another request kept one first, that one stands and this file is removed."""
     drawn.size = len(content)
     drawn.sha256 = sha256(content)
+    # Stored before its row is saved, so a slow store holds no lock; removed again if the
+    # row cannot be saved.
     drawn.file.save(name, ContentFile(content), save=False)
     try:
         with transaction.atomic():
@@ -77,6 +79,9 @@ def keep(drawn, content: bytes, name: str):
     except IntegrityError:
         drawn.file.storage.delete(drawn.file.name)
         return None
+    except BaseException:
+        drawn.file.storage.delete(drawn.file.name)
+        raise
     return drawn
 
 
