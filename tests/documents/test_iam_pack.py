@@ -229,6 +229,16 @@ def test_the_meeting_page_links_to_the_pack_and_says_which_is_current(client, me
     assert "pack 2 will be drawn when it is next downloaded" in page
 
 
+def test_asking_for_the_headers_alone_is_not_a_download(client, meeting, people):
+    client.force_login(people.iam)
+
+    response = client.head(reverse("approvals:meeting-pack", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(IamPack.objects.get(meeting=meeting).size)
+    assert not AuditEvent.objects.filter(action=AuditAction.PACK_DOWNLOADED).exists()
+
+
 @pytest.mark.parametrize("role", ["manager", "finance", "dmpc_office", "dmpc", "publisher"])
 def test_only_the_secretariat_downloads_the_pack(client, meeting, people, role):
     client.force_login(getattr(people, role))
