@@ -55,5 +55,6 @@ urlpatterns = [
     path("iam/new/", iam.meeting_create, name="meeting-create"),
     path("iam/<int:meeting_pk>/", iam.meeting_detail, name="meeting"),
     path("iam/<int:meeting_pk>/agenda/", iam.add_to_agenda, name="add-to-agenda"),
+    path("iam/<int:meeting_pk>/pack.pdf", iam.meeting_pack, name="meeting-pack"),
     path("iam/<int:meeting_pk>/items/<int:item_pk>/", iam.record_outcome, name="record-outcome"),
 ]

@@ -354,6 +354,8 @@ MATRIX = [
     Row("approvals:meeting", (W("meeting.pk"),), iam_only()),
     Row("approvals:meeting", (99999,), iam_only(404), "unknown"),
     Row("approvals:add-to-agenda", (W("meeting.pk"),), iam_only(405)),
+    Row("approvals:meeting-pack", (W("meeting.pk"),), iam_only()),
+    Row("approvals:meeting-pack", (99999,), iam_only(404), "unknown"),
     Row("approvals:record-outcome", (W("meeting.pk"), W("item.pk")), iam_only(), "pending"),
     Row(
         "approvals:record-outcome",

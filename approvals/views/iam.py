@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from approvals import services
 from approvals.accounts.roles import Role, role_required
+from approvals.documents import iam_pack, pdf
 from approvals.forms import AgendaForm, MeetingForm, OutcomeForm
 from approvals.models import AgendaItem, CaseVersion, IamMeeting, IamOutcome
 from approvals.services import CaseChanged, WorkflowError
@@ -105,10 +106,18 @@ def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
     waiting = cases_waiting(request.user)
     if form is None:
         form = AgendaForm(waiting=waiting, visible=cases_visible_to(request.user))
+    pack = meeting.packs.order_by("-number").first()
     return form_page(
         request,
         "approvals/iam/meeting_detail.html",
-        {"meeting": meeting, "items": items, "form": form, "any_waiting": waiting.exists()},
+        {
+            "meeting": meeting,
+            "items": items,
+            "form": form,
+            "any_waiting": waiting.exists(),
+            "pack": pack,
+            "pack_current": pack is not None and pack.contents == iam_pack.pack_contents(meeting),
+        },
     )
 
 
@@ -116,6 +125,19 @@ def _meeting_page(request, meeting: IamMeeting, form: AgendaForm | None = None):
 @require_safe
 def meeting_detail(request, meeting_pk):
     return _meeting_page(request, get_object_or_404(IamMeeting, pk=meeting_pk))
+
+
+@secretariat_only
+@require_safe
+def meeting_pack(request, meeting_pk):
+    """The meeting's pack as its agenda stands: drawn when it changed, and each
+    download audited with the pack's number."""
+    meeting = get_object_or_404(IamMeeting, pk=meeting_pk)
+    if request.method == "HEAD":
+        pack = iam_pack.current_pack(meeting, by=request.user)
+    else:
+        pack = iam_pack.download(meeting, by=request.user)
+    return pdf.stored_response(pack, filename=iam_pack.filename(pack))
 
 
 @secretariat_only

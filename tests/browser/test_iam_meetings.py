@@ -110,3 +110,23 @@ def test_the_meeting_page_fits_a_phone_screen(page, people):
     page.goto(f"/staff/iam/{meeting.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") == 375
     assert_accessible(page)
+
+
+def test_the_meeting_page_offers_the_pack_and_says_which_is_current(page, people):
+    case = make_case(people.manager, title="Organised Crime Grant")
+    meeting = to_iam(case, people)
+    sign_in(page, "iam", PASSWORD)
+    page.goto(f"/staff/iam/{meeting.pk}/")
+    link = page.get_by_role("link", name="Download the meeting pack (PDF)")
+    assert "The first pack will be drawn when it is first downloaded." in page.inner_text("main")
+    assert_accessible(page)
+
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF-")
+
+    page.reload()
+    assert "This is pack 1, drawn on" in page.locator("#pack-version").inner_text()
+    assert_accessible(page)
+    shoot(page, "meeting-pack")
