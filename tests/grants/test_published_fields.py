@@ -110,11 +110,13 @@ def test_the_seed_case_fills_every_field_part1_publishes(pages):
     document, _ = pages
     published = part1_document(document)
     empty = [path for path, value in leaves(published) if value in (None, "", [], {})]
-    # Only what the seed leaves out on purpose: the first recommendation is not a standing
-    # authority, and units whose posts are not in groups have one group with no name.
-    assert empty == [("recommendations", "0", "standing_authority")] + [
-        ("units", str(unit), "groups", "0", "name") for unit in (0, 2, 3, 4)
-    ]
+    # Only what the seed leaves out on purpose: the report has no risk section (its
+    # template had none), the first recommendation is not a standing authority, and units
+    # whose posts are not in groups have one group with no name.
+    assert empty == [
+        ("sections", "risk_comments"),
+        ("recommendations", "0", "standing_authority"),
+    ] + [("units", str(unit), "groups", "0", "name") for unit in (0, 2, 3, 4)]
     assert published["has_part2"] is True
     assert all(offer["conditions"] for offer in published["offers"])
 
