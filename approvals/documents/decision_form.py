@@ -210,7 +210,6 @@ def checklist(version: CaseVersion) -> dict:
             "outcome": status.outcome,
             "by": status.signed_by,
             "at": _day(status.signed_at),
-            "advice": status.advice,
         }
         for status in clearance_status(version)
     ]

@@ -44,6 +44,12 @@ def _iam_conditions_fact(record: dict) -> list[Fact]:
     return [Fact("Conditions set by IAM", record["iam_conditions"], prose=True)]
 
 
+def _part2_ground_fact(record: dict) -> list[Fact]:
+    if not record.get("part2_exemption"):
+        return []
+    return [Fact("Why Part 2 is exempt", record["part2_exemption"], prose=True)]
+
+
 def decision_facts(record: dict) -> list[Fact]:
     decided_by = record["decided_by"]
     if record.get("has_part2"):
@@ -61,6 +67,7 @@ def decision_facts(record: dict) -> list[Fact]:
         Fact("Total grant offered", format_pounds(record["total_grant_amount"])),
         Fact("Financial years", record.get("financial_years") or ""),
         Fact("Exempt information (Part 2)", part2),
+        *_part2_ground_fact(record),
         Fact("Legal basis for publication", record["legal_basis"]),
         Fact("Reasons for the decision", record.get("reasons") or "None given.", prose=True),
         Fact(

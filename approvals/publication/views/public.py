@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from approvals import anchors
-from approvals.documents import decision_form, pdf
+from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
@@ -287,8 +287,9 @@ def decision(request, slug, version: Version | None):
         "revision": revision,
         "record": record,
         "facts": decision_facts(record),
-        # The decision form's parts the facts do not give: built as its PDF builds them.
-        "form": decision_form.for_revision(revision),
+        # The decision form's checklist, as kept with the record when it was published
+        # (approvals.documents.decision_form.checklist): the facts do not give it.
+        "checklist": record.get("checklist"),
         "decision_date": datetime.date.fromisoformat(record["decision_date"]),
         # Newest first; shown only once a correction has been published.
         "history": [revision, *earlier] if earlier else [],
