@@ -14,7 +14,8 @@ from approvals import services
 from grants.formatting import long_date
 from grants.seed import create_seed_case
 from tests.browser.helpers import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_case
+from tests.workflow import to_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +92,21 @@ def test_a_printed_draft_says_it_is_the_current_draft(page, people):
     assert_no_frame(text)
     assert f"Case {case.pk}: {case.title} — current draft, never submitted" in text
     assert not re.search(r"\bChecks\b", text) and "to check" not in text
+
+
+def test_the_printed_decision_page_is_what_the_dmpc_reads_without_the_form(page, people):
+    case = make_case(people.manager, title="Serious violence grant")
+    to_ready(case, people)
+    sign_in(page, "dmpc", PASSWORD)
+    page.goto(f"/staff/cases/{case.pk}/decide/")
+    expect(page.get_by_role("heading", name="Your decision")).to_be_visible()
+
+    text = printed(page)
+    assert_no_frame(text)
+    assert f"Case {case.pk}: Serious violence grant — version 1 (submitted" in text
+    assert "Officer and clearance checklist" in text and "Finance content." in text
+    assert "Your decision" not in text and "Your password" not in text
+    assert "Skip to your decision" not in text
 
 
 def test_the_printed_staff_home_has_no_navigation(page, people):
