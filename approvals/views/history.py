@@ -68,7 +68,9 @@ def version_list(request, pk):
 @login_required
 def version_detail(request, pk, number):
     case = get_case_for_user(request.user, pk)
-    version = get_object_or_404(case.versions.select_related("created_by"), number=number)
+    version = get_object_or_404(
+        case.versions.select_related("created_by", "decision"), number=number
+    )
     # Recomputed on every view, so a stored document that no longer matches its hash is
     # visible to the reader rather than silently shown as the frozen version.
     digest = hashlib.sha256(document_json(version.document).encode()).hexdigest()

@@ -36,6 +36,9 @@ def case_report(request, pk):
             "can_edit": can_edit,
             "actions": case_actions(request.user, case, facts),
             "open_questions": open_questions([case.pk])[case.pk],
+            # For the print header: which version the report is, or was last submitted as,
+            # with its decision's reference once decided.
+            "latest_version": case.versions.current().select_related("decision").first(),
             # What IAM said at each meeting that had the case on its agenda, with the
             # minutes: the case page is for signed-in staff only, never published.
             "iam_items": AgendaItem.objects.filter(case=case)

@@ -1,10 +1,11 @@
 """Nothing that is not published reaches a public URL.
 
 Distinctive words are planted wherever unpublished or exempt information lives: Part 2
-(whose exemption ground alone is published, on the decision form), a draft's title and sections, a case under review, an approved
-decision not yet published, a deferred one and its reason, advisers' advice, IAM
-minutes, and the name of an agreement uploaded for an unpublished decision. Then every
-public URL is fetched, including searches for each planted word, and none may appear."""
+(whose exemption ground alone is published, on the decision form), a draft's title and
+sections, a case under review, an approved decision not yet published, a deferred one and
+its reason, advisers' advice, IAM minutes, and the name of an agreement uploaded for an
+unpublished decision. Then every public URL is fetched, including searches for each
+planted word, and none may appear."""
 
 import hashlib
 import io
