@@ -31,7 +31,7 @@ FRAME = (
     "Audit anchors",
 )
 # Between a case's pages: breadcrumbs and the case's own navigation.
-CASE_NAVIGATION = ("Staff home", "Grant cases", "Questions and comments History")
+CASE_NAVIGATION = ("Staff home", "Grant cases", "Questions and comments Decision form")
 
 
 def printed(page) -> str:
@@ -116,3 +116,19 @@ def test_the_printed_staff_home_has_no_navigation(page, people):
     text = printed(page)
     assert_no_frame(text)
     assert "Grant decisions – MOPAC Staff home" in text
+
+
+def test_the_printed_decision_form_is_the_form_alone(page, people):
+    case = create_seed_case(people.manager)
+    to_ready(case, people)
+    sign_in(page, "dmpc-office", PASSWORD)
+    page.goto(f"/staff/cases/{case.pk}/versions/1/decision-form/")
+    text = printed(page)
+    assert_no_frame(text)
+    for words in CASE_NAVIGATION:
+        assert words not in text
+    assert "Download the decision form" not in text
+    assert f"Decision form (DRAFT): Case {case.pk}: {case.title}" in text
+    assert "version 1 (submitted" in text
+    assert "DRAFT – not yet signed" in text
+    assert "Officer and clearance checklist" in text
