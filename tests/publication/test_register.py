@@ -331,7 +331,9 @@ def test_the_decision_page_shows_the_record_and_part_1(client, people):
         "sha256sum",
     ]:
         assert phrase in text, phrase
-    assert "Exempt detail." not in text and "Operations." not in text
+    # Part 2's exemption ground is published with the decision; its content never is.
+    assert "Exempt detail." not in text
+    assert "Why Part 2 is exempt Operations." in text
     html = response.content.decode()
     assert 'href="/decisions/pcd-1/decision.pdf"' in html
     assert 'href="/decisions/pcd-1/document.json"' in html
