@@ -137,10 +137,10 @@ class Part2Form(forms.Form):
         label="Why is this information exempt from publication?",
         required=False,
         widget=forms.Textarea,
-        help_text="Published on the decision form as the ground for the exemption: give "
-        "the ground, for example the exemption under the Freedom of Information Act 2000 "
-        "that applies, and none of the exempt information itself. Needed whenever there "
-        "is Part 2 content.",
+        help_text=f"{PUBLISHED} The decision form gives it as the ground for the "
+        "exemption: give the ground, for example the exemption under the Freedom of "
+        "Information Act 2000 that applies, and none of the exempt information itself. "
+        "Needed whenever there is Part 2 content.",
     )
 
     def __init__(self, *args, **kwargs):

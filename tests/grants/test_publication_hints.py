@@ -17,7 +17,7 @@ PAGES = [
     ("sections/introduction", ["id_text"], []),
     ("offers", ["id_offers-0-new_funder", "id_offers-0-conditions"], []),
     ("recommendations", ["id_recommendations-0-text"], []),
-    ("part-2", [], ["id_part2_content", "id_part2_exemption_reason"]),
+    ("part-2", ["id_part2_exemption_reason"], ["id_part2_content"]),
 ]
 
 
