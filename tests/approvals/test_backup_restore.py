@@ -21,7 +21,7 @@ from django.db import connection
 from psycopg import errors, sql
 
 from approvals.management.commands.backup import DUMP_NAME, MEDIA_NAME, pg_environment
-from approvals.models import AuditEvent, CaseVersion
+from approvals.models import AuditEvent, CaseVersion, DrawnPdf
 from approvals.publication import services as publication
 from approvals.publication.agreements import upload_agreement
 from tests.approvals.backup import snapshot
@@ -113,8 +113,12 @@ def test_a_backup_restores_into_an_empty_database_with_everything_intact(
     call_command("backup", str(backup), stdout=io.StringIO())
     dump, media_copy = backup / DUMP_NAME, backup / MEDIA_NAME
     assert dump.stat().st_size > 0
+    # Every stored file: the agreements, and the decision forms drawn when signed and
+    # when published.
+    drawn = [*DrawnPdf.objects.values_list("file", flat=True)]
+    assert drawn
     assert sorted(str(p.relative_to(media_copy)) for p in media_copy.rglob("*.pdf")) == sorted(
-        before["agreement_files"]
+        [*before["agreement_files"], *drawn]
     )
 
     source = connection.settings_dict
