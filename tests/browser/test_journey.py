@@ -470,8 +470,10 @@ def public_finds_and_checks_it(visitor: Person):
     # The published files: the text of each is scanned for Part 2 with the pages.
     report = json.loads(visitor.fetch(visitor.link("The published report as data (JSON)")))
     assert report["case"]["title"] == TITLE
-    record_pdf = visitor.fetch(visitor.link("Decision record and report (PDF)"))
-    assert TITLE in pdf_text(record_pdf)
+    form_pdf = visitor.fetch(
+        visitor.link("The decision form: the signed decision and Part 1 of the report (PDF)")
+    )
+    assert TITLE in " ".join(pdf_text(form_pdf).split())
     visitor.fetch(page.get_by_role("link", name=re.compile(r"^Signed grant agreement \(PDF")))
 
 
