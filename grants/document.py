@@ -227,11 +227,22 @@ def document_changes(before: dict | None, after: dict) -> list[dict]:
     return changes
 
 
+def has_part2(document: dict) -> bool:
+    """Whether the document has a Part 2: some content, not only an exemption ground."""
+    return bool(((document.get("part2") or {}).get("content") or "").strip())
+
+
+def part2_ground(document: dict) -> str:
+    """Why the document's Part 2 is exempt, if it has one: the one thing of Part 2 that
+    is published, on the decision form."""
+    return (document.get("part2") or {}).get("exemption_reason", "") if has_part2(document) else ""
+
+
 def part1_document(document: dict) -> dict:
     """The document as it may be published: Part 2's content is removed, and only whether
     there was one is kept."""
     public = {key: value for key, value in document.items() if key != "part2"}
-    public["has_part2"] = bool((document.get("part2") or {}).get("content", "").strip())
+    public["has_part2"] = has_part2(document)
     return public
 
 

@@ -28,6 +28,7 @@ from approvals.models import (
     PublishedRevision,
 )
 from approvals.publication.record import OUTCOMES
+from grants import document as case_document
 from grants.formatting import long_date
 from grants.presentation import report_context
 from grants.sections import SECTION_BY_FIELD
@@ -270,16 +271,14 @@ def for_version(version: CaseVersion) -> DecisionForm:
     decision = getattr(version, "decision", None) if version.pk else None
     publication = getattr(decision, "publication", None) if decision else None
     record = decision_record(publication) if publication is not None else None
-    part2 = version.document.get("part2") or {}
-    has_part2 = bool((part2.get("content") or "").strip())
     return decision_form(
         version.document,
         record=record,
         version=version.number,
         public_access=_access_for(publication) if publication else UNDECIDED_ACCESS,
         checklist=record["checklist"] if record else checklist(version),
-        has_part2=has_part2,
-        part2_ground=part2.get("exemption_reason", ""),
+        has_part2=case_document.has_part2(version.document),
+        part2_ground=case_document.part2_ground(version.document),
     )
 
 

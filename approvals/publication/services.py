@@ -34,7 +34,7 @@ from approvals.models import (
 )
 from approvals.publication import part1, register
 from approvals.workflow import STEPS, holds_role_for
-from grants.document import document_sha256, part1_document
+from grants.document import document_sha256, has_part2, part1_document, part2_ground
 from grants.models import CaseState, GrantCase
 
 
@@ -122,7 +122,7 @@ def decision_record(publication: Publication) -> dict:
         "alternatives_considered": decision.alternatives_considered,
         "declaration_of_interests": decision.interests if decision.interests_declared else "",
         "interests_declared": decision.interests_declared,
-        "has_part2": bool(decision.version.document.get("part2", {}).get("content", "").strip()),
+        "has_part2": has_part2(decision.version.document),
         "legal_basis": publication.legal_basis,
         "funders": publication.funders,
         "total_grant_amount": str(publication.total_grant_amount),
@@ -132,15 +132,10 @@ def decision_record(publication: Publication) -> dict:
         # Part 2's exemption ground (never its content), a deferral's reason and the
         # officer and clearance checklist as they stood when published.
         "version": decision.version.number,
-        "part2_exemption": _part2_exemption(decision.version.document),
+        "part2_exemption": part2_ground(decision.version.document),
         "deferral_reason": publication.deferral_reason if publication.deferred_until else "",
         "checklist": checklist(decision.version),
     }
-
-
-def _part2_exemption(document: dict) -> str:
-    part2 = document.get("part2") or {}
-    return part2.get("exemption_reason", "") if (part2.get("content") or "").strip() else ""
 
 
 def _iam_conditions(decision: Decision) -> str:
