@@ -86,7 +86,7 @@ def keep(drawn, content: bytes, name: str):
 
 
 def stored_response(drawn, *, filename: str) -> FileResponse:
-    """A kept PDF from storage, with its SHA-256 as its ETag."""
+    """A kept PDF streamed from storage, with its SHA-256 in a Digest header."""
     try:
         handle = drawn.file.storage.open(drawn.file.name, "rb")
     except FileNotFoundError:
