@@ -6,11 +6,13 @@ funding falls in the year of each offer, and planned spend and MPS funding in th
 costed year. Every total is computed by grants.reconciliation, never stored.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from grants.money import financial_year_label
@@ -297,3 +299,57 @@ class BudgetYear(models.Model):
 
     def __str__(self):
         return financial_year_label(self.financial_year)
+
+
+class RateCardEntry(models.Model):
+    """The annual cost of one grade or rank in one financial year, kept by administrators.
+    A post of that grade in a case costed for that year is expected to cost as much."""
+
+    grade = models.CharField("Grade or rank", max_length=120)
+    financial_year = models.PositiveSmallIntegerField()
+    annual_cost = models.DecimalField(**MONEY)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-financial_year", "grade"]
+        verbose_name_plural = "rate card entries"
+        constraints = [
+            non_negative("annual_cost", "ratecardentry"),
+            # "Band D" and "band d" are one grade, as the reconciliation reads them.
+            models.UniqueConstraint(
+                Lower("grade"), "financial_year", name="one_rate_per_grade_and_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.grade} ({self.financial_year_label})"
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+
+def offer_letter_path(instance, filename: str) -> str:
+    """Offer letters are stored under random names: the name a person gave the file never
+    reaches the storage."""
+    return f"offer-letters/{uuid.uuid4().hex}.pdf"
+
+
+class OfferLetter(models.Model):
+    """The funder's letter making a grant offer, as a PDF. Staff only: never published."""
+
+    offer = models.OneToOneField(GrantOffer, on_delete=models.CASCADE, related_name="letter")
+    file = models.FileField(upload_to=offer_letter_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Offer letter for {self.offer}"

@@ -39,6 +39,11 @@ class AuditAction(models.TextChoices):
     COMMENT_ADDED = "comment_added", "Comment added"
     QUESTION_RESOLVED = "question_resolved", "Question resolved"
     PACK_DOWNLOADED = "pack_downloaded", "IAM meeting pack downloaded"
+    RATE_ADDED = "rate_added", "Grade added to the rate card"
+    RATE_CHANGED = "rate_changed", "Rate card cost changed"
+    RATE_REMOVED = "rate_removed", "Grade removed from the rate card"
+    OFFER_LETTER_UPLOADED = "offer_letter_uploaded", "Offer letter uploaded"
+    OFFER_LETTER_REMOVED = "offer_letter_removed", "Offer letter removed"
 
 
 class AuditEvent(models.Model):
