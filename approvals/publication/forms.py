@@ -10,10 +10,10 @@ import datetime
 
 from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
-from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
+from approvals import uploads
 from approvals.publication import agreements
 from approvals.publication.services import CORRECTABLE
 from grants.forms import DateField, ErrorSummaryMixin, page_form_helper
@@ -63,9 +63,9 @@ class AgreementForm(ErrorSummaryMixin, forms.Form):
     def __init__(self, *args, too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # An upload over the limit is dropped while it is received (see
-        # approvals.publication.views.staff.UploadLimit); this says why it is missing.
+        # approvals.uploads.UploadLimit); this says why it is missing.
         self.too_large = too_large
-        limit = agreements.size_label(settings.AGREEMENT_MAX_BYTES)
+        limit = uploads.size_label(uploads.max_bytes())
         self.fields["file"].help_text = f"A PDF, smaller than {limit}, without a password."
         self.helper = page_form_helper(
             Field("file", context={"label_size": Size.for_label(Size.MEDIUM)}),
@@ -74,7 +74,7 @@ class AgreementForm(ErrorSummaryMixin, forms.Form):
 
     def clean_file(self):
         if self.too_large:
-            raise forms.ValidationError(agreements.too_large_message())
+            raise forms.ValidationError(uploads.too_large_message())
         uploaded = self.cleaned_data.get("file")
         if not uploaded:
             raise forms.ValidationError(agreements.SELECT_A_FILE)

@@ -19,6 +19,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from approvals import uploads
 from approvals.accounts.roles import Role
 from approvals.audit import verify_chain
 from approvals.models import AuditAction, AuditEvent, GrantAgreement
@@ -122,14 +123,14 @@ def test_two_uploads_of_the_same_name_are_two_files(media, decision, people):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("agreement.pdf", b"This is a letter, not a PDF.\n", agreements.NOT_A_PDF),
-        ("scan.pdf", PNG, agreements.NOT_A_PDF),
-        ("truncated.pdf", PDF[: len(PDF) // 2], agreements.DAMAGED),
-        ("garbage.pdf", b"%PDF-1.7\n" + b"not really a PDF " * 50, agreements.DAMAGED),
-        ("header-only.pdf", b"%PDF-", agreements.DAMAGED),
-        ("empty.pdf", b"", agreements.EMPTY),
-        ("locked.pdf", encrypted_pdf(), agreements.PASSWORD_PROTECTED),
-        ("blank.pdf", pdf_without_pages(), agreements.NO_PAGES),
+        ("agreement.pdf", b"This is a letter, not a PDF.\n", uploads.NOT_A_PDF),
+        ("scan.pdf", PNG, uploads.NOT_A_PDF),
+        ("truncated.pdf", PDF[: len(PDF) // 2], uploads.DAMAGED),
+        ("garbage.pdf", b"%PDF-1.7\n" + b"not really a PDF " * 50, uploads.DAMAGED),
+        ("header-only.pdf", b"%PDF-", uploads.DAMAGED),
+        ("empty.pdf", b"", uploads.EMPTY),
+        ("locked.pdf", encrypted_pdf(), uploads.PASSWORD_PROTECTED),
+        ("blank.pdf", pdf_without_pages(), uploads.NO_PAGES),
     ],
 )
 def test_anything_but_a_readable_pdf_is_refused_and_nothing_is_stored(
@@ -169,10 +170,10 @@ def test_a_file_that_understates_its_size_is_refused_while_it_is_read(
 
 
 def test_the_limit_is_described_as_people_read_sizes():
-    assert agreements.size_label(20 * 1024 * 1024) == "20MB"
-    assert agreements.size_label(1536 * 1024) == "1.5MB"
-    assert agreements.size_label(500 * 1024) == "500KB"
-    assert agreements.size_label(900) == "900 bytes"
+    assert uploads.size_label(20 * 1024 * 1024) == "20MB"
+    assert uploads.size_label(1536 * 1024) == "1.5MB"
+    assert uploads.size_label(500 * 1024) == "500KB"
+    assert uploads.size_label(900) == "900 bytes"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +204,7 @@ def test_a_name_with_a_path_through_an_upload_keeps_only_its_basename(media, dec
 def test_a_name_with_a_nul_byte_or_control_character_is_refused(media, decision, people, name):
     with pytest.raises(AgreementError) as refused:
         upload_agreement(decision, File(io.BytesIO(PDF), name=name), by=people.manager)
-    assert str(refused.value) == agreements.BAD_NAME
+    assert str(refused.value) == uploads.BAD_NAME
     assert_nothing_stored(media)
 
 
@@ -312,8 +313,8 @@ def test_uploading_through_the_page_stores_it_and_returns_to_the_report(
     ("files", "message"),
     [
         ({}, agreements.SELECT_A_FILE),
-        ({"file": upload("notes.pdf", b"plain text")}, agreements.NOT_A_PDF),
-        ({"file": upload("empty.pdf", b"")}, agreements.EMPTY),
+        ({"file": upload("notes.pdf", b"plain text")}, uploads.NOT_A_PDF),
+        ({"file": upload("empty.pdf", b"")}, uploads.EMPTY),
     ],
 )
 def test_a_refused_upload_is_explained_in_the_error_summary(
@@ -460,7 +461,7 @@ def with_rich_media(writer):
 
 
 def _found(message: str) -> str:
-    return agreements.ACTIVE_CONTENT.format(found=message)
+    return uploads.ACTIVE_CONTENT.format(found=message)
 
 
 ACTIVE_PDFS = [
@@ -497,7 +498,7 @@ def test_the_objects_are_checked_as_well_as_the_bytes(
     media, decision, people, monkeypatch, name, change, message
 ):
     # As if the names were out of sight of the byte scan (in a compressed object stream).
-    monkeypatch.setattr(agreements, "raw_active_names", lambda data: set())
+    monkeypatch.setattr(uploads, "raw_active_names", lambda data: set())
     with pytest.raises(AgreementError) as refused:
         upload_agreement(decision, upload(name, _pdf(change)), by=people.manager)
     assert str(refused.value) == message
@@ -509,7 +510,7 @@ def test_the_bytes_are_checked_as_well_as_the_objects(
     media, decision, people, monkeypatch, name, change, message
 ):
     # As if pypdf had read the file differently from a viewer and missed the objects.
-    monkeypatch.setattr(agreements, "object_active_names", lambda reader: set())
+    monkeypatch.setattr(uploads, "object_active_names", lambda reader: set())
     with pytest.raises(AgreementError) as refused:
         upload_agreement(decision, upload(name, _pdf(change)), by=people.manager)
     assert str(refused.value) == message
@@ -522,7 +523,7 @@ HIDDEN_SCRIPT = b"\n99 0 obj\n<< /S /J#61vaScript /J#53 (app.alert(1)) >>\nendob
 
 def test_an_escaped_script_in_an_object_pypdf_never_reads_is_refused(media, decision, people):
     content = PDF + HIDDEN_SCRIPT
-    assert not agreements.object_active_names(PdfReader(io.BytesIO(content)))
+    assert not uploads.object_active_names(PdfReader(io.BytesIO(content)))
     with pytest.raises(AgreementError) as refused:
         upload_agreement(decision, upload("hidden.pdf", content), by=people.manager)
     assert str(refused.value) == _found("JavaScript")
@@ -563,7 +564,7 @@ def test_a_damaged_file_naming_a_script_is_refused_for_the_script(media, decisio
     ],
 )
 def test_the_byte_scan_reads_names_as_pdf_writes_them(data, found):
-    assert agreements.raw_active_names(data) == found
+    assert uploads.raw_active_names(data) == found
 
 
 def test_an_ordinary_pdf_with_links_and_an_outline_is_accepted(media, decision, people):

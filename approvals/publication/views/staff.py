@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +32,7 @@ from approvals.publication.forms import (
 )
 from approvals.publication.record import decision_facts
 from approvals.publication.services import PublicationError
+from approvals.uploads import UploadLimit
 from approvals.workflow import refusal
 from grants.formatting import long_date
 from grants.permissions import get_case_for_user
@@ -310,31 +310,6 @@ def compliance(request):
 
 
 # Grant agreements ---------------------------------------------------------------------------
-
-
-class UploadLimit(FileUploadHandler):
-    """Drops an uploaded file once it passes the size limit, so that an oversized upload
-    is not written to a temporary file in full before it is refused."""
-
-    def __init__(self, request, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.too_large = False
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.too_large = True
-            raise SkipFile
-        return raw_data  # on to the next handler, which stores it
-
-    def file_complete(self, file_size):
-        return None
 
 
 @csrf_exempt  # checked by _upload_agreement, once the size limit is in place
