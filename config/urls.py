@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("approvals.accounts.urls")),
     path("staff/", approvals_views.staff_home, name="staff-home"),
     path("staff/cases/", include("grants.urls")),
+    path("staff/rate-card/", include("grants.rate_card.urls")),
     path("staff/", include("approvals.urls")),
     path("admin/", admin.site.urls),
 ]
