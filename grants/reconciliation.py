@@ -8,7 +8,7 @@ Decimals, and only the display rounds (to £m, 3 dp, as the report does).
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -242,10 +242,14 @@ def reconcile(
     recommendations: Sequence,
     budget_years: Sequence[int],
     today: datetime.date | None = None,
+    rate_card: Mapping[str, Decimal] | None = None,
 ) -> Reconciliation:
     """Compute every figure of a case and check it.
 
     `units` holds (unit, posts, cost_lines) for each funded unit in report order.
+    `rate_card` holds each grade's annual cost on the rate card for the case's costed
+    year (grants.rate_card.services.card_for_year); without it posts are checked only
+    against each other.
     """
     figures = [unit_figures(unit, posts, lines) for unit, posts, lines in units]
     offers_total = sum((offer.amount for offer in offers), ZERO)
@@ -275,11 +279,12 @@ def reconcile(
         recommendations=recommendations,
         budget_years=set(budget_years),
         today=today or timezone.localdate(),
+        rate_card=rate_card or {},
     )
     return result
 
 
-def check(case, result: Reconciliation, *, offers, recommendations, budget_years, today):
+def check(case, result: Reconciliation, *, offers, recommendations, budget_years, today, rate_card):
     findings: list[Finding] = []
     error = Severity.ERROR
     warning = Severity.WARNING
@@ -414,7 +419,9 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                     )
                 )
 
-    findings.extend(_grade_price_findings(result.units))
+    card = {_grade_key(grade): (grade, cost) for grade, cost in rate_card.items()}
+    findings.extend(_rate_card_findings(result.units, card, case.financial_year))
+    findings.extend(_grade_price_findings(result.units, on_the_card=card.keys()))
 
     for year in result.years:
         if year.variance:
@@ -443,23 +450,68 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
     return findings
 
 
-def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
-    """The same grade priced differently inside one case. Posts off the grade's usual
-    price are flagged; where no price is the most common, every post of the grade is."""
+def _grade_key(grade: str) -> str:
+    return grade.strip().lower()
+
+
+def _rate_card_findings(units: list[UnitFigures], card: Mapping, year: int) -> list[Finding]:
+    """Posts whose grade is on the rate card but whose annual cost is not the card's: one
+    warning for each unit and grade, however many of its posts depart from the card."""
+    findings = []
+    for unit in units:
+        departing: dict[str, list] = {}
+        for figures in unit.posts:
+            key = _grade_key(figures.post.grade)
+            if key in card and figures.post.annual_cost != card[key][1]:
+                departing.setdefault(key, []).append(figures.post)
+        for key, posts in departing.items():
+            grade, expected = card[key]
+            costs = sorted({post.annual_cost for post in posts})
+            listed = " and ".join(format_pounds(cost) for cost in costs)
+            count = len(posts)
+            subject = f"{count} {grade} post{'s' if count > 1 else ''} in this unit"
+            verb = "cost" if count > 1 else "costs"
+            reader = (
+                f"{subject} {verb} {listed} a year; the {financial_year_label(year)} rate card "
+                f"says {format_pounds(expected)}."
+            )
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "rate-card",
+                    f"{reader} Check the annual cost{'s' if count > 1 else ''}.",
+                    reader=reader,
+                    unit=unit.unit.name,
+                    post=posts[0].grade,
+                    unit_id=unit.unit.pk,
+                    post_id=posts[0].pk,
+                )
+            )
+    return findings
+
+
+def _grade_price_findings(units: list[UnitFigures], *, on_the_card=()) -> list[Finding]:
+    """The same grade priced differently inside one case, for grades not on the rate card
+    (those are checked against it). Posts off the grade's usual price are flagged; where
+    no price is the most common, every post of the grade is. A unit says the same thing
+    about a grade once, however many of its posts it is true of."""
     prices: dict[str, Counter] = defaultdict(Counter)
     for unit in units:
         for figures in unit.posts:
-            prices[figures.post.grade.strip().lower()][figures.post.annual_cost] += 1
+            key = _grade_key(figures.post.grade)
+            if key not in on_the_card:
+                prices[key][figures.post.annual_cost] += 1
     usual: dict[str, Decimal | None] = {}
     for grade, counts in prices.items():
         if len(counts) > 1:
             (first, first_count), (_, second_count) = counts.most_common(2)
             usual[grade] = first if first_count > second_count else None
     findings = []
+    said = set()
     for unit in units:
         for figures in unit.posts:
             post = figures.post
-            grade = post.grade.strip().lower()
+            grade = _grade_key(post.grade)
             if grade not in usual:
                 continue
             expected = usual[grade]
@@ -475,6 +527,9 @@ def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
                 message = f"{reader} Check the annual cost."
             else:
                 continue
+            if (unit.unit.pk, grade, message) in said:
+                continue
+            said.add((unit.unit.pk, grade, message))
             findings.append(
                 Finding(
                     Severity.WARNING,
@@ -490,8 +545,11 @@ def _grade_price_findings(units: list[UnitFigures]) -> list[Finding]:
     return findings
 
 
-def reconcile_case(case, today: datetime.date | None = None) -> Reconciliation:
-    """Reconcile a case loaded with GrantCase.objects.with_contents() (no further queries)."""
+def reconcile_case(
+    case, today: datetime.date | None = None, rate_card: Mapping[str, Decimal] | None = None
+) -> Reconciliation:
+    """Reconcile a case loaded with GrantCase.objects.with_contents() (no further queries);
+    `rate_card` as reconcile takes it."""
     return reconcile(
         case,
         units=[(u, list(u.posts.all()), list(u.cost_lines.all())) for u in case.units.all()],
@@ -499,4 +557,5 @@ def reconcile_case(case, today: datetime.date | None = None) -> Reconciliation:
         recommendations=list(case.recommendations.all()),
         budget_years=[year.financial_year for year in case.budget_years.all()],
         today=today,
+        rate_card=rate_card,
     )

@@ -13,6 +13,7 @@ from approvals.workflow import DECISION_STEPS, CaseChanged, WorkflowError, refus
 from grants.models import GrantCase
 from grants.permissions import get_case_for_user
 from grants.presentation import report_context
+from grants.rate_card.services import card_for_case
 from grants.reconciliation import reconcile_case
 
 
@@ -26,7 +27,7 @@ def _case_changed(request, case, error: CaseChanged):
 def submit(request, pk):
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
     forbid_unless_role(request.user, "submit")
-    figures = reconcile_case(case)
+    figures = reconcile_case(case, rate_card=card_for_case(case))
     error = None
     if request.method == "POST":
         try:
@@ -124,7 +125,7 @@ def decide(request, pk):
             "case": case,
             "version": version,
             "form": form,
-            "figures": reconcile_case(case),
+            "figures": reconcile_case(case, rate_card=card_for_case(case)),
             "clearance": clearance_status(version),
             "iam": iam,
             "show_pounds": False,

@@ -39,6 +39,11 @@ def card_for_year(financial_year: int) -> dict[str, Decimal]:
     return dict(entries.values_list("grade", "annual_cost"))
 
 
+def card_for_case(case) -> dict[str, Decimal]:
+    """The rate card a case's posts are checked against: that of its costed year."""
+    return card_for_year(case.financial_year)
+
+
 def years_on_the_card() -> list[int]:
     """The financial years the card has costs for, latest first."""
     return list(

@@ -39,6 +39,7 @@ from grants.forms import (
 )
 from grants.models import Funder, GrantCase, GrantScheme
 from grants.permissions import can_create_case, get_case_for_editing
+from grants.rate_card.services import card_for_case
 from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.tasks import (
@@ -54,6 +55,9 @@ from grants.views.pages import posted_data
 
 SECTIONS_BY_SLUG = {section_slug(section): section for section in PART_1_SECTIONS}
 
+# The id of the list of the rate card's grades on a unit's page.
+RATE_CARD_LIST = "rate-card-grades"
+
 # An editing page shows its form on GET and saves it on POST; nothing else.
 edit_view = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -62,7 +66,7 @@ edit_view = require_http_methods(["GET", "HEAD", "POST"])
 @require_safe
 def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_editing(request.user, pk, GrantCase.objects.with_contents())
-    reconciliation = reconcile_case(case)
+    reconciliation = reconcile_case(case, rate_card=card_for_case(case))
     groups = task_groups(case)
     returned = current_return(case)
     if returned is not None:
@@ -285,7 +289,8 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     unit = next((unit for unit in case.units.all() if unit.pk == unit_pk), None)
     if unit is None:
         raise Http404("No such unit in this case")
-    reconciliation = reconcile_case(case)
+    rate_card = card_for_case(case)
+    reconciliation = reconcile_case(case, rate_card=rate_card)
     posts = PostFormSet(posted_data(request), rows=list(unit.posts.all()), prefix="posts")
     cost_lines = CostLineFormSet(
         posted_data(request), rows=list(unit.cost_lines.all()), prefix="costs"
@@ -293,6 +298,10 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     for form in posts:
         saved = posts.rows.get(form.initial.get("id"))
         form.figures = post_figures(saved) if saved else None
+        if rate_card:
+            # The card's grades are offered as each grade is typed; rate-card.js fills in
+            # the chosen one's cost.
+            form.fields["grade"].widget.attrs["list"] = RATE_CARD_LIST
     return _edit_page(
         request,
         case,
@@ -311,6 +320,8 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             "unit": unit,
             "figures": _unit_figures(reconciliation, unit),
             "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
+            "rate_card": [(grade, f"{cost:,.2f}") for grade, cost in rate_card.items()],
+            "rate_card_list": RATE_CARD_LIST,
         },
     )
 

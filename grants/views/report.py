@@ -15,6 +15,7 @@ from grants.permissions import (
     get_case_for_user,
 )
 from grants.presentation import report_context
+from grants.rate_card.services import card_for_case
 from grants.reconciliation import reconcile_case
 
 
@@ -22,7 +23,7 @@ from grants.reconciliation import reconcile_case
 @login_required
 def case_report(request, pk):
     case = get_case_for_user(request.user, pk, queryset=GrantCase.objects.with_contents())
-    figures = reconcile_case(case)
+    figures = reconcile_case(case, rate_card=card_for_case(case))
     facts = CaseFacts(case)
     facts.reconciliation = figures
     can_edit = can(request.user, "edit", case, facts) is None
