@@ -60,7 +60,8 @@ class GrantCaseQuerySet(models.QuerySet):
                 "units__cost_lines", queryset=CostLine.objects.order_by("position", "id")
             ),
             models.Prefetch(
-                "offers", queryset=GrantOffer.objects.select_related("funder", "scheme")
+                "offers",
+                queryset=GrantOffer.objects.select_related("funder", "scheme", "letter"),
             ),
             "recommendations",
             "budget_years",

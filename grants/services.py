@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from approvals import audit
 from approvals.models import AuditAction
+from grants import letters
 from grants.document import case_document, document_changes
 from grants.models import (
     BudgetYear,
@@ -196,6 +197,9 @@ def save_offers(
             if values["funder"] is None:
                 values["funder"] = _funder_named(new_funder)
             edits.append(RowEdit(row.id, values))
+        removed = {offer.pk for offer in case.offers.all()} - {edit.id for edit in edits}
+        # Their letters go with them: the rows by cascade, the files once committed.
+        letters.remove_letters_of(case, removed, by=by)
         _replace_rows(
             GrantOffer,
             {offer.pk: offer for offer in case.offers.all()},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grants.views import editor, report
+from grants.views import editor, letters, report
 
 app_name = "grants"
 
@@ -11,6 +11,17 @@ urlpatterns = [
     path("<int:pk>/edit/", editor.task_list, name="task-list"),
     path("<int:pk>/edit/details/", editor.edit_details, name="edit-details"),
     path("<int:pk>/edit/offers/", editor.edit_offers, name="edit-offers"),
+    path(
+        "<int:pk>/edit/offers/<int:offer_pk>/letter/",
+        letters.upload_letter,
+        name="upload-offer-letter",
+    ),
+    path(
+        "<int:pk>/edit/offers/<int:offer_pk>/letter/remove/",
+        letters.remove_letter,
+        name="remove-offer-letter",
+    ),
+    path("<int:pk>/offers/<int:offer_pk>/letter.pdf", letters.letter_pdf, name="offer-letter"),
     path("<int:pk>/edit/units/", editor.edit_units, name="edit-units"),
     path("<int:pk>/edit/units/<int:unit_pk>/", editor.edit_unit, name="edit-unit"),
     path("<int:pk>/edit/budget-years/", editor.edit_budget_years, name="edit-budget-years"),

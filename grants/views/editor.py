@@ -254,6 +254,7 @@ def edit_offers(request: HttpRequest, pk: int) -> HttpResponse:
         saved="Grant offers saved",
         context={
             "offers_total": sum(offer.amount for offer in offers),
+            "saved_offers": offers,
             "add_more": "Save and add another offer",
         },
     )
