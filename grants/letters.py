@@ -26,8 +26,9 @@ OFFER_GONE = "This offer has been removed from the case since you opened this pa
 NO_LETTER = "This offer has no offer letter to remove."
 
 
-class LetterError(uploads.UploadError):
-    """An offer letter refused or not removed; the message says why."""
+# An offer letter refused or not removed, by the checks of approvals.uploads or because
+# the case cannot be changed; the message says why.
+LetterError = uploads.UploadError
 
 
 def _offer_facts(offer: GrantOffer) -> dict:

@@ -1,9 +1,10 @@
-"""The permission matrix's world: cases in every state, one person for each role, and
-what a request could change. tests/test_permission_matrix.py and tests/test_fuzz.py
-build it."""
+"""The permission matrix's world: cases in every state, one person for each role, a
+grade on the rate card, offer letters, and what a request could change.
+tests/test_permission_matrix.py and tests/test_fuzz.py build it."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -17,7 +18,9 @@ from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import services as publishing
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
+from grants.letters import upload_letter
 from grants.models import GrantCase
+from grants.rate_card.services import add_rate, seen_stamp
 from grants.seed import create_seed_case
 from tests.factories import make_case, make_pdf, make_user
 from tests.workflow import approve, decide_only, to_dmpc_review, to_iam, to_ready
@@ -28,6 +31,10 @@ PART2 = "zqxmatrixparttwo"
 
 def tiny_pdf(text: str = "Signed grant agreement") -> bytes:
     return make_pdf(text)
+
+
+def letter_file(text: str = "Offer letter") -> SimpleUploadedFile:
+    return SimpleUploadedFile("offer-letter.pdf", make_pdf(text), content_type="application/pdf")
 
 
 def build_people(people) -> dict:
@@ -55,6 +62,8 @@ def build_world(people) -> SimpleNamespace:
 
     world.draft = make_case(people.manager, title="A draft of the owner's")
     world.unit = world.draft.units.get()
+    world.draft_offer = world.draft.offers.get()
+    world.draft_letter = upload_letter(world.draft_offer, letter_file(), by=people.manager)
     world.other_draft = make_case(world.users["other_manager"], title="Another manager's draft")
     world.other_unit = world.other_draft.units.get()
 
@@ -72,6 +81,8 @@ def build_world(people) -> SimpleNamespace:
         part2_content=f"Exempt: {PART2}.",
         part2_exemption_reason="Commercial interests.",
     )
+    world.ready_offer = world.ready.offers.get()
+    world.ready_letter = upload_letter(world.ready_offer, letter_file(), by=people.manager)
     to_ready(world.ready, people)
     world.ready_item = AgendaItem.objects.get(case=world.ready)
     # Asked by the finance adviser of the owner, who alone with them may resolve it.
@@ -98,6 +109,7 @@ def build_world(people) -> SimpleNamespace:
     world.publication = world.decision.publication
     publishing.publish_now(world.publication, by=people.publisher)
     world.published.refresh_from_db()
+    world.published_offer = world.published.offers.get()
 
     world.deferred_decision = decide_only(people, title="A deferred decision")
     world.deferred = world.deferred_decision.publication
@@ -113,6 +125,14 @@ def build_world(people) -> SimpleNamespace:
     seed = create_seed_case(people.manager)
     to_ready(seed, people)
     world.standing = approve(seed, people)
+
+    world.rate = add_rate(
+        by=world.users["administrator"],
+        grade="Band D",
+        financial_year=2025,
+        annual_cost=Decimal("52600"),
+    )
+    world.rate_seen = seen_stamp(world.rate)
     return world
 
 

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
 from approvals.models import Decision, Publication
-from grants.models import GrantCase
+from grants.models import GrantCase, OfferLetter, RateCardEntry
 from tests.factories import PASSWORD
 from tests.matrix import PART2, W, build_world, client_for, snapshot, tiny_pdf
 
@@ -184,6 +184,13 @@ MATRIX = [
     Row("approvals:person-reactivate", (W("people.manager.pk"),), administrators(405)),
     Row("approvals:person-reset-authenticator", (W("people.manager.pk"),), administrators()),
     Row("admin", (), {**everyone(ADMIN_LOGIN), "admin": 200}),
+    # The rate card.
+    Row("rate_card:list", (), administrators()),
+    Row("rate_card:add", (), administrators()),
+    Row("rate_card:change", (W("rate.pk"),), administrators()),
+    Row("rate_card:change", (99999,), administrators(404), "unknown"),
+    Row("rate_card:remove", (W("rate.pk"),), administrators()),
+    Row("rate_card:remove", (99999,), administrators(404), "unknown"),
     # Cases and the editor.
     Row("grants:case-list", (), staff(200)),
     Row("grants:case-create", (), staff(403, owner=200, other_manager=200)),
@@ -207,6 +214,56 @@ MATRIX = [
     Row("grants:edit-details", (W("draft.pk"),), owners_draft(), "draft"),
     Row("grants:edit-details", (W("published.pk"),), under_review(403), "published"),
     Row("grants:edit-offers", (W("draft.pk"),), owners_draft(), "draft"),
+    Row(
+        "grants:upload-offer-letter",
+        (W("draft.pk"), W("draft_offer.pk")),
+        owners_draft(),
+        "draft",
+    ),
+    Row(
+        "grants:upload-offer-letter",
+        (W("ready.pk"), W("ready_offer.pk")),
+        under_review(403),
+        "ready",
+    ),
+    Row(
+        "grants:upload-offer-letter",
+        (W("draft.pk"), W("ready_offer.pk")),
+        owners_draft(owner=404),
+        "another case's offer",
+    ),
+    Row(
+        "grants:remove-offer-letter",
+        (W("draft.pk"), W("draft_offer.pk")),
+        owners_draft(),
+        "draft",
+    ),
+    Row(
+        "grants:remove-offer-letter",
+        (W("ready.pk"), W("ready_offer.pk")),
+        under_review(403),
+        "ready",
+    ),
+    # An offer letter: anyone who may see the case, never the public.
+    Row("grants:offer-letter", (W("ready.pk"), W("ready_offer.pk")), under_review(200), "ready"),
+    Row(
+        "grants:offer-letter",
+        (W("draft.pk"), W("draft_offer.pk")),
+        staff(404, owner=200, admin=200),
+        "draft",
+    ),
+    Row(
+        "grants:offer-letter",
+        (W("ready.pk"), W("draft_offer.pk")),
+        staff(404),
+        "another case's offer",
+    ),
+    Row(
+        "grants:offer-letter",
+        (W("published.pk"), W("published_offer.pk")),
+        staff(404),
+        "an offer without a letter",
+    ),
     Row("grants:edit-units", (W("draft.pk"),), owners_draft(), "draft"),
     Row("grants:edit-unit", (W("draft.pk"), W("unit.pk")), owners_draft(), "draft"),
     Row(
@@ -609,6 +666,31 @@ ATTEMPTS = [
     Attempt("approvals:person-deactivate", (W("people.dmpc.pk"),), "dmpc_office", 403, {}),
     Attempt("approvals:person-reactivate", (W("people.dmpc.pk"),), "finance", 403, {}),
     Attempt("approvals:person-reset-authenticator", (W("people.dmpc.pk"),), "publisher", 403, {}),
+    Attempt(
+        "rate_card:add",
+        (),
+        "owner",
+        403,
+        {"grade": "Band X", "financial_year": "2025/26", "annual_cost": "1"},
+    ),
+    Attempt(
+        "rate_card:change",
+        (W("rate.pk"),),
+        "finance",
+        403,
+        {
+            "grade": "Band D",
+            "financial_year": "2025/26",
+            "annual_cost": "1",
+            "seen": W("rate_seen"),
+        },
+    ),
+    Attempt("rate_card:remove", (W("rate.pk"),), "dmpc", 403, {"seen": W("rate_seen")}),
+    Attempt(
+        "grants:remove-offer-letter", (W("draft.pk"), W("draft_offer.pk")), "other_manager", 404, {}
+    ),
+    Attempt("grants:remove-offer-letter", (W("draft.pk"), W("draft_offer.pk")), "admin", 403, {}),
+    Attempt("grants:remove-offer-letter", (W("ready.pk"), W("ready_offer.pk")), "owner", 403, {}),
     Attempt("grants:edit-section", (W("at_iam.pk"), "introduction"), "owner", 403, {"text": "x"}),
     Attempt("grants:edit-section", (W("draft.pk"), "introduction"), "other_manager", 404, {}),
 ]
@@ -641,6 +723,20 @@ def test_only_the_cases_grants_managers_upload_its_agreement(world, role, status
     assert stored_files() == files
 
 
+LETTER_UPLOADERS = [("other_manager", 404), ("iam", 404), ("admin", 403), ("administrator", 404)]
+
+
+@pytest.mark.parametrize(("role", "status"), LETTER_UPLOADERS)
+def test_only_the_cases_grants_managers_upload_an_offer_letter(world, role, status):
+    url = reverse("grants:upload-offer-letter", args=[world.draft.pk, world.draft_offer.pk])
+    files, before = stored_files(), snapshot()
+    upload = SimpleUploadedFile("forged.pdf", tiny_pdf("Forged"), content_type="application/pdf")
+    response = client_for(world.users[role]).post(url, {"file": upload})
+    assert response.status_code == status
+    assert snapshot() == before
+    assert stored_files() == files
+
+
 def test_the_right_role_can_take_the_actions_the_wrong_ones_were_refused(world):
     """The refusals above are about the role, not a broken request: the same posts
     succeed for the people allowed to make them."""
@@ -666,6 +762,18 @@ def test_the_right_role_can_take_the_actions_the_wrong_ones_were_refused(world):
     )
     assert uploaded.status_code == 302
     assert world.decision.agreements.count() == 2
+    letter = SimpleUploadedFile("letter.pdf", tiny_pdf("Letter"), content_type="application/pdf")
+    replaced = client_for(people["owner"]).post(
+        reverse("grants:upload-offer-letter", args=[world.draft.pk, world.draft_offer.pk]),
+        {"file": letter},
+    )
+    assert replaced.status_code == 302
+    assert OfferLetter.objects.get(offer=world.draft_offer).original_name == "letter.pdf"
+    removed = client_for(people["administrator"]).post(
+        reverse("rate_card:remove", args=[world.rate.pk]), {"seen": world.rate_seen}
+    )
+    assert removed.status_code == 302
+    assert not RateCardEntry.objects.exists()
 
 
 # Part 2 -----------------------------------------------------------------------------------
