@@ -3,9 +3,10 @@
 Distinctive words are planted wherever unpublished or exempt information lives: Part 2
 (whose exemption ground alone is published, on the decision form), a draft's title and
 sections, a case under review, an approved decision not yet published, a deferred one and
-its reason, advisers' advice, IAM minutes, and the name of an agreement uploaded for an
-unpublished decision. Then every public URL is fetched, including searches for each
-planted word, and none may appear."""
+its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
+unpublished decision, and the published decision's offer letter (its name, its text and
+its hash: offer letters are never published). Then every public URL is fetched, including
+searches for each planted word, and none may appear."""
 
 import hashlib
 import io
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
@@ -25,8 +27,9 @@ from approvals.models import (
     Publication,
 )
 from approvals.publication import services as publishing
-from grants.models import GrantCase
-from tests.factories import make_case
+from grants.letters import upload_letter
+from grants.models import GrantCase, OfferLetter
+from tests.factories import make_case, make_pdf
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +51,8 @@ PLANTED = {
     "place": "zqxiamplace",
     "invitees": "zqxiaminvitees",
     "agreement name": "zqxagreementname",
+    "offer letter name": "zqxofferlettername",
+    "offer letter text": "zqxofferlettertext",
 }
 STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
 LISTS = [
@@ -91,6 +96,15 @@ def planted(people, settings, tmp_path):
         title="A published grant",
         part2_content=f"Exempt: {PLANTED['part2']}.",
         part2_exemption_reason=f"Because {EXEMPTION_GROUND}.",
+    )
+    upload_letter(
+        case.offers.get(),
+        SimpleUploadedFile(
+            f"{PLANTED['offer letter name']}.pdf",
+            make_pdf(f"Offer letter {PLANTED['offer letter text']}"),
+            content_type="application/pdf",
+        ),
+        by=people.manager,
     )
     to_dmpc_review(case, people)
     IamMeeting.objects.update(
@@ -159,6 +173,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # The planted words are really there to be leaked.
     assert GrantCase.objects.filter(title=PLANTED["draft title"]).exists()
     assert GrantAgreement.objects.filter(original_name__contains=PLANTED["agreement name"])
+    letter = OfferLetter.objects.get(original_name__contains=PLANTED["offer letter name"])
     statuses = {}
     for url in public_urls():
         response = client.get(url)
@@ -171,6 +186,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
             text = text.replace(searched, "")
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
+        assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
@@ -200,3 +216,15 @@ def test_the_published_page_says_there_is_a_part_2_without_showing_it(client, pl
     assert "a published grant" in pdf_text
     assert EXEMPTION_GROUND in pdf_text
     assert PLANTED["part2"] not in pdf_text
+
+
+def test_the_offer_letter_is_there_to_be_leaked_for_staff_only(client, planted, people):
+    """The planted letter's words are found where it is served: to staff, never at a
+    public URL (above)."""
+    letter = OfferLetter.objects.get(original_name__contains=PLANTED["offer letter name"])
+    url = f"/staff/cases/{letter.offer.case_id}/offers/{letter.offer_id}/letter.pdf"
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(people.dmpc)
+    text = readable(client.get(url))
+    assert PLANTED["offer letter text"] in text
+    assert PLANTED["offer letter name"] in text  # in Content-Disposition
