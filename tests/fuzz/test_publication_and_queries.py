@@ -1,11 +1,13 @@
-"""Hostile input to publication's forms and uploads, every public query parameter and any
-section text. See tests/fuzz/test_staff_forms.py for what every answer must be."""
+"""Hostile input to publication's forms and uploads, offer letters, the rate card, every
+public query parameter and any section text. See tests/fuzz/test_staff_forms.py for what
+every answer must be."""
 
 import datetime
 import string
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Template
 from django.test import Client
@@ -16,10 +18,12 @@ from hypothesis import strategies as st
 from approvals.documents import pdf
 from grants.formatting import render_text
 from grants.forms import MoneyField, TimeSensitivityForm
+from grants.models import OfferLetter
 from tests.fuzz.strategies import (
     DATE_PARTS,
     HOSTILE,
     SCRIPT,
+    STALE_LOCKS,
     VALUES,
     check,
     date,
@@ -96,6 +100,63 @@ def test_uploading_random_bytes_as_an_agreement_stores_nothing(world, content, n
     response = post_and_check(world, "owner", url, {"file": upload}, invalid=True)
     assert response.status_code == 400
     assert sorted(world.decision.agreements.values_list("file", flat=True)) == stored
+
+
+@settings(max_examples=25)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2_000),
+        st.binary(max_size=500).map(lambda b: b"%PDF-1.7\n" + b),
+        st.sampled_from(
+            [b"", b"%PDF-", b"\x00" * 1000, SCRIPT.encode(), b"%PDF-1.7\n/J#61vaScript (x)"]
+        ),
+    ),
+    name=st.one_of(
+        VALUES, st.sampled_from(["a.pdf", "../../etc/passwd.pdf", f"{SCRIPT}.pdf", "\x00.pdf"])
+    ),
+)
+def test_uploading_random_bytes_as_an_offer_letter_keeps_the_letter_it_had(world, content, name):
+    upload = SimpleUploadedFile(name or "blank", content, content_type="application/pdf")
+    url = reverse("grants:upload-offer-letter", args=[world.draft.pk, world.draft_offer.pk])
+    kept = OfferLetter.objects.get(offer=world.draft_offer)
+    response = post_and_check(world, "owner", url, {"file": upload}, invalid=True)
+    assert response.status_code == 400
+    assert OfferLetter.objects.get(offer=world.draft_offer) == kept
+    assert default_storage.exists(kept.file.name)
+
+
+# Costs a rate card entry cannot take, and costs it can.
+BAD_COSTS = ["", "1e309", "NaN", "--5", "١٢٣", "9" * 40, "-5", "£", "0.001", SCRIPT, "\x00"]
+
+
+@settings(max_examples=25)
+@given(
+    data=fields(["grade", "financial_year"], financial_year=st.one_of(VALUES, st.just("2025/26"))),
+    cost=st.one_of(st.sampled_from(BAD_COSTS), st.sampled_from(["52600", "£1m", "0.066m"])),
+)
+def test_the_rate_card_takes_hostile_entries_without_failing(world, data, cost):
+    data["annual_cost"] = cost
+    post_and_check(
+        world,
+        "administrator",
+        reverse("rate_card:add"),
+        data,
+        invalid=cost in BAD_COSTS,
+        shows=[reverse("rate_card:list"), reverse("staff-home")],
+    )
+
+
+@settings(max_examples=25)
+@given(seen=st.one_of(VALUES, st.sampled_from(STALE_LOCKS)), year=VALUES)
+def test_a_rate_card_change_from_a_page_never_rendered_changes_nothing(world, seen, year):
+    valid = {"grade": "Band E", "financial_year": "2025/26", "annual_cost": "1", "seen": seen}
+    for url in (
+        reverse("rate_card:change", args=[world.rate.pk]),
+        reverse("rate_card:remove", args=[world.rate.pk]),
+    ):
+        post_and_check(world, "administrator", url, valid, invalid=True)
+    check(client_for(world.users["administrator"]).get(reverse("rate_card:list"), {"year": year}))
+    check(client_for(world.users["administrator"]).get(reverse("rate_card:add"), {"year": year}))
 
 
 @settings(max_examples=25)
