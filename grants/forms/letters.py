@@ -30,7 +30,7 @@ class OfferLetterForm(ErrorSummaryMixin, forms.Form):
         )
         self.helper = page_form_helper(
             Field("file", context={"label_size": Size.for_label(Size.MEDIUM)}),
-            Button("submit", "Upload the offer letter", data_prevent_double_click="true"),
+            Button("submit", "Upload the letter", data_prevent_double_click="true"),
         )
 
     def clean_file(self):
