@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +19,7 @@ from grants.rate_card.services import RateCardError, card_for_year
 from grants.reconciliation import reconcile_case
 from grants.seed import BAND_D, create_seed_case
 from tests.factories import make_user
+from tests.races import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +316,49 @@ def test_without_a_card_the_unit_page_has_no_list(manager, manager_client):
     html = manager_client.get(reverse("grants:edit-unit", args=[case.pk, unit.pk])).content.decode()
     assert "<datalist" not in html and "list=" not in html
     assert "rate-card.js" not in html
+
+
+# Two administrators at once -------------------------------------------------------------------
+
+at_once = pytest.mark.django_db(transaction=True)
+needs_row_locks = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks"
+)
+
+
+@at_once
+@needs_row_locks
+def test_the_same_grade_added_at_once_is_added_once(administrator):
+    results = run_at_once(8, lambda: add(administrator, grade="Band D"))
+    added = [r for r in results if isinstance(r, RateCardEntry)]
+    refused = [r for r in results if isinstance(r, RateCardError)]
+    assert (len(added), len(refused)) == (1, 7), results
+    assert "already has Band D" in str(refused[0])
+    assert RateCardEntry.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.RATE_ADDED).count() == 1
+
+
+@at_once
+@needs_row_locks
+def test_of_changes_made_at_once_from_one_page_one_wins(administrator):
+    entry = add(administrator)
+    seen = services.seen_stamp(entry)
+    costs = iter(range(1, 100))
+
+    def change():
+        return services.change_rate(
+            RateCardEntry.objects.get(pk=entry.pk),
+            by=administrator,
+            seen=seen,
+            grade="Band D",
+            financial_year=SEED_YEAR,
+            annual_cost=Decimal(next(costs)),
+        )
+
+    results = run_at_once(6, change)
+    changed = [r for r in results if isinstance(r, RateCardEntry)]
+    refused = [r for r in results if isinstance(r, RateCardError)]
+    assert (len(changed), len(refused)) == (1, 5), results
+    assert "changed or removed by someone else" in str(refused[0])
+    assert RateCardEntry.objects.get().annual_cost == changed[0].annual_cost
+    assert AuditEvent.objects.filter(action=AuditAction.RATE_CHANGED).count() == 1
