@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals import services
 from approvals.models import IamOutcome
+from grants import letters
 from tests.factories import PASSWORD, make_case
 from tests.matrix import W, build_world, client_for
 from tests.workflow import to_iam
@@ -50,6 +51,7 @@ SENT_FORMS = [
     ("owner", "grants:edit-time-sensitivity", (W.pk_of("draft"),)),
     ("owner", "grants:edit-section", (W.pk_of("draft"), "executive-summary")),
     ("owner", "grants:edit-part2", (W.pk_of("draft"),)),
+    ("owner", "grants:upload-offer-letter", (W.pk_of("draft"), W.pk_of("draft_offer"))),
     ("owner", "approvals:withdraw", (W.pk_of("draft"),)),
     ("owner", "approvals:related-decisions", (W.pk_of("draft"),)),
     ("owner", "approvals:upload-agreement", (W.pk_of("published"),)),
@@ -67,6 +69,8 @@ SENT_FORMS = [
     ("owner", "password_change", ()),
     ("anonymous", "password_reset", ()),
     ("administrator", "approvals:person-add", ()),
+    ("administrator", "rate_card:add", ()),
+    ("administrator", "rate_card:change", (W.pk_of("rate"),)),
     # An administrator's own account: taking away their own role or sign-in is refused.
     ("administrator", "approvals:person-roles", (W("users.administrator.pk"),)),
 ]
@@ -249,6 +253,33 @@ def test_a_refused_action_says_why_in_the_summary(world, who, name, args):
     assert read(response).links == []
 
 
+def refused_removals(world, monkeypatch) -> list:
+    """A rate card entry removed from a page someone else's change made stale, and an
+    offer letter whose offer went while the page was open: each refused, saying why."""
+    administrator = client_for(world.users["administrator"])
+    stale = administrator.post(reverse("rate_card:remove", args=[world.rate.pk]), {"seen": "0"})
+
+    def gone(offer, *, by):
+        raise letters.LetterError(letters.OFFER_GONE)
+
+    monkeypatch.setattr(letters, "remove_letter", gone)
+    url = reverse("grants:remove-offer-letter", args=[world.draft.pk, world.draft_offer.pk])
+    return [stale, client_for(world.users["owner"]).post(url)]
+
+
+def test_a_refused_removal_says_why_in_the_summary(world, monkeypatch):
+    for response in refused_removals(world, monkeypatch):
+        assert response.status_code == 409
+        assert "govuk-error-summary" in response.content.decode()
+        assert read_any(response).links == []
+
+
+def read_any(response) -> Page:
+    page = Page()
+    page.feed(response.content.decode())
+    return page
+
+
 def test_a_refused_new_password_links_its_errors_to_the_page(client, manager):
     assert_links_lead_somewhere(reset_refused(client, manager))
 
@@ -257,8 +288,10 @@ def test_a_refused_authenticator_replacement_links_its_errors_to_the_page(manage
     assert_links_lead_somewhere(replace_refused(manager))
 
 
-def test_every_page_with_an_error_summary_is_here(world, client, settings):
+def test_every_page_with_an_error_summary_is_here(world, client, settings, monkeypatch):
     shown = set()
+    for response in refused_removals(world, monkeypatch):
+        shown |= summary_templates(response)
     for who, name, args in SENT_FORMS + REFUSED_ACTIONS:
         shown |= summary_templates(send_refused(world, who, name, args))
     for who, name, args, query in ASKED_FORMS:
