@@ -44,6 +44,10 @@ class PublicationQuerySet(models.QuerySet):
         """Publications on the register: a deferred or not yet due one has no published_at."""
         return self.filter(published_at__isnull=False)
 
+    def made_here(self):
+        """Publications of decisions made in this service, not imported records."""
+        return self.filter(imported=False)
+
 
 class Publication(models.Model):
     """A decision's place on the public register.
