@@ -273,6 +273,7 @@ def _pdf(name: str, files: Path | None, problems: list, row: int) -> tuple[Path 
             str(refused)
             .replace("The selected file", "The file")
             .replace("The selected PDF", "The PDF")
+            .replace("upload that copy", "import that copy")
         )
         problems.append(Problem(row, "pdf", message))
         return None, 0, ""
@@ -353,6 +354,7 @@ def read_rows(content: bytes, *, files: Path | None = None) -> list[ImportedRow]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     rows: list[ImportedRow] = []
+    references: list[tuple[int, str]] = []
     try:
         header = next(reader, None)
     except csv.Error as error:
@@ -386,12 +388,14 @@ def read_rows(content: bytes, *, files: Path | None = None) -> list[ImportedRow]
             if any(len(cell) > MAX_CELL for cell in cells):
                 problems.append(Problem(number, "row", "has a cell that is far too long"))
                 continue
-            row = _row(number, dict(zip(header, cells, strict=False)), files, problems)
+            named = dict(zip(header, cells, strict=False))
+            references.append((number, (named.get("reference") or "").strip()))
+            row = _row(number, named, files, problems)
             if row is not None:
                 rows.append(row)
     except csv.Error as error:
         problems.append(Problem(number + 1, "row", f"cannot be read as CSV: {error}"))
-    problems.extend(_duplicates(rows))
+    problems.extend(_duplicates(references))
     if problems:
         raise ImportRefused(problems)
     if not rows:
@@ -399,28 +403,37 @@ def read_rows(content: bytes, *, files: Path | None = None) -> list[ImportedRow]
     return rows
 
 
-def _duplicates(rows: list[ImportedRow]) -> list[Problem]:
+def _duplicates(references: list[tuple[int, str]]) -> list[Problem]:
+    """Each row whose reference an earlier row has (as the register's address has it)."""
     problems, first = [], {}
-    for row in rows:
-        if row.slug in first:
+    for number, reference in references:
+        slug = slugify(reference)
+        if not slug:
+            continue
+        if slug in first:
             problems.append(
-                Problem(
-                    row.row,
-                    "reference",
-                    f"{row.reference} is also in row {first[row.slug]}",
-                )
+                Problem(number, "reference", f"{reference[:40]} is also in row {first[slug]}")
             )
         else:
-            first[row.slug] = row.row
+            first[slug] = number
     return problems
 
 
 # ---- Against the register ---------------------------------------------------------------
 
 
+# The record's names for the columns it keeps (ImportedRow.record).
+RECORD_LABELS = {
+    **LABELS,
+    "decided_by": LABELS["decision_maker"],
+    "decision_date": LABELS["date_signed"],
+    "pdf_sha256": LABELS["pdf"],
+}
+
+
 def _changes(row: ImportedRow, record: dict) -> list[str]:
     new = row.record()
-    return [LABELS.get(name, name) for name in new if new[name] != record.get(name)]
+    return [RECORD_LABELS.get(name, name) for name in new if new[name] != record.get(name)]
 
 
 def plan(rows: list[ImportedRow]) -> tuple[list[ImportedRow], list[ImportedRow]]:
