@@ -367,7 +367,8 @@ def read_rows(content: bytes, *, files: Path | None = None) -> list[ImportedRow]
             problems.append(Problem(1, name, "the column is missing"))
     for position, name in enumerate(header):
         if name not in COLUMNS:
-            problems.append(Problem(1, name[:40] or f"column {position + 1}", "is not a column"))
+            shown = _CONTROL.sub("?", name[:40])
+            problems.append(Problem(1, f"column {position + 1}", f"‘{shown}’ is not a column"))
         elif header.index(name) != position:
             problems.append(Problem(1, name, "the column is named twice"))
     if problems:
@@ -412,7 +413,11 @@ def _duplicates(references: list[tuple[int, str]]) -> list[Problem]:
             continue
         if slug in first:
             problems.append(
-                Problem(number, "reference", f"{reference[:40]} is also in row {first[slug]}")
+                Problem(
+                    number,
+                    "reference",
+                    f"{_CONTROL.sub('?', reference[:40])} is also in row {first[slug]}",
+                )
             )
         else:
             first[slug] = number

@@ -289,7 +289,7 @@ def test_a_file_that_is_not_the_earlier_registers_is_refused_whole():
         "row 1, field date_signed: the column is missing",
         "row 1, field date_published: the column is missing",
         "row 1, field summary: the column is missing",
-        "row 1, field colour: is not a column",
+        "row 1, field column 3: ‘colour’ is not a column",
     ]
     assert problems(csv_bytes([])) == ["row 2, field file: has no decisions after its header"]
     header, row = csv_bytes([historic_row(1)]).split(b"\r\n", 1)
