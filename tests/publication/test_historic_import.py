@@ -456,3 +456,19 @@ def test_a_row_that_breaks_csv_quoting_is_named(tmp_path):
         import_decisions(content)
     assert [(p.row, p.field) for p in refused.value.problems] == [(3, "row")]
     assert historic.COLUMNS[0] == "reference"
+
+
+def test_the_import_writes_in_bulk_moving_the_audit_head_once_a_record(tmp_path, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(first: int, count: int) -> int:
+        rows = [historic_row(number) for number in range(first, first + count)]
+        path, files = write_import(tmp_path / str(first), rows)
+        with CaptureQueriesContext(connection) as captured:
+            run(path, files)
+        return len(captured)
+
+    twenty, forty = queries(1, 20), queries(100, 40)
+    # Each record's audit event is one more move of the chain's head; nothing else grows.
+    assert forty - twenty <= 20
