@@ -317,7 +317,7 @@ def _row(number: int, cells: dict[str, str], files: Path | None, problems: list)
             )
     funders = _funders(text["funders"], found, number)
     years = _years(text["financial_years"], found, number)
-    pdf, size, sha256 = _pdf(text["pdf"], files, found, number) if not found else (None, 0, "")
+    pdf, size, sha256 = _pdf(text["pdf"], files, found, number)
     problems.extend(found)
     if found:
         return None

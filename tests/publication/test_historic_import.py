@@ -215,7 +215,7 @@ def test_the_refusal_names_every_bad_row_and_field(tmp_path, media):
         historic_row(1),
         historic_row(6, pdf="../../etc/passwd"),
         historic_row(7, pdf="missing.pdf"),
-        historic_row(8, date_signed="2999-01-01", reference="PCD\x008"),
+        historic_row(8, date_signed="2999-01-01", reference="PCD\x008", pdf="missing.pdf"),
     ]
     path = tmp_path / "bad.csv"
     path.write_bytes(csv_bytes(rows))
@@ -234,6 +234,7 @@ def test_the_refusal_names_every_bad_row_and_field(tmp_path, media):
         (8, "pdf"),
         (9, "reference"),
         (9, "date_signed"),
+        (9, "pdf"),
         (6, "reference"),
     ]
     messages = [str(p) for p in refused.value.problems]
