@@ -473,3 +473,12 @@ def test_the_import_writes_in_bulk_moving_the_audit_head_once_a_record(tmp_path,
     twenty, forty = queries(1, 20), queries(100, 40)
     # Each record's audit event is one more move of the chain's head; nothing else grows.
     assert forty - twenty <= 20
+
+
+def test_record_many_can_start_the_chain(db):
+    with transaction.atomic():
+        many = audit.record_many(AuditAction.IMPORTED, actor=None, details=[{"n": 1}, {"n": 2}])
+    assert [event.sequence for event in many] == [1, 2]
+    assert many[0].previous_hash == audit.GENESIS
+    check = audit.verify_chain()
+    assert check.intact and check.keyed_from == 1, check.problem
