@@ -1,7 +1,6 @@
 """Offer letters: uploading, replacing and removing an offer's letter from the case
 editor, and downloading it for anyone who may see the case."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from approvals import uploads
 from approvals.uploads import UploadLimit
 from grants import letters
 from grants.forms.letters import OfferLetterForm
@@ -38,7 +38,7 @@ def _editing(request: HttpRequest, pk: int, offer_pk: int):
 @form_view
 def upload_letter(request: HttpRequest, pk: int, offer_pk: int) -> HttpResponse:
     # The CSRF check reads the request's body, after which its upload handlers are fixed.
-    limit = UploadLimit(request, settings.AGREEMENT_MAX_BYTES)
+    limit = UploadLimit(request, uploads.max_bytes())
     request.upload_handlers.insert(0, limit)
     return _upload(request, pk, offer_pk, limit)
 

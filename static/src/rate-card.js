@@ -18,25 +18,45 @@ function costInput(gradeInput) {
   return gradeInput.form?.elements.namedItem(name) ?? null;
 }
 
+function announce(text) {
+  const status = document.getElementById(`${list.id}-status`);
+  if (status) {
+    status.textContent = text;
+  }
+}
+
 function fill(gradeInput) {
-  const found = cardCost(gradeInput.value);
   const cost = costInput(gradeInput);
-  if (!found || !(cost instanceof HTMLInputElement)) {
+  if (!(cost instanceof HTMLInputElement)) {
+    return;
+  }
+  const filled = cost.dataset.rateCardCost;
+  const found = cardCost(gradeInput.value);
+  if (!found) {
+    // Typed on past a grade of the card ("Band D" to "Band D (CoLP)"): the cost filled in
+    // for it goes, unless it has been changed since.
+    if (filled !== undefined && cost.value === filled) {
+      cost.value = cost.dataset.rateCardBefore ?? "";
+      delete cost.dataset.rateCardCost;
+      announce("Annual cost cleared: the grade is not on the rate card.");
+    }
     return;
   }
   // A cost someone typed is theirs: only an empty one, or one this filled, is replaced.
-  if (cost.value.trim() !== "" && cost.value !== cost.dataset.rateCardCost) {
+  if (cost.value.trim() !== "" && cost.value !== filled) {
     return;
   }
   if (cost.value === found.cost) {
     return;
   }
+  if (filled === undefined) {
+    cost.dataset.rateCardBefore = cost.value;
+  }
   cost.value = found.cost;
   cost.dataset.rateCardCost = found.cost;
-  const status = document.getElementById(`${list.id}-status`);
-  if (status) {
-    status.textContent = `Annual cost filled in from the ${list.dataset.year} rate card: £${found.cost} for ${found.grade}.`;
-  }
+  announce(
+    `Annual cost filled in from the ${list.dataset.year} rate card: £${found.cost} for ${found.grade}.`,
+  );
 }
 
 if (list) {

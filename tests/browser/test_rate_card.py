@@ -82,6 +82,11 @@ def test_choosing_a_grade_on_the_card_fills_in_its_cost(page, manager, administr
     expect(page.locator("#rate-card-grades-status")).to_have_text(
         "Annual cost filled in from the 2023/24 rate card: £52,600.00 for Band D."
     )
+    # Typed on past the card's grade, the cost filled in for it goes; back, it returns.
+    page.get_by_label("Grade or rank, post 11", exact=True).fill("Band D (CoLP)")
+    expect(cost).to_have_value("")
+    page.get_by_label("Grade or rank, post 11", exact=True).fill("Band D")
+    expect(cost).to_have_value("52,600.00")
     # A cost someone typed is not replaced.
     page.get_by_label("Annual cost, post 12", exact=True).fill("60000")
     page.get_by_label("Grade or rank, post 12", exact=True).fill("Band D")
