@@ -24,6 +24,7 @@ from approvals.management.commands.backup import DUMP_NAME, MEDIA_NAME, pg_envir
 from approvals.models import AuditEvent, CaseVersion, DrawnPdf
 from approvals.publication import services as publication
 from approvals.publication.agreements import upload_agreement
+from grants.letters import upload_letter
 from tests.approvals.backup import snapshot
 from tests.factories import PASSWORD, PDF, make_case
 from tests.workflow import approve, to_ready
@@ -237,6 +238,7 @@ def test_restore_check_names_each_missing_or_altered_record(people, settings, tm
     changed version document are each named, and the check exits 1."""
     settings.MEDIA_ROOT = tmp_path / "media"
     case = make_case(people.manager, title="Backed-up grant")
+    letter = upload_letter(case.offers.get(), SimpleUploadedFile("o.pdf", PDF), by=people.manager)
     to_ready(case, people)
     decision = approve(case, people)
     first = upload_agreement(decision, SimpleUploadedFile("a.pdf", PDF), by=people.manager)
@@ -245,10 +247,14 @@ def test_restore_check_names_each_missing_or_altered_record(people, settings, tm
 
     out = io.StringIO()
     call_command("restore_check", stdout=out)
-    assert "Restore check passed: 2 grant agreement files, 1 case versions" in out.getvalue()
+    assert (
+        "Restore check passed: 2 grant agreement files, 1 offer letter files, 1 case versions"
+        in out.getvalue()
+    )
 
     (tmp_path / "media" / first.file.name).write_bytes(PDF + b"%")
     (tmp_path / "media" / second.file.name).unlink()
+    (tmp_path / "media" / letter.file.name).unlink()
     CaseVersion.objects.filter(case=case).update(document={"schema": "tampered"})
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_:
@@ -257,5 +263,6 @@ def test_restore_check_names_each_missing_or_altered_record(people, settings, tm
     problems = err.getvalue()
     assert f"({first.file.name}) for {decision.reference}: the file's SHA-256 is" in problems
     assert f"({second.file.name}) for {decision.reference}: the file is missing." in problems
+    assert f"Offer letter {letter.pk} ({letter.file.name}) for offer" in problems
     assert f"Case {case.pk} version 1" in problems
-    assert "Restore check failed: 4 problem(s)." in problems
+    assert "Restore check failed: 5 problem(s)." in problems

@@ -1,5 +1,6 @@
 """Check a restored service (see README.md, "Backup and restore"): every stored record that
-carries a SHA-256 still matches it, every grant agreement's file is in storage and, given
+carries a SHA-256 still matches it, every grant agreement's and offer letter's file is in
+storage and, given
 a saved copy of the public register, no published decision reference would be issued
 again."""
 
@@ -12,23 +13,24 @@ from approvals.audit import verify_chain
 from approvals.models import CaseVersion, GrantAgreement, PublishedRevision
 from approvals.references import RegisterError, next_numbers, published_references, reissues
 from grants.document import document_sha256, part1_document
+from grants.models import OfferLetter
 
 
-def agreement_problems() -> tuple[int, list[str]]:
-    """Each grant agreement's file must exist in storage, at its size and SHA-256."""
+def stored_file_problems(records, label) -> tuple[int, list[str]]:
+    """Each record's file must exist in storage, at its size and SHA-256; `label` names a
+    record in a problem."""
     count, problems = 0, []
-    agreements = GrantAgreement.objects.select_related("decision").order_by("pk")
-    for agreement in agreements.iterator(chunk_size=500):
+    for record in records.iterator(chunk_size=500):
         count += 1
-        name = agreement.file.name
-        label = f"Grant agreement {agreement.pk} ({name or 'no file'}) for {agreement.decision}"
+        name = record.file.name
+        named = label(record, name or "no file")
         if not name:
-            problems.append(f"{label}: no file is recorded.")
+            problems.append(f"{named}: no file is recorded.")
             continue
-        storage = agreement.file.storage
+        storage = record.file.storage
         try:
             if not storage.exists(name):
-                problems.append(f"{label}: the file is missing.")
+                problems.append(f"{named}: the file is missing.")
                 continue
             digest, size = hashlib.sha256(), 0
             with storage.open(name, "rb") as stored:
@@ -36,14 +38,33 @@ def agreement_problems() -> tuple[int, list[str]]:
                     digest.update(chunk)
                     size += len(chunk)
         except Exception as error:
-            problems.append(f"{label}: the file cannot be read ({error}).")
+            problems.append(f"{named}: the file cannot be read ({error}).")
             continue
-        if digest.hexdigest() != agreement.sha256:
+        if digest.hexdigest() != record.sha256:
             problems.append(
-                f"{label}: the file's SHA-256 is {digest.hexdigest()}, "
-                f"not {agreement.sha256} as recorded ({size} bytes, {agreement.size} recorded)."
+                f"{named}: the file's SHA-256 is {digest.hexdigest()}, "
+                f"not {record.sha256} as recorded ({size} bytes, {record.size} recorded)."
             )
     return count, problems
+
+
+def agreement_problems() -> tuple[int, list[str]]:
+    """Each grant agreement's file must exist in storage, at its size and SHA-256."""
+    return stored_file_problems(
+        GrantAgreement.objects.select_related("decision").order_by("pk"),
+        lambda agreement, name: f"Grant agreement {agreement.pk} ({name}) for {agreement.decision}",
+    )
+
+
+def offer_letter_problems() -> tuple[int, list[str]]:
+    """Each offer letter's file, likewise."""
+    return stored_file_problems(
+        OfferLetter.objects.select_related("offer").order_by("pk"),
+        lambda letter, name: (
+            f"Offer letter {letter.pk} ({name}) for offer "
+            f"{letter.offer_id} of case {letter.offer.case_id}"
+        ),
+    )
 
 
 def version_problems() -> tuple[int, list[str]]:
@@ -109,6 +130,8 @@ class Command(BaseCommand):
             except RegisterError as error:
                 raise CommandError(str(error)) from None
         agreements, problems = agreement_problems()
+        letters, found = offer_letter_problems()
+        problems += found
         versions, found = version_problems()
         problems += found
         revisions, found = revision_problems()
@@ -128,8 +151,9 @@ class Command(BaseCommand):
             sys.exit(1)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restore check passed: {agreements} grant agreement files, {versions} case "
-                f"versions, {revisions} published revisions and {chain.events} audit events."
+                f"Restore check passed: {agreements} grant agreement files, {letters} offer "
+                f"letter files, {versions} case versions, {revisions} published revisions and "
+                f"{chain.events} audit events."
             )
         )
         if published is not None:
