@@ -55,6 +55,7 @@ def rate_card(request: HttpRequest) -> HttpResponse:
             "years": [(y, financial_year_label(y)) for y in sorted({*years, year}, reverse=True)],
             "entries": entries.order_by("grade"),
             "unknown_year": unknown_year,
+            "asked": asked,
         },
         status=400 if unknown_year else 200,
     )
