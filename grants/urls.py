@@ -1,12 +1,15 @@
 from django.urls import path
 
-from grants.views import editor, report
+from grants.views import editor, importing, report
 
 app_name = "grants"
 
 urlpatterns = [
     path("", report.case_list, name="case-list"),
     path("new/", editor.create_case, name="case-create"),
+    path("import/", importing.import_report, name="case-import"),
+    path("import/review/", importing.review_import, name="case-import-review"),
+    path("import/create/", importing.create_from_import, name="case-import-create"),
     path("<int:pk>/", report.case_report, name="report"),
     path("<int:pk>/edit/", editor.task_list, name="task-list"),
     path("<int:pk>/edit/details/", editor.edit_details, name="edit-details"),

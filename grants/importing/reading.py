@@ -62,9 +62,6 @@ def read_text(text: str) -> list[Block]:
     blocks: list[Block] = []
     counts = {"paragraph": 0, "table": 0}
     table: list[tuple[str, ...]] = []
-    # A paragraph a page break cut in two is joined again: the first half ends mid-sentence
-    # and the second goes on in lower case.
-    open_paragraph = False
 
     def add(kind: str, text: str = "", rows=()) -> None:
         counts["paragraph" if kind == "heading" else kind] += 1
@@ -87,7 +84,6 @@ def read_text(text: str) -> list[Block]:
             cells = line.strip().strip("|").split("|") if "\t" not in line else line.split("\t")
             if len(table) < MAX_TABLE_ROWS:
                 table.append(tuple(clean_cell(cell) for cell in cells[:MAX_TABLE_COLUMNS]))
-            open_paragraph = False
             continue
         end_table()
         stripped = line.strip()
@@ -95,24 +91,33 @@ def read_text(text: str) -> list[Block]:
             continue
         if stripped.startswith("#"):
             add("heading", heading_text(stripped.lstrip("#")))
-            open_paragraph = False
-            continue
-        previous = blocks[-1] if blocks else None
-        if (
-            open_paragraph
-            and previous is not None
-            and previous.kind == "paragraph"
-            and not _ENDS_SENTENCE.search(previous.text)
-            and not _NUMBERED.match(stripped)
-            and (stripped[0].islower() or stripped[0].isdigit())
-        ):
-            blocks[-1] = Block("paragraph", previous.where, f"{previous.text} {stripped}")
             continue
         indent = "    " if line[:1] == " " and stripped[:1] in "-*•" else ""
         add("paragraph", indent + stripped.replace("<b>", "**").replace("</b>", "**"))
-        open_paragraph = True
     end_table()
-    return blocks
+    return join_broken_paragraphs(blocks)
+
+
+def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
+    """Join a paragraph a page break cut in two: the first half ends mid-sentence and the
+    second goes on in lower case (or with a number that does not start a numbered item)."""
+    joined: list[Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        text = block.text.strip()
+        if (
+            block.kind == "paragraph"
+            and previous is not None
+            and previous.kind == "paragraph"
+            and not _ENDS_SENTENCE.search(previous.text)
+            and text
+            and not _NUMBERED.match(text)
+            and (text[0].islower() or text[0].isdigit())
+        ):
+            joined[-1] = Block("paragraph", previous.where, f"{previous.text} {text}")
+        else:
+            joined.append(block)
+    return joined
 
 
 # Word documents -------------------------------------------------------------------------
@@ -195,7 +200,7 @@ def read_word(data: bytes) -> list[Block]:
                 heading_text(text) if is_heading else text,
             )
         )
-    return blocks
+    return join_broken_paragraphs(blocks)
 
 
 def _table_rows(table) -> tuple[tuple[str, ...], ...]:
