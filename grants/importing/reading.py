@@ -4,6 +4,7 @@ each with the place it was found, from a Word document or from pasted text."""
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -158,7 +159,7 @@ def check_word_file(data: bytes) -> None:
                 "[Content_Types].xml"
             ).decode("utf-8", "replace"):
                 raise NotAReport(not_word)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError):
         raise NotAReport(not_word) from None
 
 

@@ -9,7 +9,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -99,9 +99,11 @@ def review_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def create_from_import(request: HttpRequest) -> HttpResponse:
+    # Who may import is checked first, so a GET tells only them that this takes POST.
     _check_may_create(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     found = _pending(request)
     if found is None or request.POST.get("token") != found[0]["token"]:
         messages.info(
