@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from grants.importing.reading import Block, NotAReport
 from grants.money import MILLION, financial_year_label, format_millions
+from grants.sections import SECTION_BY_FIELD
 
 PENNY = Decimal("0.01")
 # Beyond any grant, and within what the case's money and FTE fields hold.
@@ -520,6 +521,8 @@ class Parser:
         self.revenue: list[tuple[str, dict[int, Shown], str]] = []
         self.recommendation_intro_seen = False
         self.headings_found: set[str] = set()
+        self.revenue_note: Note | None = None
+        self.author_where = ""
 
     # Notes.
 
@@ -541,7 +544,7 @@ class Parser:
             author = REPORT_AUTHOR.match(text.replace("**", ""))
             if author:
                 self.plan.report_author = author["author"].strip()
-                self.recognised("Report author", block.where)
+                self.author_where = block.where
                 continue
             if _is_heading_like(block):
                 plain = text.replace("**", "").strip()
@@ -839,7 +842,7 @@ class Parser:
     def revenue_table(self, block, years: dict[int, int], rows) -> None:
         scale = MILLION
         self.plan.budget_years = sorted(set(years.values()))
-        self.recognised(
+        self.revenue_note = Note(
             f"Revenue impact summary, {financial_year_label(min(years.values()))} to "
             f"{financial_year_label(max(years.values()))}",
             block.where,
@@ -1031,8 +1034,8 @@ class Parser:
 
     def describe(self) -> None:
         plan = self.plan
-        from grants.sections import SECTION_BY_FIELD
-
+        if plan.report_author:
+            self.recognised("Report author", self.author_where)
         for target, wheres in self.counts.items():
             if target in SECTION_BY_FIELD:
                 title = SECTION_BY_FIELD[target].title
@@ -1080,6 +1083,8 @@ class Parser:
                 f"{len(unit.cost_lines)} cost line{_s(unit.cost_lines)}, planned spend {_m(spend)}",
                 unit.where,
             )
+        if self.revenue_note is not None:
+            plan.recognised.append(self.revenue_note)
         if not plan.units:
             self.not_recognised(
                 "No funded units: no table has the staffing table's header (“Annual cost”, "
