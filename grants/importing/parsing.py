@@ -463,6 +463,20 @@ def unit_columns(header: tuple[str, ...]) -> dict[str, int] | None:
     return None
 
 
+def offers_columns(header: tuple[str, ...]) -> dict[str, int] | None:
+    """The funder, amount and year columns of a table of grant offers."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        squashed = _squash(cell)
+        if "funder" in squashed or squashed.startswith("offeredby"):
+            columns.setdefault("funder", index)
+        elif "amount" in squashed or squashed.startswith("offer"):
+            columns.setdefault("amount", index)
+        elif "year" in squashed:
+            columns.setdefault("year", index)
+    return columns if {"funder", "amount"} <= set(columns) else None
+
+
 def revenue_columns(header: tuple[str, ...]) -> dict[int, int] | None:
     """The financial year of each column of a revenue impact summary's header."""
     years = {}
@@ -522,6 +536,7 @@ class Parser:
         self.recommendation_intro_seen = False
         self.headings_found: set[str] = set()
         self.revenue_note: Note | None = None
+        self.table_offers: list[OfferPlan] = []
         self.author_where = ""
 
     # Notes.
@@ -564,8 +579,10 @@ class Parser:
                     self.not_recognised(
                         f"Heading “{_short(plain)}” outside any section", block.where
                     )
-                elif target in ("recommendations", "time_sensitivity", "part2"):
-                    self.add_text(target, f"**{plain}**", block.where)
+                elif target == "recommendations":
+                    self.not_recognised(
+                        f"Heading “{_short(plain)}” inside the recommendations", block.where
+                    )
                 else:
                     self.add_text(target, f"**{plain}**", block.where)
                 continue
@@ -652,6 +669,10 @@ class Parser:
         years = revenue_columns(header)
         if years is not None:
             self.revenue_table(block, years, rows[1:])
+            return
+        offer_columns = offers_columns(header)
+        if offer_columns is not None:
+            self.offers_table(block, header, offer_columns, rows[1:])
             return
         self.not_recognised(
             f"A table whose header (“{_short(' | '.join(c for c in header if c))}”) is not "
@@ -839,6 +860,34 @@ class Parser:
                     where,
                 )
 
+    def offers_table(self, block, header, columns: dict[str, int], rows) -> None:
+        scale = _scale(header[columns["amount"]])
+        for number, row in enumerate(rows, start=2):
+            where = f"{block.where}, row {number}"
+            cells = {
+                role: row[index] if index < len(row) else "" for role, index in columns.items()
+            }
+            funder = cells["funder"].strip()
+            amount = shown(cells["amount"], scale)
+            year = year_pair(cells.get("year", "")) or year_pair(self.plan.title)
+            if not funder or amount is None or year is None:
+                self.not_recognised(
+                    f"A row of the offers table without a funder, an amount and a financial "
+                    f"year (“{_short(' | '.join(row))}”)",
+                    where,
+                )
+                continue
+            short = re.match(r"^(?P<name>.+?)\s*\((?P<short>[A-Za-z]{1,15})\)$", funder)
+            self.table_offers.append(
+                OfferPlan(
+                    funder=(short["name"] if short else funder)[:200],
+                    short_name=short["short"] if short else "",
+                    amount=amount.value.quantize(PENNY, ROUND_HALF_UP),
+                    financial_year=year,
+                    where=where,
+                )
+            )
+
     def revenue_table(self, block, years: dict[int, int], rows) -> None:
         scale = MILLION
         self.plan.budget_years = sorted(set(years.values()))
@@ -967,17 +1016,19 @@ class Parser:
         summary = self.texts.get("executive_summary", [])
         wheres = self.counts.get("executive_summary", [])
         found: dict[tuple[str, int], OfferPlan] = {}
+        stated = [(offer, offer.where) for offer in self.table_offers]
         for text, where in zip(summary, wheres, strict=True):
-            for offer in offers_in(text.replace("**", ""), where, default):
-                key = (offer.funder.lower(), offer.financial_year)
-                if key in found:
-                    self.not_recognised(
-                        f"A second offer from {offer.funder} for "
-                        f"{financial_year_label(offer.financial_year)}; only the first is kept",
-                        where,
-                    )
-                    continue
-                found[key] = offer
+            stated += [(o, where) for o in offers_in(text.replace("**", ""), where, default)]
+        for offer, where in stated:
+            key = (offer.funder.lower(), offer.financial_year)
+            first = found.setdefault(key, offer)
+            if first is not offer and first.amount != offer.amount:
+                self.not_recognised(
+                    f"A second offer from {offer.funder} for "
+                    f"{financial_year_label(offer.financial_year)} ({_m(offer.amount)}); only "
+                    f"the first ({_m(first.amount)}) is kept",
+                    where,
+                )
         period = _PERIOD.search(" ".join(summary))
         start = _numeric_date(period[1]) if period else None
         end = _numeric_date(period[2]) if period else None

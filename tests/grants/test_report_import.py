@@ -395,3 +395,29 @@ def test_only_those_who_may_create_cases_may_import(client, iam):
     assert client.get(reverse("grants:case-import")).status_code == 403
     response = client.post(reverse("grants:case-import"), {"text": SEED_TEXT})
     assert response.status_code == 403 and GrantCase.objects.count() == 0
+
+
+def test_offers_listed_in_a_table_are_found_by_its_header():
+    with_table = SECOND_TEXT.replace(
+        "2. Time sensitivity",
+        "| Offered by | Financial year | Offer £m |\n"
+        "| Home Office (HO) | 2024/25 | 0.200 |\n"
+        "| Youth Endowment Fund | 2024/25 | 0.450 |\n\n2. Time sensitivity",
+    )
+    plan = plan_from_text(with_table)
+    assert [(o.funder, o.short_name, o.amount, o.financial_year) for o in plan.offers] == [
+        ("Home Office", "HO", M("200000"), 2024),
+        ("Youth Endowment Fund", "", M("450000"), 2024),
+        ("Violence Reduction Unit", "VRU", M("120000"), 2024),
+    ]
+    # The summary's offer from the Youth Endowment Fund is the table's, not a second one.
+    assert not any("second offer" in note.text for note in plan.not_recognised)
+
+
+def test_the_review_page_reads_the_plan_without_a_query_a_row(
+    manager_client, django_assert_max_num_queries
+):
+    manager_client.post(reverse("grants:case-import"), {"text": SEED_TEXT})
+    with django_assert_max_num_queries(8):
+        response = manager_client.get(reverse("grants:case-import-review"))
+    assert response.status_code == 200
