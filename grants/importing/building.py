@@ -2,6 +2,7 @@
 before anything is saved."""
 
 import datetime
+import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,6 +19,7 @@ from grants.models import (
     Funder,
     GrantCase,
     GrantOffer,
+    GrantScheme,
     Post,
     Recommendation,
 )
@@ -47,6 +49,16 @@ def _case_values(plan: Plan, owner) -> dict:
         "part2_exemption_reason": plan.part2_exemption_reason,
         **plan.sections,
     }
+
+
+def scheme_named_in(plan: Plan) -> GrantScheme | None:
+    """The known grant scheme the report's title or summary names, if one does."""
+    words = f"{plan.title}\n{plan.sections.get('executive_summary', '')}".lower()
+    for scheme in GrantScheme.objects.order_by("-name"):
+        names = [scheme.name, scheme.short_name]
+        if any(name and re.search(rf"\b{re.escape(name.lower())}\b", words) for name in names):
+            return scheme
+    return None
 
 
 def check_plan(plan: Plan, *, owner, today: datetime.date | None = None) -> Reconciliation:
@@ -101,7 +113,7 @@ def create_draft(plan: Plan, *, by: AbstractBaseUser, token: str, source: str) -
         )
         if earlier is not None:
             raise AlreadyImported(earlier.case)
-        case = GrantCase.objects.create(**_case_values(plan, by))
+        case = GrantCase.objects.create(**_case_values(plan, by), scheme=scheme_named_in(plan))
         Recommendation.objects.bulk_create(
             Recommendation(
                 case=case,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from approvals.models import AuditAction, AuditEvent
 from grants.importing import NotAReport, Plan, plan_from_text, plan_from_word
 from grants.importing.building import AlreadyImported, create_draft
-from grants.models import GrantCase
+from grants.models import GrantCase, GrantScheme
 from grants.money import as_millions
 from grants.reconciliation import reconcile_case
 from tests.grants.report_documents import (
@@ -188,6 +188,13 @@ def test_the_seed_imports_with_its_recommendations_time_sensitivity_and_sections
     assert case.revenue_impact_note.startswith("The total OCS grant awarded in 2023/24")
     assert "Table 1:" not in case.financial_comments
     assert case.part2_content == ""
+
+
+def test_a_known_grant_scheme_named_in_the_report_is_the_case_s(manager):
+    scheme = GrantScheme.objects.create(name="Organised Crime Specific Grant", short_name="OCS")
+    GrantScheme.objects.create(name="Safer Streets Fund")
+    imported(plan_from_text(SEED_TEXT), manager)
+    assert GrantCase.objects.get().scheme == scheme
 
 
 def test_the_draft_is_created_with_one_audit_event_saying_it_was_imported(seed):
