@@ -22,6 +22,9 @@ PENNY = Decimal("0.01")
 # Beyond any grant, and within what the case's money and FTE fields hold.
 LARGEST = Decimal(10) ** 11
 LARGEST_FTE = Decimal(9999)
+# The most terms of the tables' totals that finding the prices may visit.
+WORK = 2_000_000
+MAX_TOTALS = 2000
 
 
 @dataclass
@@ -684,9 +687,7 @@ class Parser:
         scale = _scale(" ".join(header[index] for index in columns.values()))
         match = _UNIT_HEADER.match(header[0])
         name = (match["name"] if match else header[0]).strip(" :–-") or "Unit"
-        allocation = amount_in_text(match["amount"].replace("£", "£ ")) if match else None
-        if match and allocation is None:
-            allocation = amount_in_text(f"£{match['amount'].lstrip('£')}")
+        allocation = amount_in_text(f"£{match['amount'].lstrip('£ ')}") if match else None
         existing = {unit.name.lower() for unit in self.plan.units}
         if name.lower() in existing:
             self.not_recognised(
@@ -722,6 +723,8 @@ class Parser:
                     self.total(present, unit, unit_start, len(self.rows), where, "staff", None)
                 else:
                     self.total(present, unit, group_start, len(self.rows), where, "group", None)
+                    # A subtotal closes its group.
+                    group, group_start = "", len(self.rows)
                 continue
             if not label and not present:
                 continue
@@ -823,6 +826,9 @@ class Parser:
         self.rows.append(_Row(unit, plan, key))
 
     def total(self, present, unit, start, end, where, kind, lines_from) -> None:
+        if len(self.sums) >= MAX_TOTALS:
+            self.not_recognised("A total beyond the most a report's tables can have", where)
+            return
         rows = self.rows[start:end]
         constant = Decimal(0)
         if kind == "unit":
@@ -920,7 +926,10 @@ class Parser:
             price = self.prices[key]
             return float(price.high) - price.value if up else price.value - float(price.low)
 
-        for _ in range(200):
+        # Each pass visits every term of every total; a report's tables need a few dozen
+        # passes, and no table, however built, may take more than WORK term visits.
+        cost = max(1, sum(len(total.terms) for total in self.sums))
+        for _ in range(min(200, WORK // cost)):
             moved = False
             for total in self.sums:
                 current = float(total.constant) + sum(
@@ -953,7 +962,8 @@ class Parser:
             key: Decimal(price.value).quantize(Decimal(1), ROUND_HALF_UP)
             for key, price in self.prices.items()
         }
-        for key in keys:
+        # Rounding tries each price against every total: only where that work is bounded.
+        for key in keys if len(keys) * 3 * cost <= WORK else ():
             for step in (Decimal(1000), Decimal(100), Decimal(10)):
                 rounder = (chosen[key] / step).quantize(Decimal(1), ROUND_HALF_UP) * step
                 trial = {**chosen, key: rounder}

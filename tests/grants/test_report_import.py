@@ -428,3 +428,17 @@ def test_the_review_page_reads_the_plan_without_a_query_a_row(
     with django_assert_max_num_queries(8):
         response = manager_client.get(reverse("grants:case-import-review"))
     assert response.status_code == 200
+
+
+def test_a_table_built_to_be_slow_to_reconcile_is_read_with_bounded_work():
+    header = "Big unit (Grant Amount £1.000m)\tAnnual cost £m\tFTE\tTotal cost £m\n"
+    rows = "".join(
+        f"Grade {number}\t0.0{number % 90 + 10}\t1\t0.0{number % 90 + 10}\n"
+        f"<b>GRAND TOTAL EXPENDITURE AGAINST £1.000m</b>\t\t\t0.{number:03d}\n"
+        for number in range(500)
+    )
+    sections = "# A big report\n\n## Executive summary\n\nA grant.\n\n## Financial comments\n\n"
+    text = f"{sections}{header}{rows}"
+    plan = plan_from_text(text)
+    assert len(plan.units) == 1 and len(plan.units[0].posts) == 500
+    assert any("differs from the rows above it" in note.text for note in plan.not_recognised)
