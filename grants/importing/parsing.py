@@ -536,7 +536,6 @@ class Parser:
         self.rows: list[_Row] = []
         self.sums: list[_Sum] = []
         self.revenue: list[tuple[str, dict[int, Shown], str]] = []
-        self.recommendation_intro_seen = False
         self.headings_found: set[str] = set()
         self.revenue_note: Note | None = None
         self.table_offers: list[OfferPlan] = []
@@ -629,6 +628,11 @@ class Parser:
             self.plan.report_by = by["by"].strip()
             self.recognised("Report by", where)
             return
+        if not self.plan.title and len(plain) <= 300 and not plain.endswith("."):
+            # A title typed as a plain or bold paragraph rather than a heading.
+            self.plan.title = plain
+            self.recognised(f"Title: {_short(plain, 120)}", where)
+            return
         self.not_recognised(f"Text outside any section: “{_short(plain)}”", where)
 
     def add_text(self, target: str, text: str, where: str) -> None:
@@ -638,7 +642,6 @@ class Parser:
     def recommendation(self, text: str, where: str) -> None:
         plain = text.replace("**", "").strip()
         if not self.plan.recommendations and plain.endswith(":"):
-            self.recommendation_intro_seen = True
             return
         words = _NUMBER_PREFIX.sub("", plain).strip()
         if not words:

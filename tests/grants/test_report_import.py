@@ -442,3 +442,8 @@ def test_a_table_built_to_be_slow_to_reconcile_is_read_with_bounded_work():
     plan = plan_from_text(text)
     assert len(plan.units) == 1 and len(plan.units[0].posts) == 500
     assert any("differs from the rows above it" in note.text for note in plan.not_recognised)
+
+
+def test_a_title_typed_as_a_bold_paragraph_is_the_title():
+    plain_title = SECOND_TEXT.replace(f"# {SECOND_TITLE}", f"**{SECOND_TITLE}**")
+    assert plan_from_word(word_document(plain_title)).title == SECOND_TITLE
