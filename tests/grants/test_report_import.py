@@ -447,3 +447,18 @@ def test_a_table_built_to_be_slow_to_reconcile_is_read_with_bounded_work():
 def test_a_title_typed_as_a_bold_paragraph_is_the_title():
     plain_title = SECOND_TEXT.replace(f"# {SECOND_TITLE}", f"**{SECOND_TITLE}**")
     assert plan_from_word(word_document(plain_title)).title == SECOND_TITLE
+
+
+def _without_places(data):
+    if isinstance(data, dict):
+        return {key: _without_places(value) for key, value in data.items() if key != "where"}
+    if isinstance(data, list):
+        return [_without_places(item) for item in data]
+    return data
+
+
+@pytest.mark.parametrize("text", [SEED_TEXT, SECOND_TEXT], ids=["seed", "second"])
+def test_the_word_document_and_the_pasted_text_make_the_same_plan(text):
+    pasted = _without_places(plan_from_text(text).to_data())
+    word = _without_places(plan_from_word(word_document(text)).to_data())
+    assert word == pasted
