@@ -230,6 +230,8 @@ DETAIL_LABELS = {
     "time": "Time",
     "minutes": "Minutes",
     "sha256": "SHA-256",
+    "source": "Imported from",
+    "import_token": "Import reference",
 }
 # The DMPC's decision outcomes are stored as the verbs of the decision form.
 OUTCOME_LABELS = {

@@ -462,3 +462,13 @@ def test_the_word_document_and_the_pasted_text_make_the_same_plan(text):
     pasted = _without_places(plan_from_text(text).to_data())
     word = _without_places(plan_from_word(word_document(text)).to_data())
     assert word == pasted
+
+
+def test_the_case_history_says_the_draft_was_imported_and_from_what(manager_client):
+    upload(manager_client, word_document(SEED_TEXT), name="ocs-report.docx")
+    token = manager_client.session["report_import"]["token"]
+    manager_client.post(reverse("grants:case-import-create"), {"token": token})
+    case = GrantCase.objects.get()
+    page = manager_client.get(reverse("approvals:history", args=[case.pk])).content.decode()
+    assert "from an imported report" in page
+    assert "Imported from" in page and "ocs-report.docx" in page
