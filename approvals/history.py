@@ -230,7 +230,7 @@ DETAIL_LABELS = {
     "time": "Time",
     "minutes": "Minutes",
     "sha256": "SHA-256",
-    "source": "Imported from",
+    "imported_from": "Imported from",
     "import_token": "Import reference",
 }
 # The DMPC's decision outcomes are stored as the verbs of the decision form.

@@ -174,7 +174,7 @@ def create_draft(plan: Plan, *, by: AbstractBaseUser, token: str, source: str) -
             details={
                 "changes": document_changes(None, document),
                 "note": IMPORTED,
-                "source": source[:200],
+                "imported_from": source[:200],
                 "import_token": token,
             },
         )
