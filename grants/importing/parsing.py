@@ -309,7 +309,7 @@ def _fte(value: Decimal) -> str:
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
 _NEEDED_BY = re.compile(
-    r"\bby\s+(?:the\s+)?(?:(?:end of\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+)?"
+    r"\bby\s+(?:the\s+)?(?:end\s+of\s+)?(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+)?"
     r"(?P<month>[A-Za-z]+)\s+(?P<year>\d{4})\b"
     r"|\bby\s+(?P<numeric>\d{1,2}/\d{1,2}/\d{4})\b",
 )

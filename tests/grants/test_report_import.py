@@ -12,6 +12,7 @@ from django.urls import reverse
 from approvals.models import AuditAction, AuditEvent
 from grants.importing import NotAReport, Plan, plan_from_text, plan_from_word
 from grants.importing.building import AlreadyImported, create_draft
+from grants.importing.parsing import needed_by_in
 from grants.models import GrantCase, GrantScheme
 from grants.money import as_millions
 from grants.reconciliation import reconcile_case
@@ -472,3 +473,18 @@ def test_the_case_history_says_the_draft_was_imported_and_from_what(manager_clie
     page = manager_client.get(reverse("approvals:history", args=[case.pk])).content.decode()
     assert "from an imported report" in page
     assert "Imported from" in page and "ocs-report.docx" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "needed_by"),
+    [
+        ("A decision is required by March 2024.", datetime.date(2024, 3, 31)),
+        ("Needed by the end of February 2028 because", datetime.date(2028, 2, 29)),
+        ("We need it by 3rd June 2025.", datetime.date(2025, 6, 3)),
+        ("Decide by 14/02/2025 please.", datetime.date(2025, 2, 14)),
+        ("Spent by officers by 31 February 2025.", None),
+        ("No date at all.", None),
+    ],
+)
+def test_the_date_a_decision_is_needed_by_is_read_as_people_write_it(text, needed_by):
+    assert needed_by_in(text) == needed_by
