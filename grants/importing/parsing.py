@@ -1124,7 +1124,10 @@ class Parser:
                 "No recommendations: the Recommendations section has no numbered list"
             )
         if plan.needed_by:
-            self.recognised(f"Decision needed by {plan.needed_by:%-d %B %Y}")
+            self.recognised(
+                f"Decision needed by {plan.needed_by:%-d %B %Y}",
+                _span(self.counts.get("time_sensitivity", [])),
+            )
         elif plan.time_sensitivity:
             self.not_recognised(
                 "The time sensitivity section does not say the date the decision is needed "
