@@ -565,6 +565,8 @@ class Parser:
                 continue
             if _is_heading_like(block):
                 plain = text.replace("**", "").strip()
+                if self.is_title(block, plain) and self.front_heading(plain, block.where):
+                    continue
                 found = heading_target(plain)
                 if found == "front":
                     target = None
@@ -604,6 +606,17 @@ class Parser:
             else:
                 self.add_text(target, text, block.where)
         return self.finish()
+
+    def is_title(self, block: Block, text: str) -> bool:
+        """The report's first heading, before any section, is its title even where it
+        starts like a section ("Financial Investigation Grant 2024 - 2026"): a title has a
+        year or more words than a section heading."""
+        return (
+            block.kind == "heading"
+            and not self.plan.title
+            and not self.headings_found
+            and (re.search(r"\b20\d\d\b", text) is not None or len(text.split()) > 6)
+        )
 
     def front_heading(self, text: str, where: str) -> bool:
         if MEETING_LINE.match(text) or text.lower().startswith(FRONT_MATTER):

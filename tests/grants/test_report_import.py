@@ -488,3 +488,11 @@ def test_the_case_history_says_the_draft_was_imported_and_from_what(manager_clie
 )
 def test_the_date_a_decision_is_needed_by_is_read_as_people_write_it(text, needed_by):
     assert needed_by_in(text) == needed_by
+
+
+def test_a_title_that_starts_like_a_section_is_still_the_title():
+    title = "Financial Investigation Grant 2024 - 2026"
+    plan = plan_from_text(SECOND_TEXT.replace(SECOND_TITLE, title))
+    assert plan.title == title
+    assert plan.sections["financial_comments"].startswith("1. The teams are costed")
+    assert "executive_summary" in plan.sections
