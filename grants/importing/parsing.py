@@ -555,7 +555,13 @@ class Parser:
         target: str | None = None
         for block in self.blocks:
             if block.kind == "table":
-                self.table(block)
+                if target == "part2":
+                    # Part 2 is never published: its tables stay in it, as text, and never
+                    # become the case's units or offers.
+                    rows = [" | ".join(row) for row in block.rows if any(row)]
+                    self.add_text("part2", "\n".join(rows), block.where)
+                else:
+                    self.table(block)
                 continue
             text = block.text.strip()
             author = REPORT_AUTHOR.match(text.replace("**", ""))

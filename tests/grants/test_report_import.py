@@ -496,3 +496,18 @@ def test_a_title_that_starts_like_a_section_is_still_the_title():
     assert plan.title == title
     assert plan.sections["financial_comments"].startswith("1. The teams are costed")
     assert "executive_summary" in plan.sections
+
+
+def test_a_table_in_part_2_stays_in_part_2():
+    exempt = (
+        "| Informant Handling (Grant Amount £0.100m) | Annual cost £m | FTE | Total cost £m |\n"
+        "| Detective Constable | 0.066 | 1 | 0.066 |\n"
+    )
+    plan = plan_from_text(
+        SECOND_TEXT.replace(
+            "Exemption ground: Law enforcement.", f"Exemption ground: Law enforcement.\n\n{exempt}"
+        )
+    )
+    assert [unit.name for unit in plan.units] == ["Custody Navigators", "Safer Schools"]
+    assert "Informant Handling" in plan.part2_content
+    assert all("Informant" not in text for text in plan.sections.values())
