@@ -28,6 +28,10 @@ def test_a_report_is_uploaded_checked_and_made_into_a_draft(page, manager, tmp_p
     expect(not_recognised).to_contain_text("table 3, row 13")
     units = page.get_by_role("table", name="Funded units found, with their figures")
     expect(units.get_by_role("row", name=re.compile("^ROCU"))).to_contain_text("2.851")
+    page.get_by_text("Posts and costs of ROCU").click()
+    rocu = page.get_by_role("table", name="Posts of ROCU")
+    expect(rocu.get_by_role("row")).to_have_count(11)
+    expect(rocu.get_by_role("row", name=re.compile("^Band C"))).to_contain_text("5")
     expect(page.get_by_role("complementary", name="Checks")).to_contain_text(
         "Band D costs £57,000.00 a year here"
     )
