@@ -985,7 +985,8 @@ class Parser:
             for key, price in self.prices.items()
         }
         # Rounding tries each price against every total: only where that work is bounded.
-        for key in keys if len(keys) * 3 * cost <= WORK else ():
+        # A second round finds the rounder figures the first round's roundings made room for.
+        for key in keys * 2 if len(keys) * 6 * cost <= WORK else ():
             for step in (Decimal(1000), Decimal(100), Decimal(10)):
                 rounder = (chosen[key] / step).quantize(Decimal(1), ROUND_HALF_UP) * step
                 trial = {**chosen, key: rounder}
