@@ -156,13 +156,13 @@ class PostForm(RowForm):
         label="Group (optional)",
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={"max_length": "The group must be 200 characters or fewer"},
     )
     grade = forms.CharField(
         label="Grade or rank",
         max_length=120,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={
             "required": "Enter the grade or rank",
             "max_length": "The grade or rank must be 120 characters or fewer",
@@ -185,7 +185,7 @@ class CostLineForm(RowForm):
     description = forms.CharField(
         label="Description",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter what the cost is for, like ‘Overtime’",
             "max_length": "The description must be 200 characters or fewer",
@@ -200,7 +200,7 @@ class UnitForm(RowForm):
     name = forms.CharField(
         label="Name",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter the unit’s name",
             "max_length": "The unit’s name must be 200 characters or fewer",
