@@ -204,6 +204,10 @@ class Reconciliation:
         return sum((u.grant_fte for u in self.units), ZERO)
 
     @property
+    def match_fte(self) -> Decimal:
+        return sum((u.match_fte for u in self.units), ZERO)
+
+    @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.is_error]
 

@@ -142,13 +142,15 @@ def _edit_page(
     context: Mapping | None = None,
     then: Mapping[str, str] | None = None,
     after_save: Callable[[], HttpResponse | None] | None = None,
+    shown_errors: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
     """Show a page of forms; on POST, validate every form and save through `save`,
     which takes the lock_version the page was rendered with.
 
     A saved page goes to the task list, or where its `then` button asked: "more" is the
     page again, and `then` names other places. `after_save` may answer instead, with a
-    page of what is left to do."""
+    page of what is left to do. `shown_errors` are problems of what is saved, which the
+    page's error summary names when it is first opened."""
     lock = LockForm(posted_data(request), initial={"lock_version": case.lock_version})
     refusal = None
     if request.method == "POST":
@@ -170,7 +172,7 @@ def _edit_page(
                 return redirect(place or reverse("grants:task-list", args=[case.pk]))
         except services.EditRefused as error:
             refusal = error
-    errors = error_links(parts.values()) if request.method == "POST" else []
+    errors = error_links(parts.values()) if request.method == "POST" else shown_errors or []
     return _render_edit_page(
         request, case, template, {"lock_form": lock, **parts, **(context or {})}, errors, refusal
     )
@@ -279,6 +281,9 @@ def edit_offers(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+ALLOCATIONS_ERROR = "allocations-error"
+
+
 @login_required
 @edit_view
 def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
@@ -286,9 +291,14 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
     units = list(case.units.all())
     reconciliation = reconcile_case(case)
     formset = UnitFormSet(posted_data(request), rows=units, prefix="units")
-    planned = {figures.unit.pk: figures.planned_spend for figures in reconciliation.units}
+    figures = {unit_figures.unit.pk: unit_figures for unit_figures in reconciliation.units}
+    # The saved allocations that do not add up to the offers are marked where they are
+    # typed, and on first sight of the page named in its error summary.
+    mismatch = next((f for f in reconciliation.errors if f.code == "allocations-offers"), None)
     for form in formset:
-        form.planned_spend = planned.get(form.initial.get("id"))
+        form.figures = figures.get(form.initial.get("id"))
+        if mismatch:
+            form.fields["grant_allocation"].widget.attrs["aria-describedby"] = ALLOCATIONS_ERROR
     return _edit_page(
         request,
         case,
@@ -298,7 +308,16 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
             case, formset.row_edits(), by=request.user, lock_version=version
         ),
         saved="Funded units saved",
-        context={"reconciliation": reconciliation},
+        context={
+            "reconciliation": reconciliation,
+            "mismatch": mismatch,
+            "allocations_error": ALLOCATIONS_ERROR,
+        },
+        shown_errors=(
+            [(formset.forms[0]["grant_allocation"].id_for_label, mismatch.message)]
+            if mismatch and formset.forms
+            else []
+        ),
     )
 
 
