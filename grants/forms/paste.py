@@ -56,11 +56,11 @@ def _cell(text: str) -> str:
 
 
 def _is_heading(cells: list[str]) -> bool:
-    """A row like "Grade or rank, Annual cost, Grant-funded FTE": its first cell names the
-    column, and neither the cost nor the FTE beside it is a number."""
-    if len(cells) < 2 or not any(word in cells[0].casefold() for word in ("grade", "rank")):
+    """A row like "Grade or rank, Annual cost, Grant-funded FTE": its first cells name the
+    columns, and the FTE beside them is not a number."""
+    if len(cells) < 2 or not cells[0].casefold().startswith(("grade", "rank")):
         return False
-    if len(cells) > 2 and _NUMBER.match(cells[2]):
+    if "cost" not in cells[1].casefold() or (len(cells) > 2 and _NUMBER.match(cells[2])):
         return False
     try:
         parse_money(cells[1])

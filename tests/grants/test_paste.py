@@ -91,8 +91,9 @@ def test_each_bad_row_is_named_by_its_line_and_column_and_kept_for_fixing():
 def test_a_first_row_that_is_a_post_is_never_taken_for_a_heading():
     # A grade named like a heading, with a cost that cannot be read, is a bad row to
     # fix, not a heading to drop.
-    rows = split_rows("Grade 7\tunknown\t1\nBand D\t53000\t1")
-    assert [number for number, _, _ in rows] == [1, 2]
+    for first in ("Grade 7\tunknown\t1", "Grade 7\tcost unknown\t1", "Rank\tsixty\tone"):
+        rows = split_rows(f"{first}\nBand D\t53000\t1")
+        assert [number for number, _, _ in rows] == [1, 2], first
     assert split_rows("Rank\tCost\tFTE\nBand D\t53000\t1")[0][0] == 2
 
 
