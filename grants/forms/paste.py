@@ -124,9 +124,8 @@ class PasteForm(ErrorSummaryMixin, forms.Form):
         required=False,
         strip=False,
         max_length=MAX_CHARACTERS,
-        widget=forms.Textarea(
-            attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off", "wrap": "off"}
-        ),
+        # templates/grants/editor/unit.html draws the box, its hint and each row's problem.
+        widget=forms.Textarea,
         help_text="One post a row, in these columns: grade or rank, annual cost, "
         "grant-funded FTE, match-funded FTE and group (optional). A heading row is skipped.",
         error_messages={
