@@ -146,6 +146,7 @@ def test_a_paste_with_a_table_error_saves_nothing_and_keeps_every_row(manager_cl
         ),
     ]
     assert form_values(html)["paste-rows"] == twenty_posts()  # exactly as pasted
+    assert '<details class="govuk-details" open>' in html  # the box is not hidden
     assert unit.posts.count() == 1
     assert GrantCase.objects.get(pk=draft.pk).lock_version == 0
 
