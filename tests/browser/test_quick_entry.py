@@ -173,7 +173,7 @@ def test_a_six_unit_case_with_20_posts_is_entered_by_pasting_in_few_page_loads(p
 
     expect(page.get_by_text(f"Posts and costs for {UNITS[-1][0]} saved")).to_be_visible()
     assert_accessible(page)
-    assert len(loads) <= MOST_PAGE_LOADS, loads
+    assert len(loads) <= MOST_PAGE_LOADS, f"{len(loads)} page loads: {loads}"
 
     case = GrantCase.objects.with_contents().get(pk=offered_case.pk)
     units = list(case.units.all())
