@@ -115,6 +115,10 @@ class UnitFigures:
         return sum((g.grant_fte for g in self.groups), ZERO)
 
     @property
+    def match_fte(self) -> Decimal:
+        return sum((g.match_fte for g in self.groups), ZERO)
+
+    @property
     def staff_grant_cost(self) -> Decimal:
         return sum((g.grant_cost for g in self.groups), ZERO)
 
@@ -198,6 +202,10 @@ class Reconciliation:
     @property
     def grant_fte(self) -> Decimal:
         return sum((u.grant_fte for u in self.units), ZERO)
+
+    @property
+    def match_fte(self) -> Decimal:
+        return sum((u.match_fte for u in self.units), ZERO)
 
     @property
     def errors(self) -> list[Finding]:
