@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from approvals.models import RelatedDecision, RelatedDecisionKind
+from approvals.models import AgendaItem, RelatedDecision, RelatedDecisionKind
 from grants import rollover
 from grants.models import FundedUnit, Post
 from grants.seed import BAND_C, BAND_D, create_seed_case
 from tests.factories import make_case
 from tests.html import tables
-from tests.workflow import approve, to_iam, to_ready
+from tests.workflow import approve, to_dmpc_review, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -132,15 +132,32 @@ def test_the_sign_is_hidden_from_screen_readers_and_the_change_spelled_out(chang
 
 def test_reviewers_see_the_comparison_from_the_case_pages(rolled, people, client):
     rolled.offers.update(amount_to_be_confirmed=False)
-    to_iam(rolled, people)
+    to_dmpc_review(rolled, people)
     url = reverse("grants:compared-with-earlier", args=[rolled.pk])
-    for user in (people.iam, people.finance, people.dmpc_office, people.dmpc):
+    pages = {
+        people.iam: [reverse("grants:report", args=[rolled.pk])],
+        people.finance: [
+            reverse("approvals:clearance", args=[rolled.pk]),
+            reverse("approvals:sign-off", args=[rolled.pk, "finance"]),
+        ],
+        people.dmpc_office: [reverse("approvals:questions", args=[rolled.pk])],
+        people.dmpc: [reverse("approvals:decide", args=[rolled.pk])],
+    }
+    for user, urls in pages.items():
         client.force_login(user)
         assert client.get(url).status_code == 200
-        for page in ("grants:report", "approvals:clearance", "approvals:questions"):
-            html = client.get(reverse(page, args=[rolled.pk])).content.decode()
+        for page in urls:
+            html = client.get(page).content.decode()
             assert f'href="{url}"' in html, (user, page)
-            assert "Compared with PCD 1" in html
+
+
+def test_iam_sees_the_comparison_from_the_outcome_page(rolled, people, client):
+    rolled.offers.update(amount_to_be_confirmed=False)
+    to_iam(rolled, people)
+    item = AgendaItem.objects.get(case=rolled)
+    client.force_login(people.iam)
+    html = client.get(reverse("approvals:record-outcome", args=[item.meeting_id, item.pk]))
+    assert "Compare this case’s figures with PCD 1’s" in html.content.decode()
 
 
 def test_a_case_that_extends_no_decision_has_no_comparison(people, manager_client):
