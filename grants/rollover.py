@@ -124,7 +124,8 @@ def start_from_earlier(earlier: GrantCase, *, by: AbstractBaseUser) -> GrantCase
             actor=by,
             case=case,
             details={
-                "started_from": {"case": locked.pk, "reference": decision.reference},
+                "extends": decision.reference,
+                "copied_from_case": locked.pk,
                 "changes": document_changes(None, document),
             },
         )

@@ -18,7 +18,7 @@ from grants.reconciliation import reconcile_case
 from grants.seed import create_seed_case
 from grants.services import RowEdit, save_offers
 from tests.factories import make_case, make_user
-from tests.html import table_starting
+from tests.html import page_text, table_starting
 from tests.workflow import approve, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db
@@ -192,14 +192,22 @@ def test_the_new_case_extends_the_earlier_decision_audited_with_the_copy(
     event = AuditEvent.objects.get(case=rolled)
     assert event.action == AuditAction.CASE_CREATED
     assert event.actor == people.manager
-    assert event.details["started_from"] == {
-        "case": seed_decision.case.pk,
-        "reference": seed_decision.reference,
-    }
+    assert (event.details["extends"], event.details["copied_from_case"]) == (
+        seed_decision.reference,
+        seed_decision.case.pk,
+    )
     changed = {tuple(change["field"]) for change in event.details["changes"]}
     assert ("related_decisions", "1", "kind") in changed
     assert ("offers", "1", "amount_to_be_confirmed") in changed
     assert audit.verify_chain().intact
+
+
+def test_the_new_cases_history_says_what_it_extends(rolled, seed_decision, manager_client):
+    html = manager_client.get(reverse("approvals:history", args=[rolled.pk])).content.decode()
+    text = page_text(html)
+    assert "Case created" in text
+    assert f"Extends {seed_decision.reference}" in text
+    assert f"Copied from case {seed_decision.case.pk}" in text
 
 
 def test_nothing_is_kept_when_the_audit_event_cannot_be_written(seed_decision, people, monkeypatch):
