@@ -287,6 +287,14 @@ def _offer_rows(offers, *, amounts=None, confirmed=()) -> dict:
     return data
 
 
+def test_the_draft_report_marks_each_amount_to_be_confirmed(rolled, manager_client):
+    text = page_text(
+        manager_client.get(reverse("grants:report", args=[rolled.pk])).content.decode()
+    )
+    assert text.count("To be confirmed") == 2
+    assert "Amount £1.201m To be confirmed" in text
+
+
 def test_an_offer_saved_unchanged_stays_to_be_confirmed(rolled, people):
     offers = list(loaded(rolled).offers.all())
     edits = [
