@@ -232,6 +232,8 @@ DETAIL_LABELS = {
     "sha256": "SHA-256",
     "imported_from": "Imported from",
     "import_token": "Import reference",
+    "extends": "Extends",
+    "copied_from_case": "Copied from case",
 }
 # The DMPC's decision outcomes are stored as the verbs of the decision form.
 OUTCOME_LABELS = {
