@@ -115,6 +115,10 @@ class UnitFigures:
         return sum((g.grant_fte for g in self.groups), ZERO)
 
     @property
+    def match_fte(self) -> Decimal:
+        return sum((g.match_fte for g in self.groups), ZERO)
+
+    @property
     def staff_grant_cost(self) -> Decimal:
         return sum((g.grant_cost for g in self.groups), ZERO)
 
@@ -198,6 +202,10 @@ class Reconciliation:
     @property
     def grant_fte(self) -> Decimal:
         return sum((u.grant_fte for u in self.units), ZERO)
+
+    @property
+    def match_fte(self) -> Decimal:
+        return sum((u.match_fte for u in self.units), ZERO)
 
     @property
     def errors(self) -> list[Finding]:
@@ -352,6 +360,21 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 reader="The report has no grant offers.",
             )
         )
+    for offer in offers:
+        if offer.amount_to_be_confirmed:
+            year = financial_year_label(offer.financial_year)
+            findings.append(
+                Finding(
+                    error,
+                    "amount-to-be-confirmed",
+                    f"Confirm the {offer.funder.name} offer for {year}: its amount, "
+                    f"{format_pounds(offer.amount)}, is the earlier decision’s figure, carried "
+                    "forward.",
+                    section="Grant offers",
+                    reader=f"The {offer.funder.name} offer for {year} is the earlier "
+                    f"decision’s figure, {format_pounds(offer.amount)}, not yet confirmed.",
+                )
+            )
     if not result.units:
         findings.append(
             Finding(

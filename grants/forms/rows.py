@@ -32,14 +32,15 @@ OUT_OF_DATE = (
 
 
 class RowForm(forms.Form):
-    """One row of an editable table. `number` counts rows from 1, as people do."""
+    """One row of an editable table. `number` counts rows from 1, as people do (or is a
+    placeholder in the row a script copies)."""
 
     noun = "Row"
     # The model fields this form edits, read from a row and handed to the service.
     saves: tuple[str, ...] = ()
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, number: int, **kwargs):
+    def __init__(self, *args, number: int | str, **kwargs):
         super().__init__(*args, **kwargs)
         self.number = number
 
@@ -72,13 +73,18 @@ class RowFormSet(forms.BaseFormSet):
         "too_few_forms": "Enter at least %(num)d rows",
     }
 
+    NUMBER = "__number__"
+
     def __init__(self, data=None, *, rows: Sequence, prefix: str, **kwargs):
         self.rows = {row.pk: row for row in rows}
         initial = [self.form.initial_for(row) for row in rows]
         super().__init__(data, initial=initial, prefix=prefix, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "number": (index or 0) + 1}
+        # The empty form (index None) is the row a script copies to add one: it fills in
+        # the row's number where the form says NUMBER.
+        number = self.NUMBER if index is None else index + 1
+        return {**super().get_form_kwargs(index), "number": number}
 
     def clean(self):
         seen = set()
@@ -150,13 +156,13 @@ class PostForm(RowForm):
         label="Group (optional)",
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={"max_length": "The group must be 200 characters or fewer"},
     )
     grade = forms.CharField(
         label="Grade or rank",
         max_length=120,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={
             "required": "Enter the grade or rank",
             "max_length": "The grade or rank must be 120 characters or fewer",
@@ -179,7 +185,7 @@ class CostLineForm(RowForm):
     description = forms.CharField(
         label="Description",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter what the cost is for, like ‘Overtime’",
             "max_length": "The description must be 200 characters or fewer",
@@ -194,7 +200,7 @@ class UnitForm(RowForm):
     name = forms.CharField(
         label="Name",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter the unit’s name",
             "max_length": "The unit’s name must be 200 characters or fewer",
@@ -274,12 +280,25 @@ class OfferForm(RowForm):
         widget=forms.Textarea,
         help_text=f"{PUBLISHED} Any conditions the funder attaches to the offer.",
     )
+    # Shown only on an offer whose amount was carried forward from an earlier decision.
+    amount_confirmed = forms.BooleanField(
+        required=False,
+        help_text="The amount is the earlier decision’s, carried forward. Tick this when the "
+        "funder has confirmed it, or enter the amount the funder has confirmed.",
+    )
 
     def __init__(self, *args, funders: Sequence, schemes: Sequence, **kwargs):
         super().__init__(*args, **kwargs)
         self.funders_by_name = {funder.name.casefold(): funder for funder in funders}
         _choose(self.fields["funder"], funders, "Choose a funder")
         _choose(self.fields["scheme"], schemes, "No scheme")
+        self.to_be_confirmed = bool(self.initial.get("amount_to_be_confirmed"))
+        if self.to_be_confirmed:
+            self.fields[
+                "amount_confirmed"
+            ].label = f"The funder has confirmed the amount of {self.row_label.lower()}"
+        else:
+            del self.fields["amount_confirmed"]
         legend = "New offer" if self.is_new else self.row_label
         self.helper = page_form_helper(
             Fieldset(
@@ -287,6 +306,7 @@ class OfferForm(RowForm):
                 Field.text("new_funder", field_width="two-thirds"),
                 Field.select("scheme"),
                 Field.text("amount"),
+                *([Field.checkbox("amount_confirmed", small=True)] if self.to_be_confirmed else []),
                 Field.text("financial_year"),
                 Field("period_start"),
                 Field("period_end"),
@@ -304,6 +324,7 @@ class OfferForm(RowForm):
         return super().initial_for(offer) | {
             "funder": str(offer.funder_id),
             "scheme": str(offer.scheme_id or ""),
+            "amount_to_be_confirmed": offer.amount_to_be_confirmed,
         }
 
     def clean(self):
@@ -330,6 +351,7 @@ class OfferForm(RowForm):
             "funder": data["funder"],
             "new_funder": data["new_funder"].strip(),
             "scheme": data["scheme"],
+            "amount_confirmed": data.get("amount_confirmed", False),
         }
 
     def funder_key(self) -> str | None:
@@ -357,6 +379,23 @@ class BaseOfferFormSet(RowFormSet):
     def __init__(self, data=None, *, default_year: int, **kwargs):
         self.default_year = default_year
         super().__init__(data, **kwargs)
+
+    def row_edits(self) -> list[RowEdit]:
+        """An offer carried forward stays to be confirmed until its box is ticked or its
+        amount is changed: entering the confirmed amount confirms it."""
+        edits = []
+        for edit in super().row_edits():
+            values = dict(edit.values)
+            confirmed = values.pop("amount_confirmed")
+            saved = self.rows.get(edit.id)
+            values["amount_to_be_confirmed"] = bool(
+                saved is not None
+                and saved.amount_to_be_confirmed
+                and not confirmed
+                and values["amount"] == saved.amount
+            )
+            edits.append(RowEdit(edit.id, values))
+        return edits
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
