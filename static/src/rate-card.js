@@ -25,6 +25,11 @@ function announce(text) {
   }
 }
 
+// Said as typing would say it, so that whatever follows the box (a total) follows it.
+function changed(input) {
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
 function fill(gradeInput) {
   const cost = costInput(gradeInput);
   if (!(cost instanceof HTMLInputElement)) {
@@ -38,6 +43,7 @@ function fill(gradeInput) {
     if (filled !== undefined && cost.value === filled) {
       cost.value = cost.dataset.rateCardBefore ?? "";
       delete cost.dataset.rateCardCost;
+      changed(cost);
       announce("Annual cost cleared: the grade is not on the rate card.");
     }
     return;
@@ -54,6 +60,7 @@ function fill(gradeInput) {
   }
   cost.value = found.cost;
   cost.dataset.rateCardCost = found.cost;
+  changed(cost);
   announce(
     `Annual cost filled in from the ${list.dataset.year} rate card: £${found.cost} for ${found.grade}.`,
   );
@@ -61,6 +68,18 @@ function fill(gradeInput) {
 
 if (list) {
   document.getElementById(`${list.id}-fills`)?.removeAttribute("hidden");
+  // Rows added to the table by a script come from a template without the list: a grade
+  // box gets it when it is first used.
+  document.addEventListener("focusin", (event) => {
+    const input = event.target;
+    if (
+      input instanceof HTMLInputElement &&
+      /^posts-\d+-grade$/.test(input.name) &&
+      !input.hasAttribute("list")
+    ) {
+      input.setAttribute("list", list.id);
+    }
+  });
   // Listened for on the document, so rows added to the table later are filled too.
   for (const type of ["input", "change"]) {
     document.addEventListener(type, (event) => {

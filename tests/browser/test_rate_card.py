@@ -93,6 +93,14 @@ def test_choosing_a_grade_on_the_card_fills_in_its_cost(page, manager, administr
     expect(page.get_by_label("Annual cost, post 12", exact=True)).to_have_value("60000")
     assert_accessible(page)
 
+    # A row the table's script adds is filled in as well.
+    page.get_by_role("button", name="Add another post").click()
+    added = page.locator('input[name$="-grade"]').last
+    added.click()
+    added.fill("Band D")
+    expect(page.locator('input[name$="-annual_cost"]').last).to_have_value("52,600.00")
+    page.get_by_role("button", name=re.compile("^Remove")).last.click()
+
     page.get_by_label("Grant-funded FTE, post 11", exact=True).fill("1")
     page.get_by_label("Grade or rank, post 12", exact=True).fill("")
     page.get_by_label("Annual cost, post 12", exact=True).fill("")
