@@ -39,7 +39,7 @@ from grants.forms import (
 )
 from grants.models import Funder, GrantCase, GrantScheme
 from grants.permissions import can_create_case, get_case_for_editing
-from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
+from grants.reconciliation import Finding, Reconciliation, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.tasks import (
     MISSING_CODES,
@@ -290,9 +290,9 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     cost_lines = CostLineFormSet(
         posted_data(request), rows=list(unit.cost_lines.all()), prefix="costs"
     )
+    saved_figures = {p.post.pk: p for p in _unit_figures(reconciliation, unit).posts}
     for form in posts:
-        saved = posts.rows.get(form.initial.get("id"))
-        form.figures = post_figures(saved) if saved else None
+        form.figures = saved_figures.get(form.initial.get("id"))
     return _edit_page(
         request,
         case,
