@@ -38,8 +38,9 @@ from grants.forms import (
     first_field_anchor,
 )
 from grants.models import Funder, GrantCase, GrantScheme
+from grants.money import financial_year_label
 from grants.permissions import can_create_case, get_case_for_editing
-from grants.reconciliation import Finding, Reconciliation, reconcile_case
+from grants.reconciliation import ZERO, Finding, Reconciliation, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.tasks import (
     MISSING_CODES,
@@ -261,7 +262,12 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     units = list(case.units.all())
     reconciliation = reconcile_case(case)
-    formset = UnitFormSet(posted_data(request), rows=units, prefix="units")
+    other_years = [
+        year.financial_year
+        for year in case.budget_years.all()
+        if year.financial_year != case.financial_year
+    ]
+    formset = UnitFormSet(posted_data(request), rows=units, prefix="units", other_years=other_years)
     planned = {figures.unit.pk: figures.planned_spend for figures in reconciliation.units}
     for form in formset:
         form.planned_spend = planned.get(form.initial.get("id"))
@@ -274,8 +280,27 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
             case, formset.row_edits(), by=request.user, lock_version=version
         ),
         saved="Funded units saved",
-        context={"reconciliation": reconciliation},
+        context={
+            "reconciliation": reconciliation,
+            "other_years": [financial_year_label(year) for year in formset.other_years],
+            "years_by_year": _allocations_and_offers_by_year(reconciliation) if other_years else [],
+        },
     )
+
+
+def _allocations_and_offers_by_year(reconciliation: Reconciliation) -> list[dict]:
+    """Each budget year's grant allocations, offers and planned spend, for the units page."""
+    return [
+        {
+            "label": year.label,
+            "allocations": sum(
+                (unit.allocation_in(year.financial_year) for unit in reconciliation.units), ZERO
+            ),
+            "offers": year.grant_funding,
+            "planned_spend": year.planned_spend,
+        }
+        for year in reconciliation.years
+    ]
 
 
 @login_required
