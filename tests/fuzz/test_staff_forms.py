@@ -19,10 +19,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grants.models import BudgetYear
 from tests.factories import PASSWORD
 from tests.fuzz.strategies import (
     DATE_PARTS,
     SCRIPT,
+    SHORT_DATES,
     STALE_LOCKS,
     VALUES,
     audit_trail_without_refused_signatures,
@@ -93,7 +95,10 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
     """Each editing page of the owner's draft, and what may be posted to it."""
     draft = world.draft
     unit = world.unit
+    # A second budget year, so the units page has another year's allocations to take.
+    BudgetYear.objects.get_or_create(case=draft, financial_year=draft.financial_year + 1)
     posts = list(unit.posts.values_list("pk", flat=True))
+    other_year = f"allocation_{draft.financial_year + 1}"
     offer_fields = ["funder", "new_funder", "scheme", "amount", "financial_year", "conditions"]
     offer_fields += [*date("period_start"), *date("period_end"), *date("offer_date")]
     recommendation_fields = ["text", "is_standing_authority", "annual_cap", *date("ends_on")]
@@ -112,15 +117,27 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
         ),
         "units": (
             url("edit-units"),
-            formset("units", ["name", "grant_allocation"], [unit.pk, world.other_unit.pk]),
+            formset(
+                "units", ["name", "grant_allocation", other_year], [unit.pk, world.other_unit.pk]
+            ),
         ),
         "unit": (
             url("edit-unit", unit.pk),
             st.tuples(
                 formset(
-                    "posts", ["group", "grade", "annual_cost", "grant_fte", "match_fte"], posts
+                    "posts",
+                    [
+                        *("group", "grade", "annual_cost", "grant_fte", "match_fte"),
+                        *("starts_on", "ends_on"),
+                    ],
+                    posts,
+                    special={"starts_on": SHORT_DATES, "ends_on": SHORT_DATES},
                 ),
-                formset("costs", ["description", "amount"], [unit.cost_lines.get().pk]),
+                formset(
+                    "costs",
+                    ["description", "amount", "financial_year"],
+                    [unit.cost_lines.get().pk],
+                ),
             ).map(lambda pair: pair[0] | pair[1]),
         ),
         "budget years": (
