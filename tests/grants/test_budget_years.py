@@ -15,6 +15,7 @@ from grants.money import as_millions
 from grants.reconciliation import reconcile_case
 from grants.seed import create_seed_case
 from grants.years import days_by_year, post_costs_by_year, pro_rata
+from tests.factories import four_year_case
 from tests.grants.editor_pages import form_values, submit
 from tests.html import table_starting
 
@@ -22,15 +23,6 @@ pytestmark = pytest.mark.django_db
 
 M = Decimal
 TODAY = datetime.date(2023, 12, 1)
-LATER_YEARS = (2024, 2025, 2026)
-# How each later year's £2.000m offer is shared among the units.
-LATER_ALLOCATIONS = {
-    "ROCU": M("1250000"),
-    "ROCTA": M("300000"),
-    "ACE": M("200000"),
-    "Drugs Strategy": M("150000"),
-    "Digital Forensics": M("100000"),
-}
 # The units' staff costs in a whole year (the seed's posts), without their cost lines.
 STAFF_A_YEAR = {
     "ACE": M("216660"),
@@ -43,28 +35,6 @@ STAFF_A_YEAR = {
 
 def reconciled(case):
     return reconcile_case(GrantCase.objects.with_contents().get(pk=case.pk), today=TODAY)
-
-
-def four_year_case(manager) -> GrantCase:
-    """The seed, with every post running to 31 March 2027 and a £2.000m Home Office offer
-    for each of 2024/25, 2025/26 and 2026/27, allocated to the units."""
-    case = create_seed_case(manager)
-    Post.objects.filter(unit__case=case).update(ends_on=datetime.date(2027, 3, 31))
-    home_office = Funder.objects.get(name="Home Office")
-    for position, year in enumerate(LATER_YEARS, start=3):
-        GrantOffer.objects.create(
-            case=case,
-            funder=home_office,
-            scheme=case.scheme,
-            amount=M("2000000"),
-            financial_year=year,
-            position=position,
-        )
-        YearAllocation.objects.bulk_create(
-            YearAllocation(unit=unit, financial_year=year, amount=LATER_ALLOCATIONS[unit.name])
-            for unit in case.units.all()
-        )
-    return case
 
 
 def by_year(result, attribute):
