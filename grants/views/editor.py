@@ -315,7 +315,8 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     cost_lines = CostLineFormSet(
         posted_data(request), rows=list(unit.cost_lines.all()), prefix="costs"
     )
-    saved_figures = {p.post.pk: p for p in _unit_figures(reconciliation, unit).posts}
+    figures = _unit_figures(reconciliation, unit)
+    saved_figures = {p.post.pk: p for p in figures.posts}
     for form in posts:
         form.figures = saved_figures.get(form.initial.get("id"))
     return _edit_page(
@@ -334,10 +335,28 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         saved=f"Posts and costs for {unit.name} saved",
         context={
             "unit": unit,
-            "figures": _unit_figures(reconciliation, unit),
+            "figures": figures,
+            "unit_years": _unit_years(figures),
             "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
         },
     )
+
+
+def _unit_years(figures) -> list[dict]:
+    """A unit's planned spend, grant allocation and match funding in each financial year
+    it has either, when that is more than the costed year."""
+    years = sorted(figures.planned_spend_by_year.keys() | figures.allocations_by_year.keys())
+    if years == [figures.costed_year]:
+        return []
+    return [
+        {
+            "label": financial_year_label(year),
+            "planned_spend": figures.planned_spend_in(year),
+            "grant_allocation": figures.allocation_in(year),
+            "match_funding": figures.match_funding_in(year),
+        }
+        for year in years
+    ]
 
 
 def _unit_figures(reconciliation: Reconciliation, unit):

@@ -365,8 +365,14 @@ def test_a_manager_enters_other_years_allocations_post_dates_and_cost_line_years
     assert (inspector.starts_on, inspector.ends_on) == (None, datetime.date(2025, 3, 31))
     assert rocu.cost_lines.get(description="Overtime").financial_year == 2024
     # The page shows the saved dates as typed back, and the year as a label.
-    values = form_values(manager_client.get(unit_url).content.decode())
+    html = manager_client.get(unit_url).content.decode()
+    values = form_values(html)
     assert values[f"posts-{first_post}-ends_on"] == "31/3/2025"
+    assert table_starting(html, "ROCU by financial year") == [
+        ["Financial year", "Planned spend", "Grant allocation", "Match funding from the MPS"],
+        ["2023/24", "£2,842,590.00", "£1,000,000.00", "£1,842,590.00"],
+        ["2024/25", "£212,800.00", "£2,000,000.00", "-£1,787,200.00"],
+    ]
     assert values[f"costs-{first_line}-financial_year"] == "2024/25"
 
     result = reconciled(case)
