@@ -320,6 +320,9 @@ def test_the_report_shows_each_years_planned_spend_and_the_posts_periods(manager
         "£1.250m in 2026/27)" in html
     )
     assert "Grand total expenditure against £4.750m" in html
+    totals = table_starting(html, "Funded units’ totals")
+    # Every year's allocation, spend and match funding: ROCU 1.000 + 3 × 1.250.
+    assert ["ROCU", "4.750", "10.394", "0.252", "10.646", "5.896", "20"] in totals
     # Planned spend ROCU: 2.851 in the first year, then its staff alone in each later year.
     rows = table_starting(html, "BAU revenue by financial year")
     assert ["ROCU", "2.851", "2.599", "2.599", "2.599", "0.000", "10.646"] in rows
