@@ -8,13 +8,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grants.document import case_document
 from grants.models import CostLine, Funder, GrantCase, GrantOffer, Post, YearAllocation
 from grants.money import as_millions
 from grants.reconciliation import reconcile_case
 from grants.seed import create_seed_case
-from grants.years import days_by_year, post_costs_by_year, pro_rata
+from grants.years import days_by_year, days_in_year, post_costs_by_year, pro_rata
 from tests.factories import four_year_case
 from tests.grants.editor_pages import form_values, submit
 from tests.html import table_starting
@@ -196,6 +198,28 @@ def test_a_post_across_several_years_counts_in_each():
         2024: (M("73200"), M("0")),
         2025: (M("18249.86"), M("0.00")),  # 73,200 × 91 ÷ 365 = 18,249.863…
     }
+
+
+days = st.dates(min_value=datetime.date(2020, 1, 1), max_value=datetime.date(2030, 12, 31))
+
+
+@given(start=days, end=days, annual=st.decimals(0, 500_000, places=2))
+def test_a_posts_days_and_costs_are_shared_among_the_years_it_runs_in(start, end, annual):
+    post = Post(
+        annual_cost=annual, grant_fte=M("1"), match_fte=M("0"), starts_on=start, ends_on=end
+    )
+    split = days_by_year(start, end)
+    costs = post_costs_by_year(post, 2023)
+
+    assert sum(split.values()) == max((end - start).days + 1, 0)
+    assert costs.keys() == split.keys()
+    for year, (grant, match) in costs.items():
+        assert 0 < split[year] <= days_in_year(year)
+        assert match == 0 and 0 <= grant <= annual
+        if split[year] == days_in_year(year):
+            assert grant == annual
+        else:
+            assert abs(grant - annual * split[year] / days_in_year(year)) <= M("0.005")
 
 
 def test_blank_dates_are_the_costed_year_and_a_blank_end_is_the_end_of_the_start_year():
