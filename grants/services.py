@@ -33,6 +33,7 @@ from grants.models import (
     Recommendation,
     YearAllocation,
 )
+from grants.money import financial_year_label
 from grants.permissions import can_create_case, can_edit_case
 from grants.sections import Section
 
@@ -129,6 +130,13 @@ def save_details(
     report_author: str,
 ) -> None:
     with editing(case, by=by, lock_version=lock_version):
+        # The costed year's allocations are the units' own; other years' must not clash.
+        if YearAllocation.objects.filter(unit__case=case, financial_year=financial_year).exists():
+            raise EditRefused(
+                f"Some units already have a grant allocation for "
+                f"{financial_year_label(financial_year)} as another year. Remove those "
+                "allocations on the funded units page before costing the case in that year."
+            )
         _update_case(
             case,
             title=title,

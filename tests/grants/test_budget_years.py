@@ -11,11 +11,13 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grants import services
 from grants.document import case_document
 from grants.models import CostLine, Funder, GrantCase, GrantOffer, Post, YearAllocation
 from grants.money import as_millions
 from grants.reconciliation import reconcile_case
 from grants.seed import create_seed_case
+from grants.services import EditRefused
 from grants.years import days_by_year, days_in_year, post_costs_by_year, pro_rata
 from tests.factories import four_year_case
 from tests.grants.editor_pages import form_values, submit
@@ -433,3 +435,24 @@ def test_a_post_ending_before_it_starts_is_refused_and_what_was_typed_is_kept(
     )
     assert "The end date must be the same as or after the start date" in response.content.decode()
     assert ace.posts.get(grade="Detective Sergeant").ends_on is None
+
+
+def test_a_case_is_not_costed_in_a_year_its_units_already_have_allocations_for(manager):
+    case = four_year_case(manager)
+    details = {
+        "title": case.title,
+        "scheme": case.scheme,
+        "report_by": case.report_by,
+        "report_author": case.report_author,
+    }
+    with pytest.raises(EditRefused, match="grant allocation for 2024/25 as another year"):
+        services.save_details(
+            case, by=manager, lock_version=case.lock_version, financial_year=2024, **details
+        )
+    case.refresh_from_db()
+    assert case.financial_year == 2023
+    assert YearAllocation.objects.filter(unit__case=case).count() == 15
+    services.save_details(
+        case, by=manager, lock_version=case.lock_version, financial_year=2022, **details
+    )
+    assert GrantCase.objects.get(pk=case.pk).financial_year == 2022
