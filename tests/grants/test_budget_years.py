@@ -339,8 +339,14 @@ def test_a_multi_year_document_holds_the_dates_years_and_allocations(manager):
 
 def test_the_report_shows_each_years_planned_spend_and_the_posts_periods(manager_client, manager):
     case = four_year_case(manager)
+    CostLine.objects.filter(unit__case=case, description="Overtime").update(financial_year=2023)
+    Post.objects.filter(unit__case=case, grade="Band B").update(
+        starts_on=datetime.date(2023, 10, 1)
+    )
     html = manager_client.get(reverse("grants:report", args=[case.pk])).content.decode()
     assert 'Detective Inspector <span class="app-figures__period">(to 31 March 2027)</span>' in html
+    assert 'Band B <span class="app-figures__period">(1 October 2023 to 31 March 2027)' in html
+    assert 'Overtime <span class="app-figures__period">(2023/24)</span>' in html
     assert (
         "ROCU (grant amount £1.000m in 2023/24, £1.250m in 2024/25, £1.250m in 2025/26, "
         "£1.250m in 2026/27)" in html
