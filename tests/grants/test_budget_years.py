@@ -11,6 +11,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from approvals.models import Publication
+from approvals.publication import services as publishing
 from grants import services
 from grants.document import case_document
 from grants.models import CostLine, Funder, GrantCase, GrantOffer, Post, YearAllocation
@@ -22,6 +24,7 @@ from grants.years import days_by_year, days_in_year, post_costs_by_year, pro_rat
 from tests.factories import four_year_case
 from tests.grants.editor_pages import form_values, submit
 from tests.html import table_starting
+from tests.workflow import approve, to_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -462,3 +465,20 @@ def test_a_case_is_not_costed_in_a_year_its_units_already_have_allocations_for(m
         case, by=manager, lock_version=case.lock_version, financial_year=2022, **details
     )
     assert GrantCase.objects.get(pk=case.pk).financial_year == 2022
+
+
+def test_the_dmpc_decides_on_and_the_public_reads_each_years_figures(client, people):
+    case = four_year_case(people.manager)
+    to_ready(case, people)
+    client.force_login(people.dmpc)
+    pages = {"decide": client.get(f"/staff/cases/{case.pk}/decide/").content.decode()}
+    decision = approve(case, people)
+    publishing.publish_now(decision.publication, by=people.publisher)
+    client.logout()
+    slug = Publication.objects.get(pk=decision.publication.pk).slug
+    pages["public"] = client.get(f"/decisions/{slug}/").content.decode()
+
+    for html in pages.values():
+        rows = table_starting(html, "BAU revenue by financial year")
+        assert ["MPS funding", "2.047", "1.465", "1.465", "1.465", "0.000", "6.442"] in rows
+        assert ["Variance to budget (-ve saving)", *["0.000"] * 6] in rows
