@@ -51,7 +51,8 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "title", "due_at", "deferred_until", "published_at"]
+    list_display = ["reference", "title", "imported", "due_at", "deferred_until", "published_at"]
+    list_filter = ["imported"]
 
 
 admin.site.unregister(User)

@@ -135,6 +135,47 @@ def record(
     )
 
 
+def record_many(action: AuditAction, *, actor, details: list[dict]) -> list[AuditEvent]:
+    """Append one event a change for many changes of one kind (an import of thousands of
+    records), each with its `details`, chained in order as `record` chains them: the
+    events are written in one statement, and the head moves on an event at a time, as
+    its guard on PostgreSQL requires. Call it inside the transaction of the changes."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("Audit events are written inside the transaction of their change.")
+    if not details:
+        return []
+    head = _chain_head()
+    if not head.keyed_from and head.sequence:
+        seal(head)
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "System"
+    occurred_at = timezone.now()
+    previous, sequence = head.hash, head.sequence
+    events = []
+    for each in details:
+        sequence += 1
+        event = AuditEvent(
+            sequence=sequence,
+            occurred_at=occurred_at,
+            actor=actor,
+            actor_name=actor_name,
+            action=action,
+            details=json.loads(canonical(each)),
+            previous_hash=previous,
+        )
+        event.hash = previous = event_hash(event)
+        events.append(event)
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    first_keyed = not head.keyed_from
+    heads = AuditChainHead.objects.filter(pk=head.pk)
+    for event in events:
+        moved = {"sequence": event.sequence, "hash": event.hash}
+        if first_keyed:
+            moved["keyed_from"], first_keyed = event.sequence, False
+        heads.update(**moved)
+    head.refresh_from_db()
+    return events
+
+
 def anchor(event: AuditEvent, revision) -> AuditAnchor:
     """Record the chain's head, `event`, beside a published revision. Call it in the
     publication's transaction, straight after its event."""
@@ -144,6 +185,23 @@ def anchor(event: AuditEvent, revision) -> AuditAnchor:
         hash=event.hash,
         recorded_at=event.occurred_at,
         revision=revision,
+    )
+
+
+def anchor_many(pairs: list[tuple[AuditEvent, object]]) -> list[AuditAnchor]:
+    """`anchor` for many (event, revision) pairs at once, as record_many writes them."""
+    return AuditAnchor.objects.bulk_create(
+        [
+            AuditAnchor(
+                kind=AuditAnchor.Kind.PUBLISHED,
+                sequence=event.sequence,
+                hash=event.hash,
+                recorded_at=event.occurred_at,
+                revision=revision,
+            )
+            for event, revision in pairs
+        ],
+        batch_size=500,
     )
 
 

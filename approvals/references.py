@@ -12,6 +12,7 @@ import io
 import json
 import re
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
@@ -101,9 +102,14 @@ def _references(content: bytes, source: str) -> list[str]:
 
 def published_references(source: str) -> PublishedReferences:
     """The references in a saved copy of the register's open data, by prefix."""
+    return highest_numbers(_references(_read_source(source), source))
+
+
+def highest_numbers(references: Iterable[str]) -> PublishedReferences:
+    """The highest number of each prefix among these references."""
     highest: dict[str, int] = {}
     unreadable = []
-    for reference in _references(_read_source(source), source):
+    for reference in references:
         match = _REFERENCE.fullmatch(reference.strip())
         if match is None:
             unreadable.append(reference)

@@ -42,6 +42,8 @@ class Finding:
     section: str = ""
     unit_id: int | None = None
     post_id: int | None = None
+    # The financial year a finding about one year's figures is about.
+    financial_year: int | None = None
     # The finding told to someone who reads the case but cannot edit it (the DMPC, an
     # adviser): what is wrong, without telling them to fix it. Empty when `message`
     # already reads that way.
@@ -124,6 +126,10 @@ class UnitFigures:
     @property
     def grant_fte(self) -> Decimal:
         return sum((g.grant_fte for g in self.groups), ZERO)
+
+    @property
+    def match_fte(self) -> Decimal:
+        return sum((g.match_fte for g in self.groups), ZERO)
 
     @property
     def staff_grant_cost(self) -> Decimal:
@@ -237,6 +243,10 @@ class Reconciliation:
     @property
     def grant_fte(self) -> Decimal:
         return sum((u.grant_fte for u in self.units), ZERO)
+
+    @property
+    def match_fte(self) -> Decimal:
+        return sum((u.match_fte for u in self.units), ZERO)
 
     @property
     def errors(self) -> list[Finding]:
@@ -453,6 +463,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                     reader=f"The figures for {label} do not add up: the units’ grant "
                     f"allocations total {format_pounds(allocations)} but the offers total "
                     f"{format_pounds(offers_in_year)}.",
+                    financial_year=year,
                 )
             )
 
@@ -470,6 +481,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                         f"(£{format_millions(spend)}m).",
                         unit=unit.unit.name,
                         unit_id=unit.unit.pk,
+                        financial_year=year,
                     )
                 )
         if not unit.posts and not unit.cost_lines:
@@ -531,6 +543,7 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                     f"The revenue impact summary for {year.label} does not balance: funding "
                     f"and planned spend differ by {format_pounds(year.variance)}.",
                     section="Revenue impact summary",
+                    financial_year=year.financial_year,
                 )
             )
     used_years = {offer.financial_year for offer in offers} | {case.financial_year}

@@ -4,6 +4,7 @@ build it."""
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -14,12 +15,14 @@ from django.utils import timezone
 from approvals import questions
 from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
+from approvals.publication import historic
 from approvals.publication import services as publishing
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
 from grants.models import GrantCase
 from grants.seed import create_seed_case
 from tests.factories import make_case, make_pdf, make_user
+from tests.publication.historic_files import csv_bytes, historic_row, small_pdf
 from tests.workflow import approve, decide_only, to_dmpc_review, to_iam, to_ready
 
 # Planted in Part 2 of the case waiting for a decision and of the published one.
@@ -108,12 +111,30 @@ def build_world(people) -> SimpleNamespace:
         reason="An operation is under way.",
     )
 
+    # Two decisions of the earlier register, imported: one with its PDF, one without.
+    world.imported, world.imported_bare = import_historic(people)
+
     # The seed's second recommendation is a standing authority; its approval is
     # scheduled for publication, not yet published.
     seed = create_seed_case(people.manager)
     to_ready(seed, people)
     world.standing = approve(seed, people)
     return world
+
+
+def import_historic(people) -> tuple[Publication, Publication]:
+    """Two imported records of the earlier register: CEOD 1 with its PDF, CEOD 2 without."""
+    from django.conf import settings
+
+    files = Path(settings.MEDIA_ROOT).parent / "historic"
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "ceod-1.pdf").write_bytes(small_pdf("CEOD 1"))
+    rows = [
+        historic_row(1, reference="CEOD 1", pdf="ceod-1.pdf"),
+        historic_row(2, reference="CEOD 2", outcome="", total_grant_amount=""),
+    ]
+    historic.import_decisions(csv_bytes(rows), files=files, source="earlier-register.csv")
+    return Publication.objects.get(slug="ceod-1"), Publication.objects.get(slug="ceod-2")
 
 
 def client_for(user) -> Client:

@@ -157,6 +157,11 @@ MATRIX = [
     Row("decision-pdf", (W("standing.publication.slug"),), everyone(404), "scheduled"),
     Row("decision-agreement", (W("publication.slug"),), everyone(200), "published"),
     Row("decision-agreement", (W("deferred.slug"),), everyone(404), "deferred"),
+    Row("decision", (W("imported.slug"),), everyone(200), "imported"),
+    Row("decision-document", (W("imported.slug"),), everyone(200), "imported"),
+    Row("decision-pdf", (W("imported.slug"),), everyone(200), "imported"),
+    Row("decision-pdf", (W("imported_bare.slug"),), everyone(404), "imported without a PDF"),
+    Row("decision-agreement", (W("imported.slug"),), everyone(404), "imported"),
     # Signing in and out.
     Row("login", (), {**everyone(SIGNED_IN_ELSEWHERE), "anonymous": 200}),
     Row("logout", (), everyone(405)),
@@ -333,6 +338,7 @@ MATRIX = [
     Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
     Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
     Row("approvals:publication", (99999,), publisher_only(404), "unknown"),
+    Row("approvals:publication", (W("imported.pk"),), publisher_only(404), "imported"),
     Row("approvals:publish-now", (W("deferred.pk"),), publisher_only(405)),
     Row("approvals:defer", (W("deferred.pk"),), publisher_only(), "deferred"),
     Row(
@@ -342,6 +348,8 @@ MATRIX = [
         "already published",
     ),
     Row("approvals:correct", (W("publication.pk"),), publisher_only(), "published"),
+    Row("approvals:correct", (W("imported.pk"),), publisher_only(404), "imported"),
+    Row("approvals:defer", (W("imported.pk"),), publisher_only(404), "imported"),
     Row(
         "approvals:correct",
         (W("deferred.pk"),),
@@ -561,6 +569,8 @@ ATTEMPTS = [
     Attempt("approvals:publish-now", (W("deferred.pk"),), "admin", 403, {}),
     Attempt("approvals:defer", (W("publication.pk"),), "dmpc_office", 403, {"reason": "No."}),
     Attempt("approvals:correct", (W("publication.pk"),), "owner", 403, {"note": "No."}),
+    Attempt("approvals:correct", (W("imported.pk"),), "publisher", 404, {"note": "No."}),
+    Attempt("approvals:publish-now", (W("imported.pk"),), "publisher", 404, {}),
     Attempt("approvals:add-to-agenda", (W("meeting.pk"),), "owner", 403, {"case": W("draft.pk")}),
     Attempt("approvals:record-outcome", (W("meeting.pk"), W("item.pk")), "dmpc", 403, {}),
     Attempt(

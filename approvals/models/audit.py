@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     COMMENT_ADDED = "comment_added", "Comment added"
     QUESTION_RESOLVED = "question_resolved", "Question resolved"
     PACK_DOWNLOADED = "pack_downloaded", "IAM meeting pack downloaded"
+    IMPORTED = "imported", "Decision imported from the earlier register"
 
 
 class AuditEvent(models.Model):

@@ -44,6 +44,10 @@ class PublicationQuerySet(models.QuerySet):
         """Publications on the register: a deferred or not yet due one has no published_at."""
         return self.filter(published_at__isnull=False)
 
+    def made_here(self):
+        """Publications of decisions made in this service, not imported records."""
+        return self.filter(imported=False)
+
 
 class Publication(models.Model):
     """A decision's place on the public register.
@@ -53,8 +57,16 @@ class Publication(models.Model):
     without reading documents."""
 
     decision = models.OneToOneField(
-        "approvals.Decision", on_delete=models.PROTECT, related_name="publication"
+        "approvals.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publication",
     )
+    # A decision published on the earlier register and loaded by `manage.py
+    # import_decisions` (approvals.publication.historic): it has no decision or case here,
+    # only the facts the earlier register gave, and no structured figures.
+    imported = models.BooleanField(default=False, editable=False)
     slug = models.SlugField(max_length=40, unique=True)
     due_at = models.DateTimeField()
     deferred_until = models.DateTimeField(null=True, blank=True)
@@ -64,12 +76,14 @@ class Publication(models.Model):
 
     reference = models.CharField(max_length=30)
     title = models.CharField(max_length=300)
-    outcome = models.CharField(max_length=20, choices=DecisionOutcome)
+    # Blank only for an imported record whose outcome the earlier register did not give.
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome, blank=True)
     decision_date = models.DateField()
     # Funders and years as published text, for lists and open data; the filters and
     # counts use `filter_options`, rows of the same values.
     funders = models.CharField(max_length=1000, help_text="Funder names, separated by '; '.")
-    total_grant_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # None only for an imported record whose total the earlier register did not give.
+    total_grant_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     financial_years = models.CharField(max_length=200, help_text="Like '2023/24; 2024/25'.")
     summary = models.TextField(blank=True)
     recommendations = models.TextField(blank=True)
@@ -96,6 +110,12 @@ class Publication(models.Model):
         indexes = [
             models.Index(fields=["-published_at", "-id"], name="publication_register"),
             models.Index(fields=["due_at"], name="publication_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imported=True) | models.Q(decision__isnull=False),
+                name="publication_of_a_decision_unless_imported",
+            )
         ]
 
     def __str__(self):

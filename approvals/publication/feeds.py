@@ -23,7 +23,11 @@ FEED_FIELDS = (
     "summary",
     "published_at",
     "funders",
+    "imported",
 )
+
+
+IMPORTED_NOTE = "Imported from the earlier register, without structured figures."
 
 
 class AnchoredAtomFeed(Atom1Feed):
@@ -101,7 +105,9 @@ class DecisionsFeed(Feed):
     def item_description(self, item):
         # Atom's summary is HTML here: the outcome, then the summary as the register
         # shows it (sanitised, so nothing a writer typed becomes markup).
-        outcome = format_html("<p>{}.</p>", item.get_outcome_display())
+        outcome = format_html("<p>{}.</p>", item.get_outcome_display()) if item.outcome else ""
+        if item.imported:
+            outcome += format_html("<p>{}</p>", IMPORTED_NOTE)
         summary = outcome + mark_safe(render_text(item.summary))  # render_text sanitises
         anchor = item.current_anchor
         if anchor is not None:

@@ -51,8 +51,11 @@ def part1_html(revision: PublishedRevision, document: Callable[[], dict]) -> Saf
 
 
 def out_of_date():
-    """Published revisions with no drawing, or one drawn with an earlier layout."""
-    return PublishedRevision.objects.exclude(part1__renderer=LAYOUT)
+    """Published revisions with no drawing, or one drawn with an earlier layout. An
+    imported record has no Part 1 to draw."""
+    return PublishedRevision.objects.exclude(part1__renderer=LAYOUT).exclude(
+        publication__imported=True
+    )
 
 
 def redraw(revisions=None) -> Iterator[int]:

@@ -82,3 +82,23 @@ def decision_facts(record: dict) -> list[Fact]:
             prose=True,
         ),
     ]
+
+
+NOT_RECORDED = "Not recorded"
+
+
+def imported_facts(record: dict) -> list[Fact]:
+    """An imported record's facts: those the earlier register gave, each one it did not
+    said to be not recorded."""
+    total = record.get("total_grant_amount")
+    return [
+        Fact("Reference", record["reference"]),
+        Fact("Title", record["title"]),
+        Fact("Decision", OUTCOMES.get(record.get("outcome"), NOT_RECORDED)),
+        Fact("Date of decision", long_date(record["decision_date"])),
+        Fact("Decided by", record["decided_by"]),
+        Fact("Published on the earlier register", long_date(record["date_published"])),
+        Fact("Funders", record.get("funders") or NOT_RECORDED),
+        Fact("Total grant offered", format_pounds(total) if total else NOT_RECORDED),
+        Fact("Financial years", record.get("financial_years") or NOT_RECORDED),
+    ]

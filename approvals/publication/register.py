@@ -64,7 +64,7 @@ OPEN_DATA_FIELDS = (
 # The open data's words for an outcome (DESIGN.md §6), where they differ from the stored value.
 OPEN_DATA_OUTCOMES = {"partly_approved": "partly approved"}
 # What the register lists and exports, as stored (the url is built from the slug).
-STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug")
+STORED_FIELDS = (*OPEN_DATA_FIELDS[:-1], "slug", "imported")
 
 _PAGE = re.compile(r"[0-9]{1,9}")
 _DIGIT = re.compile(r"[0-9]")
@@ -586,8 +586,9 @@ def _utc_iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _pounds(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+def _pounds(amount: Decimal | None) -> str:
+    # An imported record may not say its total: left empty (DESIGN.md §6).
+    return "" if amount is None else f"{amount:.2f}"
 
 
 def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:

@@ -212,8 +212,10 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
 
 
 def _locked(publication: Publication) -> Publication:
+    # Only the publication is locked: PostgreSQL refuses FOR UPDATE on the nullable side
+    # of an outer join, and its decision is nullable (an imported record has none).
     return (
-        Publication.objects.select_for_update()
+        Publication.objects.select_for_update(of=("self",))
         .select_related("decision__version", "decision__decided_by")
         .get(pk=publication.pk)
     )
@@ -285,6 +287,11 @@ def publish_correction(
         raise PublicationError(f"These cannot be corrected: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         locked = _locked(publication)
+        if locked.imported:
+            raise PublicationError(
+                f"{locked.reference} is an imported record of the earlier register: it is "
+                "not corrected here."
+            )
         current = locked.current_revision()
         if current is None:
             raise PublicationError(f"{locked.reference} is not published yet.")

@@ -28,6 +28,7 @@ from grants.forms.fields import (
     first_field_anchor,
     page_form_helper,
 )
+from grants.forms.paste import PasteForm
 from grants.forms.rows import (
     OUT_OF_DATE,
     BaseOfferFormSet,
@@ -72,6 +73,7 @@ __all__ = [
     "OfferForm",
     "OfferFormSet",
     "Part2Form",
+    "PasteForm",
     "PostForm",
     "PostFormSet",
     "RecommendationForm",

@@ -33,14 +33,15 @@ OUT_OF_DATE = (
 
 
 class RowForm(forms.Form):
-    """One row of an editable table. `number` counts rows from 1, as people do."""
+    """One row of an editable table. `number` counts rows from 1, as people do (or is a
+    placeholder in the row a script copies)."""
 
     noun = "Row"
     # The model fields this form edits, read from a row and handed to the service.
     saves: tuple[str, ...] = ()
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, number: int, **kwargs):
+    def __init__(self, *args, number: int | str, **kwargs):
         super().__init__(*args, **kwargs)
         self.number = number
 
@@ -73,13 +74,18 @@ class RowFormSet(forms.BaseFormSet):
         "too_few_forms": "Enter at least %(num)d rows",
     }
 
+    NUMBER = "__number__"
+
     def __init__(self, data=None, *, rows: Sequence, prefix: str, **kwargs):
         self.rows = {row.pk: row for row in rows}
         initial = [self.form.initial_for(row) for row in rows]
         super().__init__(data, initial=initial, prefix=prefix, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "number": (index or 0) + 1}
+        # The empty form (index None) is the row a script copies to add one: it fills in
+        # the row's number where the form says NUMBER.
+        number = self.NUMBER if index is None else index + 1
+        return {**super().get_form_kwargs(index), "number": number}
 
     def clean(self):
         seen = set()
@@ -151,13 +157,13 @@ class PostForm(RowForm):
         label="Group (optional)",
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={"max_length": "The group must be 200 characters or fewer"},
     )
     grade = forms.CharField(
         label="Grade or rank",
         max_length=120,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
         error_messages={
             "required": "Enter the grade or rank",
             "max_length": "The grade or rank must be 120 characters or fewer",
@@ -189,7 +195,7 @@ class CostLineForm(RowForm):
     description = forms.CharField(
         label="Description",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter what the cost is for, like ‘Overtime’",
             "max_length": "The description must be 200 characters or fewer",
@@ -205,7 +211,7 @@ class UnitForm(RowForm):
     name = forms.CharField(
         label="Name",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-30"}),
         error_messages={
             "required": "Enter the unit’s name",
             "max_length": "The unit’s name must be 200 characters or fewer",

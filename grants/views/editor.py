@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -29,18 +30,20 @@ from grants.forms import (
     LockForm,
     OfferFormSet,
     Part2Form,
+    PasteForm,
     PostFormSet,
     RecommendationFormSet,
     SectionForm,
     TimeSensitivityForm,
+    UnitForm,
     UnitFormSet,
     field_anchor,
     first_field_anchor,
 )
-from grants.models import Funder, GrantCase, GrantScheme
+from grants.models import FundedUnit, Funder, GrantCase, GrantScheme
 from grants.money import financial_year_label
 from grants.permissions import can_create_case, get_case_for_editing
-from grants.reconciliation import ZERO, Finding, Reconciliation, reconcile_case
+from grants.reconciliation import ZERO, Finding, Reconciliation, post_figures, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.tasks import (
     MISSING_CODES,
@@ -115,6 +118,9 @@ def error_links(parts: Iterable[forms.Form | forms.BaseFormSet]) -> list[tuple[s
     """Every error on a page, in page order, with the id of the field it links to."""
     links = []
     for part in parts:
+        if hasattr(part, "error_links"):
+            links += part.error_links()
+            continue
         if isinstance(part, forms.BaseFormSet):
             # Rows being removed are not saved, so their errors do not matter.
             rows = [f for f in part.forms if not f.cleaned_data.get(DELETION_FIELD_NAME)]
@@ -134,11 +140,19 @@ def _edit_page(
     template: str,
     parts: Mapping[str, forms.Form | forms.BaseFormSet],
     save: Callable[[int | None], object],
-    saved: str,
+    saved: str | Callable[[], str],
     context: Mapping | None = None,
+    then: Mapping[str, str] | None = None,
+    after_save: Callable[[], HttpResponse | None] | None = None,
+    shown_errors: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
     """Show a page of forms; on POST, validate every form and save through `save`,
-    which takes the lock_version the page was rendered with."""
+    which takes the lock_version the page was rendered with.
+
+    A saved page goes to the task list, or where its `then` button asked: "more" is the
+    page again, and `then` names other places. `after_save` may answer instead, with a
+    page of what is left to do. `shown_errors` are problems of what is saved, which the
+    page's error summary names when it is first opened."""
     lock = LockForm(posted_data(request), initial={"lock_version": case.lock_version})
     refusal = None
     if request.method == "POST":
@@ -152,21 +166,34 @@ def _edit_page(
             services.ensure_current(case, lock.seen_version())
             if valid:
                 save(lock.seen_version())
-                messages.success(request, saved)
-                if request.POST.get("then") == "more":
-                    return redirect(request.path)
-                return redirect("grants:task-list", pk=case.pk)
+                messages.success(request, saved() if callable(saved) else saved)
+                if after_save is not None and (page := after_save()) is not None:
+                    return page
+                places = {"more": request.path, **(then or {})}
+                place = places.get(request.POST.get("then"))
+                return redirect(place or reverse("grants:task-list", args=[case.pk]))
         except services.EditRefused as error:
             refusal = error
-    errors = error_links(parts.values()) if request.method == "POST" else []
+    errors = error_links(parts.values()) if request.method == "POST" else shown_errors or []
+    return _render_edit_page(
+        request, case, template, {"lock_form": lock, **parts, **(context or {})}, errors, refusal
+    )
+
+
+def _render_edit_page(
+    request: HttpRequest,
+    case: GrantCase,
+    template: str,
+    context: Mapping,
+    errors: list[tuple[str, str]],
+    refusal: services.EditRefused | None = None,
+) -> HttpResponse:
     return render(
         request,
         template,
         {
             "case": case,
-            "lock_form": lock,
-            **parts,
-            **(context or {}),
+            **context,
             "errors": errors,
             "refusal": refusal,
             "case_changed": isinstance(refusal, services.CaseChanged),
@@ -256,6 +283,9 @@ def edit_offers(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+ALLOCATIONS_ERROR = "allocations-error"
+
+
 @login_required
 @edit_view
 def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
@@ -268,9 +298,20 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
         if year.financial_year != case.financial_year
     ]
     formset = UnitFormSet(posted_data(request), rows=units, prefix="units", other_years=other_years)
-    planned = {figures.unit.pk: figures.planned_spend for figures in reconciliation.units}
+    figures = {unit_figures.unit.pk: unit_figures for unit_figures in reconciliation.units}
+    # The saved allocations that do not add up to the offers are marked where they are
+    # typed, and on first sight of the page named in its error summary.
+    mismatch = next((f for f in reconciliation.errors if f.code == "allocations-offers"), None)
+    # The boxes of the year that does not add up: the costed year's, or another shown one's.
+    mismatched = (
+        UnitForm.allocation_field(mismatch.financial_year)
+        if mismatch and mismatch.financial_year in other_years
+        else "grant_allocation"
+    )
     for form in formset:
-        form.planned_spend = planned.get(form.initial.get("id"))
+        form.figures = figures.get(form.initial.get("id"))
+        if mismatch:
+            form.fields[mismatched].widget.attrs["aria-describedby"] = ALLOCATIONS_ERROR
     return _edit_page(
         request,
         case,
@@ -282,9 +323,16 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
         saved="Funded units saved",
         context={
             "reconciliation": reconciliation,
+            "mismatch": mismatch,
+            "allocations_error": ALLOCATIONS_ERROR,
             "other_years": [financial_year_label(year) for year in formset.other_years],
             "years_by_year": _allocations_and_offers_by_year(reconciliation) if other_years else [],
         },
+        shown_errors=(
+            [(formset.forms[0][mismatched].id_for_label, mismatch.message)]
+            if mismatch and formset.forms
+            else []
+        ),
     )
 
 
@@ -303,43 +351,38 @@ def _allocations_and_offers_by_year(reconciliation: Reconciliation) -> list[dict
     ]
 
 
-@login_required
-@edit_view
-def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
-    case = _case_with_contents(request, pk)
+def _unit_of(case: GrantCase, unit_pk: int) -> FundedUnit:
     unit = next((unit for unit in case.units.all() if unit.pk == unit_pk), None)
     if unit is None:
         raise Http404("No such unit in this case")
-    reconciliation = reconcile_case(case)
-    posts = PostFormSet(posted_data(request), rows=list(unit.posts.all()), prefix="posts")
-    cost_lines = CostLineFormSet(
-        posted_data(request), rows=list(unit.cost_lines.all()), prefix="costs"
-    )
-    figures = _unit_figures(reconciliation, unit)
-    saved_figures = {p.post.pk: p for p in figures.posts}
+    return unit
+
+
+def _unit_parts(case: GrantCase, unit: FundedUnit, data, paste_data=None) -> dict:
+    """A unit's tables of posts and cost lines, and its paste box."""
+    posts = PostFormSet(data, rows=list(unit.posts.all()), prefix="posts")
     for form in posts:
-        form.figures = saved_figures.get(form.initial.get("id"))
-    return _edit_page(
-        request,
-        case,
-        template="grants/editor/unit.html",
-        parts={"posts": posts, "cost_lines": cost_lines},
-        save=lambda version: services.save_unit_costs(
-            case,
-            unit,
-            posts=posts.row_edits(),
-            cost_lines=cost_lines.row_edits(),
-            by=request.user,
-            lock_version=version,
-        ),
-        saved=f"Posts and costs for {unit.name} saved",
-        context={
-            "unit": unit,
-            "figures": figures,
-            "unit_years": _unit_years(figures),
-            "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
-        },
-    )
+        saved = posts.rows.get(form.initial.get("id"))
+        form.figures = post_figures(saved, case.financial_year) if saved else None
+    return {
+        "posts": posts,
+        "cost_lines": CostLineFormSet(data, rows=list(unit.cost_lines.all()), prefix="costs"),
+        "paste": PasteForm(data if paste_data is None else paste_data, posts=posts),
+    }
+
+
+def _unit_context(case: GrantCase, unit: FundedUnit) -> dict:
+    reconciliation = reconcile_case(case)
+    units = list(case.units.all())
+    following = units[units.index(unit) + 1 :]
+    figures = _unit_figures(reconciliation, unit)
+    return {
+        "unit": unit,
+        "next_unit": following[0] if following else None,
+        "figures": figures,
+        "unit_years": _unit_years(figures),
+        "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
+    }
 
 
 def _unit_years(figures) -> list[dict]:
@@ -357,6 +400,63 @@ def _unit_years(figures) -> list[dict]:
         }
         for year in years
     ]
+
+
+@login_required
+@edit_view
+def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    case = _case_with_contents(request, pk)
+    unit = _unit_of(case, unit_pk)
+    parts = _unit_parts(case, unit, posted_data(request))
+    posts, cost_lines, paste = parts["posts"], parts["cost_lines"], parts["paste"]
+    context = _unit_context(case, unit)
+
+    def saved() -> str:
+        added = len(paste.accepted)
+        if not added:
+            return f"Posts and costs for {unit.name} saved"
+        return (
+            f"Posts and costs for {unit.name} saved, with {added} pasted "
+            f"row{pluralize(added)} added as post{pluralize(added)}"
+        )
+
+    def rows_left_to_fix() -> HttpResponse | None:
+        # The rows pasted with problems go back in the box, with their problems, on the
+        # page as it is now saved.
+        if not paste.problems:
+            return None
+        case = _case_with_contents(request, pk)
+        unit = _unit_of(case, unit_pk)
+        fresh = _unit_parts(case, unit, None, paste_data={"paste-rows": paste.kept_text()})
+        fresh["paste"].is_valid()
+        lock = LockForm(initial={"lock_version": case.lock_version})
+        return _render_edit_page(
+            request,
+            case,
+            "grants/editor/unit.html",
+            {"lock_form": lock, **fresh, **_unit_context(case, unit), "kept_rows": True},
+            error_links([fresh["paste"]]),
+        )
+
+    next_unit = context["next_unit"]
+    return _edit_page(
+        request,
+        case,
+        template="grants/editor/unit.html",
+        parts=parts,
+        save=lambda version: services.save_unit_costs(
+            case,
+            unit,
+            posts=[*posts.row_edits(), *paste.row_edits()],
+            cost_lines=cost_lines.row_edits(),
+            by=request.user,
+            lock_version=version,
+        ),
+        saved=saved,
+        context=context,
+        then={"next": reverse("grants:edit-unit", args=[pk, next_unit.pk])} if next_unit else {},
+        after_save=rows_left_to_fix,
+    )
 
 
 def _unit_figures(reconciliation: Reconciliation, unit):

@@ -1,7 +1,9 @@
 import { initAll } from "./govuk-frontend.min.js";
+import { initRowTables } from "./row-tables.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+initRowTables();
 
 // Radios that reveal their questions when chosen, as GOV.UK Frontend's conditional
 // radios do, but without aria-expanded, which ARIA does not allow on a radio: each radio

@@ -16,6 +16,9 @@ with wrk where it is installed and otherwise tests/bench/loadgen.py:
 2. with the page cache on (Django's cache: local memory, or Redis when REDIS_URL is
    set), repeat requests of the same published pages.
 
+Then, at 100,000, it imports 2,000 of the earlier register's decisions with a PDF each
+(`manage.py import_decisions`, tests/bench/historic.py; target under 60 s).
+
 It prints the tables, with each figure's ratio to the reference and plaintext views, what
 each page keeps at 100,000 of its throughput at 10,000, and the SQL queries per request
 at both sizes, and writes them to tests/bench/results.md (keeping anything below the
@@ -445,6 +448,7 @@ def main() -> int:
 
     from tests.bench import documents as bench_documents
     from tests.bench import generate
+    from tests.bench import historic as bench_historic
 
     generated_in, load_after = {}, {}
     try:
@@ -468,6 +472,8 @@ def main() -> int:
             first[0].queries[size] = 0
             connections.close_all()
             measure(env, load, first, export, repeat, size, load_after)
+        print(f"Importing {bench_historic.ROWS:,} decisions of the earlier register…")
+        historic = bench_historic.measure()
     finally:
         if os.environ.get("BENCH_KEEP_DATABASE") != "1":
             drop_database()
@@ -514,11 +520,14 @@ turns, or had a failed one, misses its target.
 {tables(scenarios)}
 
 {bench_documents.table(documents)}
+
+{bench_historic.table(historic)}
 """
     report = re.sub(r"\n{3,}", "\n\n", report)
     print()
     print(tables(scenarios))
     print(bench_documents.table(documents))
+    print(bench_historic.table(historic))
     write_results(report)
     print(f"\nWritten to {RESULTS.relative_to(ROOT)} in {time.monotonic() - began:.0f} s.")
     return 0

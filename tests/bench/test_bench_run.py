@@ -196,3 +196,38 @@ def test_csv_figures_count_only_complete_downloads():
     assert result["growth_mb"] == 4.0
     assert result["memory"] == "90 → 92 MB, 95 → 99 MB"
     assert csv_rows(b"reference,title\na,b\nc,d\n") == 2
+
+
+# ---- The historic register's import -----------------------------------------------------
+
+
+def test_the_historic_import_meets_its_target_only_with_every_row_and_nothing_changed():
+    from tests.bench import historic
+
+    assert historic.met(12.0, historic.ROWS, True)
+    assert not historic.met(historic.TARGET_S, historic.ROWS, True)
+    assert not historic.met(12.0, historic.ROWS - 1, True)
+    assert not historic.met(12.0, historic.ROWS, False)
+    result = {
+        "rows": historic.ROWS,
+        "pdf_kb": 877,
+        "first_s": 61.0,
+        "again_s": 7.0,
+        "imported": historic.ROWS,
+        "unchanged": True,
+        "met": False,
+    }
+    assert "| 61.0 s, 2,000 imported | under 60 s, every row: **missed** |" in historic.table(
+        result
+    )
+
+
+def test_the_historic_benchmarks_file_is_one_the_import_accepts(tmp_path):
+    from approvals.publication.historic import read_rows
+    from tests.bench import historic
+
+    # Its dates, funders and years repeat every 360 rows.
+    path = historic.build(tmp_path, count=360)
+    rows = read_rows(path.read_bytes(), files=tmp_path / "pdfs")
+    assert len(rows) == 360
+    assert len({row.pdf_sha256 for row in rows}) == 360

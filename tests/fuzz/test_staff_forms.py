@@ -12,6 +12,8 @@ never comes back unescaped. When the post is clearly invalid (a stale lock, a mi
 impossible value), nothing in the database changes.
 """
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grants.forms.paste import split_rows
 from grants.models import BudgetYear
 from tests.factories import PASSWORD
 from tests.fuzz.strategies import (
@@ -35,6 +38,7 @@ from tests.fuzz.strategies import (
     post_and_check,
     rolled_back,
 )
+from tests.grants.editor_pages import form_values
 from tests.matrix import W, client_for, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +142,8 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
                     ["description", "amount", "financial_year"],
                     [unit.cost_lines.get().pk],
                 ),
-            ).map(lambda pair: pair[0] | pair[1]),
+                fields(["paste-rows"]),
+            ).map(lambda parts: parts[0] | parts[1] | parts[2]),
         ),
         "budget years": (
             url("edit-budget-years"),
@@ -199,6 +204,53 @@ def test_editor_pages_take_hostile_posts_without_failing_or_saving_stale_ones(wo
             reverse("grants:report", args=[world.draft.pk]),
         ],
     )
+
+
+# Cells a spreadsheet could hold, good and hostile, and pastes of rows of them.
+CELLS = st.one_of(
+    VALUES,
+    st.sampled_from(
+        ["Detective Inspector", "£102,400.00", "66,230", "1", "0.5", "", " ", "\xa0", '"""']
+    ),
+)
+PASTES = st.one_of(
+    VALUES,
+    st.tuples(
+        st.lists(st.lists(CELLS, max_size=7).map("\t".join), max_size=12),
+        st.sampled_from(["\n", "\r\n", "\r"]),
+    ).map(lambda rows_and_end: rows_and_end[1].join(rows_and_end[0])),
+)
+
+
+@settings(max_examples=50)
+@given(text=PASTES, lock=st.sampled_from([None, *STALE_LOCKS]))
+def test_the_paste_box_takes_hostile_rows_and_loses_none(world, text, lock):
+    """Whatever is pasted, each row is either added as a post or left in the box: a row
+    with problems goes back in the box, and a paste refused whole stays as it was."""
+    url = reverse("grants:edit-unit", args=[world.draft.pk, world.unit.pk])
+    with rolled_back():
+        client = client_for(world.users["owner"])
+        data = form_values(check(client.get(url)).content.decode())
+        if lock is not None:
+            data["lock_version"] = lock
+        before = snapshot()
+        posts = world.unit.posts.count()
+        response = check(client.post(url, data | {"paste-rows": text}))
+        if lock is not None:
+            assert response.status_code == 409
+            assert snapshot() == before
+            return
+        added = world.unit.posts.count() - posts
+        if response.status_code == 302:
+            assert added == len(split_rows(text))
+            return
+        assert response.status_code == 200
+        kept = form_values(response.content.decode())["paste-rows"]
+        if added == 0 and snapshot() == before:
+            assert kept == text  # refused whole
+        else:
+            kept_rows = [line for line in re.split(r"\r\n|\r|\n", kept) if line.strip()]
+            assert added + len(kept_rows) == len(split_rows(text))
 
 
 @settings(max_examples=25)

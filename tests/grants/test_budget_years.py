@@ -4,6 +4,7 @@ year against each year's offers and allocations. The seed's four-year agreement 
 2023/24 to 2026/27, future offers up to £2.000m a year) is the case modelled."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -22,7 +23,7 @@ from grants.seed import create_seed_case
 from grants.services import EditRefused
 from grants.years import days_by_year, days_in_year, post_costs_by_year, pro_rata
 from tests.factories import four_year_case
-from tests.grants.editor_pages import form_values, submit
+from tests.grants.editor_pages import error_summary, form_values, submit
 from tests.html import table_starting
 from tests.workflow import approve, to_ready
 
@@ -482,3 +483,17 @@ def test_the_dmpc_decides_on_and_the_public_reads_each_years_figures(client, peo
         rows = table_starting(html, "BAU revenue by financial year")
         assert ["MPS funding", "2.047", "1.465", "1.465", "1.465", "0.000", "6.442"] in rows
         assert ["Variance to budget (-ve saving)", *["0.000"] * 6] in rows
+
+
+def test_the_units_page_marks_the_allocations_of_the_year_that_does_not_add_up(
+    manager_client, manager
+):
+    case = four_year_case(manager)
+    YearAllocation.objects.filter(unit__case=case, financial_year=2025).update(amount=M("1"))
+    html = manager_client.get(reverse("grants:edit-units", args=[case.pk])).content.decode()
+
+    [(anchor, message)] = error_summary(html)
+    assert anchor == "id_units-0-allocation_2025"
+    assert message.startswith("The units’ grant allocations for 2025/26 total £5.00")
+    marked = re.findall(r'<input [^>]*aria-describedby="allocations-error"[^>]*>', html)
+    assert len(marked) == 7 and all("allocation_2025" in box for box in marked)

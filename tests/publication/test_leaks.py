@@ -24,9 +24,12 @@ from approvals.models import (
     IamMeeting,
     Publication,
 )
+from approvals.publication import historic
 from approvals.publication import services as publishing
+from approvals.publication.historic import ImportRefused
 from grants.models import GrantCase
 from tests.factories import make_case
+from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +51,7 @@ PLANTED = {
     "place": "zqxiamplace",
     "invitees": "zqxiaminvitees",
     "agreement name": "zqxagreementname",
+    "refused import": "zqxrefusedimport",
 }
 STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
 LISTS = [
@@ -129,6 +133,14 @@ def planted(people, settings, tmp_path):
         until=timezone.now() + timezone.timedelta(days=30),
         reason=f"Operation {PLANTED['deferral reason']}.",
     )
+    # An import of the earlier register refused for one bad row: its good rows are not
+    # published either.
+    refused = [
+        historic_row(7001, title=f"Imported {PLANTED['refused import']}"),
+        historic_row(7002, summary=f"Summary {PLANTED['refused import']}.", date_signed="soon"),
+    ]
+    with pytest.raises(ImportRefused):
+        historic.import_decisions(csv_bytes(refused))
     return published.publication
 
 
@@ -200,3 +212,30 @@ def test_the_published_page_says_there_is_a_part_2_without_showing_it(client, pl
     assert "a published grant" in pdf_text
     assert EXEMPTION_GROUND in pdf_text
     assert PLANTED["part2"] not in pdf_text
+
+
+HOSTILE_TITLE = '<script>alert("zqx")</script><img src=x onerror=alert(1)>'
+
+
+def test_hostile_text_imported_from_the_earlier_register_is_shown_as_text(client, settings):
+    rows = [
+        historic_row(
+            7101,
+            title=HOSTILE_TITLE,
+            summary='<a href="javascript:alert(1)">Click</a> [link](javascript:alert(2))',
+            decision_maker='=HYPERLINK("http://evil.example","x")',
+            funders="@SUM(1+1); -2+3",
+        )
+    ]
+    historic.import_decisions(csv_bytes(rows))
+
+    for url in ["/decisions/", "/decisions/pcd-7101/", "/decisions/feed/"]:
+        text = client.get(url).content.decode()
+        assert "<script>alert" not in text, url
+        assert "<img src=x" not in text, url
+        assert 'href="javascript:' not in text, url
+    page = client.get("/decisions/pcd-7101/").content.decode()
+    assert "&lt;script&gt;alert(&quot;zqx&quot;)&lt;/script&gt;" in page
+    exported = b"".join(client.get("/decisions.csv").streaming_content).decode()
+    # Funders sorted, and the cell made one no spreadsheet runs as a formula.
+    assert ",'-2+3; @SUM(1+1)," in exported

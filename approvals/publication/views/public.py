@@ -31,7 +31,7 @@ from approvals.publication import part1
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
-from approvals.publication.record import decision_facts
+from approvals.publication.record import NOT_RECORDED, decision_facts, imported_facts
 from approvals.standing import public_annex
 from grants.document import document_json
 from grants.formatting import long_date
@@ -132,10 +132,13 @@ def agreement_version(request, slug: str) -> Version:
 
 def pdf_version(request, slug: str) -> Version:
     revision = _current_revision(slug, "pdf")
-    # Drawn once, when the revision was published; drawn now only if that failed.
+    # Drawn once, when the revision was published; drawn now only if that failed. An
+    # imported record's PDF is the earlier register's, if it gave one.
     try:
         drawn = revision.pdf
     except PublishedRevision.pdf.RelatedObjectDoesNotExist:
+        if revision.publication.imported:
+            raise Http404("The earlier register gave no PDF of this decision") from None
         drawn = revision_pdf(revision)
     return Version(f'"{drawn.sha256}"', revision.published_at, drawn)
 
@@ -181,15 +184,28 @@ ROW = """<li class="app-results__item">
     </div>
     <div class="app-metadata__row">
       <dt class="app-metadata__term">Grant:</dt>
-      <dd class="app-metadata__definition">{grant} for {financial_years}</dd>
+      <dd class="app-metadata__definition">{grant}</dd>
     </div>
     <div class="app-metadata__row">
       <dt class="app-metadata__term">Published:</dt>
       <dd class="app-metadata__definition">{published}</dd>
-    </div>
+    </div>{imported}
   </dl>
 </li>
 """
+IMPORTED_ROW = """
+    <div class="app-metadata__row">
+      <dt class="app-metadata__term">Record:</dt>
+      <dd class="app-metadata__definition">Imported from the earlier register</dd>
+    </div>"""
+
+
+def _grant(row) -> str:
+    """The total and its years; an imported record may give either, or neither."""
+    total, years = row["total_grant_amount"], row["financial_years"]
+    if total is None:
+        return f"{NOT_RECORDED} for {escape(years)}" if years else NOT_RECORDED
+    return f"{escape(format_pounds(total))} for {escape(years)}" if years else format_pounds(total)
 
 
 def _listed(rows) -> SafeString:
@@ -203,12 +219,12 @@ def _listed(rows) -> SafeString:
                 url=escape(url_for(row["slug"])),
                 reference=escape(row["reference"]),
                 title=escape(row["title"]),
-                outcome=outcome_tag(row["outcome"]),
+                outcome=outcome_tag(row["outcome"]) if row["outcome"] else NOT_RECORDED,
                 decided=long_date(row["decision_date"]),
-                funders=escape(row["funders"]),
-                grant=escape(format_pounds(row["total_grant_amount"])),
-                financial_years=escape(row["financial_years"]),
+                funders=escape(row["funders"]) or NOT_RECORDED,
+                grant=_grant(row),
                 published=long_date(timezone.localtime(row["published_at"])),
+                imported=IMPORTED_ROW if row["imported"] else "",
             )
             for row in rows
         )
@@ -277,6 +293,17 @@ def decision(request, slug, version: Version | None):
         else []
     )
     record = revision.record
+    if revision.publication.imported:
+        return render(
+            request,
+            "public/register/imported.html",
+            {
+                "publication": revision.publication,
+                "revision": revision,
+                "record": record,
+                "facts": imported_facts(record),
+            },
+        )
     annex = (
         public_annex(current["publication__decision_id"])
         if current["later_events"]

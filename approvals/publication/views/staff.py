@@ -47,7 +47,7 @@ publishers_only = role_required([Role.PUBLISHER], "Only publishers can see and c
 
 def _publication(pk: int) -> Publication:
     return get_object_or_404(
-        Publication.objects.select_related(
+        Publication.objects.made_here().select_related(
             "decision__version", "decision__decided_by", "decision__case"
         ),
         pk=pk,
@@ -88,7 +88,7 @@ def publication_list(request):
         .order_by("publish_at", "pk")
     )
     published = (
-        _with_agreements(Publication.objects.filter(published_at__isnull=False))
+        _with_agreements(Publication.objects.made_here().filter(published_at__isnull=False))
         .select_related("decision")
         .annotate(revision_count=Count("revisions"))
         .order_by("-published_at", "-pk")[:RECENTLY_PUBLISHED]
@@ -291,7 +291,9 @@ def on_time_share(statuses: list[Timeliness]) -> tuple[int, int, int | None]:
 def compliance(request):
     now = timezone.now()
     publications = list(
-        Publication.objects.select_related("decision").order_by("-decision__decided_at", "-pk")
+        Publication.objects.made_here()
+        .select_related("decision")
+        .order_by("-decision__decided_at", "-pk")
     )
     rows = [(item, timeliness(item, now)) for item in publications]
     on_time, counted, percent = on_time_share([status for _, status in rows])
