@@ -48,6 +48,11 @@ def test_a_manager_enters_a_later_years_allocation_and_a_posts_dates(page, manag
     page.goto(f"/staff/cases/{case.pk}/edit/units/{rocu.pk}/")
     ends = page.get_by_label("Ends (optional), post 1", exact=True)
     expect(ends).to_have_value("31/3/2027")
+    # A dated post's cost is the server's to work out, so typed totals leave it out.
+    page.get_by_label("Annual cost, post 1", exact=True).fill("102,400")
+    expect(
+        page.get_by_role("row", name=re.compile("^Total of the posts as typed"))
+    ).to_contain_text("Total of the posts as typed, without the posts with dates")
     ends.fill("31 Marchh 2028")
     page.get_by_label("Financial year (optional), cost line 2", exact=True).fill("2024/25")
     page.get_by_role("button", name="Save", exact=True).click()
