@@ -230,6 +230,10 @@ DETAIL_LABELS = {
     "time": "Time",
     "minutes": "Minutes",
     "sha256": "SHA-256",
+    "imported_from": "Imported from",
+    "import_token": "Import reference",
+    "extends": "Extends",
+    "copied_from_case": "Copied from case",
 }
 # The DMPC's decision outcomes are stored as the verbs of the decision form.
 OUTCOME_LABELS = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from approvals.accounts.roles import Role, roles_of
 from approvals.models import (
@@ -24,6 +25,8 @@ from approvals.models import (
     DecisionOutcome,
     IamOutcome,
     Publication,
+    RelatedDecision,
+    RelatedDecisionKind,
     SignOff,
     SignOffOutcome,
 )
@@ -98,6 +101,13 @@ class CaseFacts:
             decision__case=self.case, published_at__isnull=True
         ).exists()
 
+    @cached_property
+    def extended_by(self) -> GrantCase | None:
+        """A later case, neither withdrawn nor rejected, that extends this case's decision."""
+        if self.decision is None:
+            return None
+        return extending_cases([self.decision.pk]).get(self.decision.pk)
+
     @classmethod
     def prefetch(cls, cases: Iterable[GrantCase]) -> dict[int, "CaseFacts"]:
         """Facts for many cases, read in a fixed number of queries."""
@@ -127,6 +137,7 @@ class CaseFacts:
                 decision__case__in=cases, published_at__isnull=True
             ).values_list("decision__case_id", flat=True)
         )
+        extending = extending_cases([d.pk for d in decisions.values()])
         for pk, fact in facts.items():
             version = versions.get(pk)
             fact.version = version
@@ -134,8 +145,26 @@ class CaseFacts:
             fact.on_agenda = version is not None and version.pk in pending
             fact.sign_offs = signed.get(version.pk, {}) if version else {}
             fact.decision = decisions.get(pk)
+            fact.extended_by = extending.get(fact.decision.pk) if fact.decision else None
             fact.unpublished = pk in unpublished
         return facts
+
+
+def extending_cases(decision_ids: Iterable[int]) -> dict[int, GrantCase]:
+    """For each of these decisions that a later case extends, the first such case that
+    is neither withdrawn nor rejected."""
+    links = (
+        RelatedDecision.objects.filter(
+            decision_id__in=list(decision_ids), kind=RelatedDecisionKind.EXTENDS
+        )
+        .exclude(case__state__in=[CaseState.WITHDRAWN, CaseState.REJECTED])
+        .select_related("case")
+        .order_by("pk")
+    )
+    found: dict[int, GrantCase] = {}
+    for link in links:
+        found.setdefault(link.decision_id, link.case)
+    return found
 
 
 # A guard says why a user may not take a step on a case now, or None. It may say so as a
@@ -257,6 +286,22 @@ def has_standing_authority(case, user, facts) -> str | None:
     return None
 
 
+def decision_approved(case, user, facts) -> str | None:
+    if facts.decision is None or facts.decision.outcome == DecisionOutcome.REJECTED:
+        return "A case can only be started from a decision the DMPC approved."
+    return None
+
+
+def not_yet_extended(case, user, facts) -> CaseChanged | None:
+    later = facts.extended_by
+    if later is not None:
+        return CaseChanged(
+            f"{facts.decision.reference} is already extended by the case ‘{later.title}’. "
+            "Carry on with that case."
+        )
+    return None
+
+
 def waiting_to_be_published(case, user, facts) -> str | None:
     if not facts.unpublished:
         return "This decision is already published."
@@ -326,6 +371,7 @@ STATE_REFUSALS = {
         "A grant agreement can only be uploaded once the DMPC has approved the case. "
         "This case is {phrase}."
     ),
+    "start_next_case": ("A case can only be started from a decided case. This case is {phrase}."),
 }
 
 
@@ -389,6 +435,11 @@ STEPS: dict[str, Step] = {
               DECIDED, {Role.GRANTS_MANAGER, Role.DMPC_OFFICE}, (has_standing_authority,),
               "Only grants managers and the DMPC office record offers under a standing "
               "authority.", None, AuditAction.STANDING_ACCEPTANCE),
+        # The next period's draft, copied from an approved case and extending its decision.
+        _step("start_next_case", "Start the next case from this one", DECIDED,
+              {Role.GRANTS_MANAGER}, (is_editor, decision_approved, not_yet_extended),
+              "Only the case’s grants managers can start a case from it.",
+              None, AuditAction.CASE_CREATED),
         _step("publish", "Publish", {S.APPROVED, S.REJECTED}, {Role.PUBLISHER},
               (waiting_to_be_published,), "Only publishers publish decisions.",
               None, AuditAction.PUBLISHED),
@@ -467,6 +518,8 @@ class Button:
             return reverse(self.url_name, args=[facts.decision.publication.pk])
         if self.url_name == "approvals:meetings":
             return reverse(self.url_name)
+        if self.url_name == "grants:start-from-earlier":
+            return f"{reverse(self.url_name)}?{urlencode({'q': facts.decision.reference})}"
         return reverse(self.url_name, args=[case.pk])
 
 
@@ -484,6 +537,8 @@ BUTTONS: tuple[Button, ...] = (
            ("upload_agreement",)),
     Button("Accept an offer under the standing authority", "approvals:standing-authority",
            ("accept_under_standing_authority",), secondary=True),
+    Button("Start the next case from this one", "grants:start-from-earlier",
+           ("start_next_case",), secondary=True),
     Button("Publication", "approvals:publication", ("publish", "correct"), secondary=True),
     Button("Withdraw the case", "approvals:withdraw", ("withdraw",), secondary=True),
 )  # fmt: skip

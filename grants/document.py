@@ -170,6 +170,9 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
                 "period_end": _date(offer.period_end),
                 "offer_date": _date(offer.offer_date),
                 "conditions": offer.conditions,
+                # Only a draft holds an offer still to be confirmed (it cannot be submitted
+                # with one), so the key is left out otherwise and no version's shape changes.
+                **({"amount_to_be_confirmed": True} if offer.amount_to_be_confirmed else {}),
             }
             for offer in case.offers.all()
         ],

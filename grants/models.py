@@ -206,6 +206,13 @@ class GrantOffer(models.Model):
     period_end = models.DateField(null=True, blank=True)
     offer_date = models.DateField(null=True, blank=True)
     conditions = models.TextField(blank=True)
+    # An offer carried forward from an earlier decision keeps last year's figure until the
+    # funder confirms this year's; until then the case cannot be submitted.
+    amount_to_be_confirmed = models.BooleanField(
+        "Amount to be confirmed",
+        default=False,
+        help_text="Last year’s figure, carried forward: the funder has not yet confirmed it.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

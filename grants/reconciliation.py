@@ -432,6 +432,21 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                 reader="The report has no grant offers.",
             )
         )
+    for offer in offers:
+        if offer.amount_to_be_confirmed:
+            year = financial_year_label(offer.financial_year)
+            findings.append(
+                Finding(
+                    error,
+                    "amount-to-be-confirmed",
+                    f"Confirm the {offer.funder.name} offer for {year}: its amount, "
+                    f"{format_pounds(offer.amount)}, is the earlier decision’s figure, carried "
+                    "forward.",
+                    section="Grant offers",
+                    reader=f"The {offer.funder.name} offer for {year} is the earlier "
+                    f"decision’s figure, {format_pounds(offer.amount)}, not yet confirmed.",
+                )
+            )
     if not result.units:
         findings.append(
             Finding(

@@ -1,13 +1,22 @@
 from django.urls import path
 
-from grants.views import editor, report
+from grants.views import editor, importing, report, rollover
 
 app_name = "grants"
 
 urlpatterns = [
     path("", report.case_list, name="case-list"),
     path("new/", editor.create_case, name="case-create"),
+    path("import/", importing.import_report, name="case-import"),
+    path("import/review/", importing.review_import, name="case-import-review"),
+    path("import/create/", importing.create_from_import, name="case-import-create"),
+    path("new/from-earlier/", rollover.start_from_earlier, name="start-from-earlier"),
     path("<int:pk>/", report.case_report, name="report"),
+    path(
+        "<int:pk>/compared-with-earlier/",
+        rollover.compared_with_earlier,
+        name="compared-with-earlier",
+    ),
     path("<int:pk>/edit/", editor.task_list, name="task-list"),
     path("<int:pk>/edit/details/", editor.edit_details, name="edit-details"),
     path("<int:pk>/edit/offers/", editor.edit_offers, name="edit-offers"),

@@ -20,6 +20,7 @@ from approvals.publication import services as publishing
 from approvals.publication.agreements import upload_agreement
 from grants.document import case_document
 from grants.models import GrantCase
+from grants.rollover import start_from_earlier
 from grants.seed import create_seed_case
 from tests.factories import make_case, make_pdf, make_user
 from tests.publication.historic_files import csv_bytes, historic_row, small_pdf
@@ -119,6 +120,13 @@ def build_world(people) -> SimpleNamespace:
     seed = create_seed_case(people.manager)
     to_ready(seed, people)
     world.standing = approve(seed, people)
+
+    # Next year's cases started from earlier ones: one at IAM, extending the published
+    # decision, its amounts confirmed; one a draft, extending the seed's decision.
+    world.rolled = start_from_earlier(world.published, by=people.manager)
+    world.rolled.offers.update(amount_to_be_confirmed=False)
+    to_iam(world.rolled, people)
+    world.rolled_draft = start_from_earlier(seed, by=people.manager)
     return world
 
 

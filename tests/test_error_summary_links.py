@@ -75,6 +75,8 @@ SENT_FORMS = [
 REFUSED_ACTIONS = [
     ("administrator", "approvals:person-deactivate", (W("users.administrator.pk"),)),
     ("administrator", "approvals:person-reset-authenticator", (W("users.administrator.pk"),)),
+    # Another manager has no decision to start from, so nothing is chosen.
+    ("other_manager", "grants:start-from-earlier", ()),
 ]
 # (who, URL name, arguments, query): pages whose forms are sent by GET.
 ASKED_FORMS = [

@@ -28,6 +28,7 @@ from pypdf import PdfReader
 from approvals.models import Decision, Publication
 from grants.models import GrantCase
 from tests.factories import PASSWORD
+from tests.grants.report_documents import SEED_TEXT
 from tests.matrix import PART2, W, build_world, client_for, snapshot, tiny_pdf
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +193,32 @@ MATRIX = [
     # Cases and the editor.
     Row("grants:case-list", (), staff(200)),
     Row("grants:case-create", (), staff(403, owner=200, other_manager=200)),
+    Row("grants:case-import", (), staff(403, owner=200, other_manager=200)),
+    # With no report imported yet, those who may import are sent to import one.
+    Row(
+        "grants:case-import-review",
+        (),
+        staff(
+            403,
+            owner=Redirect("/staff/cases/import/"),
+            other_manager=Redirect("/staff/cases/import/"),
+        ),
+    ),
+    Row("grants:case-import-create", (), staff(403, owner=405, other_manager=405)),
+    Row("grants:start-from-earlier", (), staff(403, owner=200, other_manager=200)),
+    Row(
+        "grants:compared-with-earlier",
+        (W("rolled.pk"),),
+        under_review(200),
+        "at IAM, extending a decision",
+    ),
+    Row(
+        "grants:compared-with-earlier",
+        (W("rolled_draft.pk"),),
+        staff(404, owner=200, admin=200),
+        "a draft extending a decision",
+    ),
+    Row("grants:compared-with-earlier", (W("draft.pk"),), staff(404), "extending none"),
     Row("grants:report", (W("draft.pk"),), staff(404, owner=200, admin=200), "draft"),
     Row(
         "grants:report",
@@ -483,7 +510,7 @@ def test_the_anonymous_visitor_is_sent_to_sign_in_and_back(world):
 
 def test_the_case_list_shows_each_role_only_the_cases_it_may_see(world):
     mine = {case.pk for case in GrantCase.objects.filter(owner=world.users["owner"])}
-    drafts = {world.draft.pk, world.other_draft.pk}
+    drafts = {world.draft.pk, world.other_draft.pk, world.rolled_draft.pk}
     everything = set(GrantCase.objects.values_list("pk", flat=True))
     expected = {
         **dict.fromkeys(STAFF, everything - drafts),
@@ -620,6 +647,17 @@ ATTEMPTS = [
     Attempt("approvals:person-reactivate", (W("people.dmpc.pk"),), "finance", 403, {}),
     Attempt("approvals:person-reset-authenticator", (W("people.dmpc.pk"),), "publisher", 403, {}),
     Attempt("grants:edit-section", (W("at_iam.pk"), "introduction"), "owner", 403, {"text": "x"}),
+    Attempt("grants:case-import", (), "dmpc", 403, {"text": SEED_TEXT}),
+    Attempt("grants:case-import-create", (), "iam", 403, {"token": "x"}),
+    Attempt("grants:case-import-create", (), "admin", 403, {"token": "x"}),
+    # A grants manager with no review open is sent back to import a report: nothing made.
+    Attempt("grants:case-import-create", (), "owner", 302, {"token": "x"}),
+    Attempt("grants:start-from-earlier", (), "iam", 403, {"case": W("standing.case_id")}),
+    Attempt("grants:start-from-earlier", (), "admin", 403, {"case": W("standing.case_id")}),
+    Attempt("grants:start-from-earlier", (), "dmpc", 403, {"case": W("standing.case_id")}),
+    Attempt("grants:start-from-earlier", (), "other_manager", 404, {"case": W("standing.case_id")}),
+    Attempt("grants:start-from-earlier", (), "owner", 409, {"case": W("published.pk")}),
+    Attempt("grants:start-from-earlier", (), "owner", 409, {"case": W("draft.pk")}),
     Attempt("grants:edit-section", (W("draft.pk"), "introduction"), "other_manager", 404, {}),
 ]
 UPLOADERS = [("iam", 403), ("finance", 403), ("dmpc", 403), ("publisher", 403), ("admin", 403)]

@@ -328,12 +328,25 @@ class OfferForm(RowForm):
         widget=forms.Textarea,
         help_text=f"{PUBLISHED} Any conditions the funder attaches to the offer.",
     )
+    # Shown only on an offer whose amount was carried forward from an earlier decision.
+    amount_confirmed = forms.BooleanField(
+        required=False,
+        help_text="The amount is the earlier decision’s, carried forward. Tick this when the "
+        "funder has confirmed it, or enter the amount the funder has confirmed.",
+    )
 
     def __init__(self, *args, funders: Sequence, schemes: Sequence, **kwargs):
         super().__init__(*args, **kwargs)
         self.funders_by_name = {funder.name.casefold(): funder for funder in funders}
         _choose(self.fields["funder"], funders, "Choose a funder")
         _choose(self.fields["scheme"], schemes, "No scheme")
+        self.to_be_confirmed = bool(self.initial.get("amount_to_be_confirmed"))
+        if self.to_be_confirmed:
+            self.fields[
+                "amount_confirmed"
+            ].label = f"The funder has confirmed the amount of {self.row_label.lower()}"
+        else:
+            del self.fields["amount_confirmed"]
         legend = "New offer" if self.is_new else self.row_label
         self.helper = page_form_helper(
             Fieldset(
@@ -341,6 +354,7 @@ class OfferForm(RowForm):
                 Field.text("new_funder", field_width="two-thirds"),
                 Field.select("scheme"),
                 Field.text("amount"),
+                *([Field.checkbox("amount_confirmed", small=True)] if self.to_be_confirmed else []),
                 Field.text("financial_year"),
                 Field("period_start"),
                 Field("period_end"),
@@ -358,6 +372,7 @@ class OfferForm(RowForm):
         return super().initial_for(offer) | {
             "funder": str(offer.funder_id),
             "scheme": str(offer.scheme_id or ""),
+            "amount_to_be_confirmed": offer.amount_to_be_confirmed,
         }
 
     def clean(self):
@@ -384,6 +399,7 @@ class OfferForm(RowForm):
             "funder": data["funder"],
             "new_funder": data["new_funder"].strip(),
             "scheme": data["scheme"],
+            "amount_confirmed": data.get("amount_confirmed", False),
         }
 
     def funder_key(self) -> str | None:
@@ -411,6 +427,23 @@ class BaseOfferFormSet(RowFormSet):
     def __init__(self, data=None, *, default_year: int, **kwargs):
         self.default_year = default_year
         super().__init__(data, **kwargs)
+
+    def row_edits(self) -> list[RowEdit]:
+        """An offer carried forward stays to be confirmed until its box is ticked or its
+        amount is changed: entering the confirmed amount confirms it."""
+        edits = []
+        for edit in super().row_edits():
+            values = dict(edit.values)
+            confirmed = values.pop("amount_confirmed")
+            saved = self.rows.get(edit.id)
+            values["amount_to_be_confirmed"] = bool(
+                saved is not None
+                and saved.amount_to_be_confirmed
+                and not confirmed
+                and values["amount"] == saved.amount
+            )
+            edits.append(RowEdit(edit.id, values))
+        return edits
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)

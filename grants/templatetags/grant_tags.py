@@ -66,6 +66,50 @@ def money(amount, exact: bool = False) -> str:
 
 
 @register.filter
+def measure(value, kind: str) -> str:
+    """A compared figure: money as £m, FTE to two places, a count as a whole number."""
+    if kind == "money":
+        return SafeString(f"£{format_millions(value)}m")
+    if kind == "fte":
+        return fte(value)
+    return SafeString(f"{int(value):,}")
+
+
+@register.filter
+def difference(value, kind: str) -> SafeString:
+    """A change, signed on screen and spelled out for screen readers, which may not read
+    a sign: ‘+£0.050m’ is read ‘up by £0.050m’."""
+    if not value:
+        return SafeString("No change")
+    size = measure(abs(value), kind)
+    sign, word = ("+", "up") if value > 0 else ("\u2212", "down")
+    return format_html(
+        '<span aria-hidden="true">{}{}</span><span class="govuk-visually-hidden">{} by {}</span>',
+        sign,
+        size,
+        word,
+        size,
+    )
+
+
+@register.simple_tag
+def extended_decision(case):
+    """The case's link to the earlier decision it extends, or None; read from the case's
+    prefetched related decisions where it has them."""
+    from approvals.models import RelatedDecision, RelatedDecisionKind
+
+    if "related_decisions" in getattr(case, "_prefetched_objects_cache", {}):
+        links = [link for link in case.related_decisions.all() if link.kind == "extends"]
+        return min(links, key=lambda link: link.pk) if links else None
+    return (
+        RelatedDecision.objects.filter(case=case, kind=RelatedDecisionKind.EXTENDS)
+        .select_related("decision")
+        .order_by("pk")
+        .first()
+    )
+
+
+@register.filter
 def financial_year(start_year) -> str:
     """2023 → 2023/24."""
     if start_year in (None, ""):

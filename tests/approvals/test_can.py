@@ -19,6 +19,7 @@ from approvals.publication.services import PublicationError
 from approvals.queues import QUEUES, queues_for
 from approvals.standing import StandingAuthorityError, accept_under_standing_authority
 from approvals.workflow import BUTTONS, STEPS, WorkflowError, can, case_actions
+from grants import rollover
 from grants import services as editing
 from grants.permissions import cases_visible_to
 from grants.sections import PART_1_SECTIONS
@@ -82,6 +83,10 @@ def _cases(people) -> dict[str, object]:
         password=PASSWORD,
         reasons="No.",
     )
+    cases["extended"] = case("Extended by next year's case")
+    to_ready(cases["extended"], people)
+    approve(cases["extended"], people)
+    rollover.start_from_earlier(cases["extended"], by=people.manager)
     cases["withdrawn"] = case("Withdrawn")
     services.withdraw(cases["withdrawn"], by=people.manager, reasons="No longer needed.")
     for made in cases.values():
@@ -140,6 +145,8 @@ def _take(step: str, case, user, meeting):
             amount=Decimal("1000.00"),
             offer_date=datetime.date(2026, 11, 1),
         )
+    if step == "start_next_case":
+        return rollover.start_from_earlier(case, by=user)
     publication = Publication.objects.filter(decision__case=case).first()
     if publication is None:
         raise NothingToActOn

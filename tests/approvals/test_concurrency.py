@@ -131,3 +131,26 @@ def test_an_edit_racing_a_submission_never_lands_after_the_freeze(people):
         version = case.versions.get()
         assert case.state == CaseState.IAM_REVIEW, results
         assert version.document["sections"]["legal_comments"] == case.legal_comments
+
+
+def test_concurrent_starts_from_one_decision_make_one_draft(people):
+    from approvals.models import RelatedDecision
+    from grants import rollover
+    from tests.workflow import approve
+
+    earlier = make_case(people.manager)
+    to_ready(earlier, people)
+    approve(earlier, people)
+
+    def start():
+        return rollover.start_from_earlier(GrantCase.objects.get(pk=earlier.pk), by=people.manager)
+
+    results = run_at_once(8, start)
+    started = [r for r in results if isinstance(r, GrantCase)]
+    refused = [r for r in results if isinstance(r, CaseChanged)]
+    assert len(started) == 1, results
+    assert len(refused) == 7, results
+    assert "is already extended by the case" in str(refused[0])
+    assert GrantCase.objects.filter(state=CaseState.DRAFT).count() == 1
+    assert RelatedDecision.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.CASE_CREATED, case=started[0]).count() == 1

@@ -535,10 +535,11 @@ def test_history_shows_only_this_case(client, people, approved):
 
 
 # However long the history: the session, the user, the user's roles, the case, its events
-# (with their version numbers) and the IAM meetings they name.
+# (with their version numbers), the IAM meetings they name and the decision the case
+# extends, if any (the case's pages link to the comparison with it).
 # The session's sliding expiry saves it on each request: three queries in a test's
 # transaction (a savepoint, the update, its release).
-HISTORY_QUERIES = 10  # with the count the pagination needs
+HISTORY_QUERIES = 11  # with the count the pagination needs
 
 
 @pytest.mark.parametrize("count", [3, 60])

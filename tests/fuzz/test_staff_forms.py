@@ -105,6 +105,7 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
     other_year = f"allocation_{draft.financial_year + 1}"
     offer_fields = ["funder", "new_funder", "scheme", "amount", "financial_year", "conditions"]
     offer_fields += [*date("period_start"), *date("period_end"), *date("offer_date")]
+    offer_fields += ["amount_confirmed"]
     recommendation_fields = ["text", "is_standing_authority", "annual_cap", *date("ends_on")]
 
     def url(name, *args):
@@ -254,6 +255,28 @@ def test_the_paste_box_takes_hostile_rows_and_loses_none(world, text, lock):
 
 
 @settings(max_examples=25)
+@given(data=st.data())
+def test_confirming_carried_forward_offers_with_hostile_posts_never_fails(world, data):
+    draft = world.rolled_draft
+    ids = list(draft.offers.values_list("pk", flat=True))
+    row = ["funder", "amount", "financial_year", "amount_confirmed", "conditions"]
+    post = data.draw(formset("offers", row, ids), label="post")
+    draft.refresh_from_db()
+    post["lock_version"] = draft.lock_version
+    post_and_check(
+        world,
+        "owner",
+        reverse("grants:edit-offers", args=[draft.pk]),
+        post,
+        invalid=False,
+        shows=[
+            reverse("grants:task-list", args=[draft.pk]),
+            reverse("grants:compared-with-earlier", args=[draft.pk]),
+        ],
+    )
+
+
+@settings(max_examples=25)
 @given(
     data=fields(["action", "reference", "kind", "link"], action=st.sampled_from(["add", "remove"])),
     lock=st.sampled_from([None, *STALE_LOCKS]),
@@ -269,6 +292,24 @@ def test_related_decisions_take_hostile_posts_without_failing(world, data, lock)
         invalid=lock is not None,
         shows=[reverse("grants:report", args=[world.draft.pk])],
     )
+
+
+# Starting from an earlier case --------------------------------------------------------------
+
+EARLIER = ["published.pk", "standing.case_id", "draft.pk", "rolled.pk", "other_draft.pk"]
+
+
+@settings(max_examples=25)
+@given(case=st.one_of(VALUES, st.sampled_from(EARLIER).map(W)), q=VALUES)
+def test_starting_from_a_hostile_or_refused_case_changes_nothing(world, case, q):
+    """Every case is refused: the published and the seed's decisions are extended
+    already, the others are not decided or not the owner's to see."""
+    if isinstance(case, W):
+        case = case.find(world)
+    url = reverse("grants:start-from-earlier")
+    check(client_for(world.users["owner"]).get(url, {"q": q, "page": q}))
+    response = post_and_check(world, "owner", f"{url}?q=x", {"case": case}, invalid=True)
+    assert response.status_code in (400, 404, 409)
 
 
 # IAM, clearance and the decision ------------------------------------------------------------
