@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0003_risk_comments"),
+        ("grants", "0006_offer_amount_to_be_confirmed"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from approvals.models import Publication
 from approvals.publication import services as publishing
-from grants import services
+from grants import rollover, services
 from grants.document import case_document
 from grants.models import CostLine, Funder, GrantCase, GrantOffer, Post, YearAllocation
 from grants.money import as_millions
@@ -497,3 +497,22 @@ def test_the_units_page_marks_the_allocations_of_the_year_that_does_not_add_up(
     assert message.startswith("The units’ grant allocations for 2025/26 total £5.00")
     marked = re.findall(r'<input [^>]*aria-describedby="allocations-error"[^>]*>', html)
     assert len(marked) == 7 and all("allocation_2025" in box for box in marked)
+
+
+def test_rolling_a_four_year_case_forward_moves_its_dates_years_and_allocations_on_a_year(
+    people,
+):
+    case = four_year_case(people.manager)
+    CostLine.objects.filter(unit__case=case, description="Overtime").update(financial_year=2024)
+    to_ready(case, people)
+    decision = approve(case, people)
+    rolled = rollover.start_from_earlier(decision.case, by=people.manager)
+
+    rocu = rolled.units.get(name="ROCU")
+    assert list(rocu.year_allocations.values_list("financial_year", "amount")) == [
+        (2025, M("1250000.00")),
+        (2026, M("1250000.00")),
+        (2027, M("1250000.00")),
+    ]
+    assert set(rocu.posts.values_list("ends_on", flat=True)) == {datetime.date(2028, 3, 31)}
+    assert rocu.cost_lines.get(description="Overtime").financial_year == 2025
