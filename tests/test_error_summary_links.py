@@ -41,6 +41,7 @@ SUMMARY_ITSELF = {
 SENT_FORMS = [
     ("anonymous", "login", ()),
     ("owner", "grants:case-create", ()),
+    ("owner", "grants:case-import", ()),
     ("owner", "grants:edit-details", (W.pk_of("draft"),)),
     ("owner", "grants:edit-offers", (W.pk_of("draft"),)),
     ("owner", "grants:edit-units", (W.pk_of("draft"),)),
