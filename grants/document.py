@@ -41,7 +41,9 @@ MONEY_KEYS = frozenset(
     }
 )
 FIGURE_KEYS = MONEY_KEYS | FTE_KEYS
-DATE_KEYS = frozenset({"needed_by", "ends_on", "period_start", "period_end", "offer_date"})
+DATE_KEYS = frozenset(
+    {"needed_by", "starts_on", "ends_on", "period_start", "period_end", "offer_date"}
+)
 # A path part after one of these names a row (a unit's name, or a position counted from 1).
 LIST_KEYS = frozenset(
     {
@@ -51,6 +53,7 @@ LIST_KEYS = frozenset(
         "groups",
         "posts",
         "cost_lines",
+        "other_allocations",
         "revenue_impact_summary",
         "planned_spend",
     }
@@ -63,6 +66,67 @@ def _date(value):
 
 def _fte(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _post(figures) -> dict:
+    post = figures.post
+    row = {
+        "grade": post.grade,
+        "annual_cost": money_string(post.annual_cost),
+        "grant_fte": _fte(post.grant_fte),
+        "match_fte": _fte(post.match_fte),
+        "grant_cost": money_string(figures.grant_cost),
+        "match_cost": money_string(figures.match_cost),
+        "total_cost": money_string(figures.total_cost),
+    }
+    # Dates, a cost line's year and other years' allocations are in the document only
+    # where a case has them, so a single-year case's document is what it always was.
+    if post.starts_on or post.ends_on:
+        row |= {"starts_on": _date(post.starts_on), "ends_on": _date(post.ends_on)}
+    return row
+
+
+def _cost_line(line) -> dict:
+    row = {"description": line.description, "amount": money_string(line.amount)}
+    if line.financial_year is not None:
+        row["financial_year"] = financial_year_label(line.financial_year)
+    return row
+
+
+def _unit(unit) -> dict:
+    row = {
+        "name": unit.unit.name,
+        "grant_allocation": money_string(unit.grant_allocation),
+        "groups": [
+            {
+                "name": group.name,
+                "posts": [_post(p) for p in group.posts],
+                "totals": {
+                    "grant_fte": _fte(group.grant_fte),
+                    "match_fte": _fte(group.match_fte),
+                    "grant_cost": money_string(group.grant_cost),
+                    "match_cost": money_string(group.match_cost),
+                    "total_cost": money_string(group.total_cost),
+                },
+            }
+            for group in unit.groups
+        ],
+        "cost_lines": [_cost_line(line) for line in unit.cost_lines],
+        "totals": {
+            "grant_fte": _fte(unit.grant_fte),
+            "staff_cost": money_string(unit.staff_cost),
+            "non_staff_cost": money_string(unit.non_staff_cost),
+            "planned_spend": money_string(unit.planned_spend),
+            "match_funding": money_string(unit.match_funding),
+        },
+    }
+    if unit.other_allocations:
+        row["other_allocations"] = [
+            {"financial_year": financial_year_label(year), "amount": money_string(amount)}
+            for year, amount in sorted(unit.other_allocations.items())
+        ]
+        row["totals"]["allocations"] = money_string(unit.total_allocation)
+    return row
 
 
 def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
@@ -112,49 +176,7 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
             }
             for offer in case.offers.all()
         ],
-        "units": [
-            {
-                "name": unit.unit.name,
-                "grant_allocation": money_string(unit.grant_allocation),
-                "groups": [
-                    {
-                        "name": group.name,
-                        "posts": [
-                            {
-                                "grade": p.post.grade,
-                                "annual_cost": money_string(p.post.annual_cost),
-                                "grant_fte": _fte(p.post.grant_fte),
-                                "match_fte": _fte(p.post.match_fte),
-                                "grant_cost": money_string(p.grant_cost),
-                                "match_cost": money_string(p.match_cost),
-                                "total_cost": money_string(p.total_cost),
-                            }
-                            for p in group.posts
-                        ],
-                        "totals": {
-                            "grant_fte": _fte(group.grant_fte),
-                            "match_fte": _fte(group.match_fte),
-                            "grant_cost": money_string(group.grant_cost),
-                            "match_cost": money_string(group.match_cost),
-                            "total_cost": money_string(group.total_cost),
-                        },
-                    }
-                    for group in unit.groups
-                ],
-                "cost_lines": [
-                    {"description": line.description, "amount": money_string(line.amount)}
-                    for line in unit.cost_lines
-                ],
-                "totals": {
-                    "grant_fte": _fte(unit.grant_fte),
-                    "staff_cost": money_string(unit.staff_cost),
-                    "non_staff_cost": money_string(unit.non_staff_cost),
-                    "planned_spend": money_string(unit.planned_spend),
-                    "match_funding": money_string(unit.match_funding),
-                },
-            }
-            for unit in figures.units
-        ],
+        "units": [_unit(unit) for unit in figures.units],
         "revenue_impact_summary": [
             {
                 "financial_year": year.label,

@@ -1,9 +1,13 @@
 """Grant cases and everything a case owns.
 
-A case is costed for one financial year (its posts and cost lines are annual costs in
-that year). Its budget years are the years its revenue impact summary shows; grant
-funding falls in the year of each offer, and planned spend and MPS funding in the
-costed year. Every total is computed by grants.reconciliation, never stored.
+A case is costed for one financial year: a post's annual cost is its cost in a year, and
+a post or cost line without dates of its own falls in that costed year. A post can run
+for part of a year or across several (its start and end dates), and a cost line can
+fall in another year; a unit's grant allocation is for the costed year, and its
+allocations for other years are YearAllocations. The budget years are the years the
+revenue impact summary shows; grant funding falls in the year of each offer, planned
+spend in the years grants.years works out. Every total is computed by
+grants.reconciliation, never stored.
 """
 
 import uuid
@@ -58,6 +62,10 @@ class GrantCaseQuerySet(models.QuerySet):
             models.Prefetch("units__posts", queryset=Post.objects.order_by("position", "id")),
             models.Prefetch(
                 "units__cost_lines", queryset=CostLine.objects.order_by("position", "id")
+            ),
+            models.Prefetch(
+                "units__year_allocations",
+                queryset=YearAllocation.objects.order_by("financial_year"),
             ),
             models.Prefetch(
                 "offers",
@@ -261,6 +269,18 @@ class Post(models.Model):
     annual_cost = models.DecimalField(**MONEY)
     grant_fte = models.DecimalField("Grant-funded FTE", **FTE)
     match_fte = models.DecimalField("Match-funded FTE", **FTE, default=Decimal("0.00"))
+    starts_on = models.DateField(
+        "Starts on",
+        null=True,
+        blank=True,
+        help_text="Blank for a post that runs from the start of the costed year.",
+    )
+    ends_on = models.DateField(
+        "Ends on",
+        null=True,
+        blank=True,
+        help_text="Blank for a post that runs to the end of the financial year it starts in.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -269,6 +289,12 @@ class Post(models.Model):
             non_negative("annual_cost", "post"),
             non_negative("grant_fte", "post"),
             non_negative("match_fte", "post"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="post_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self):
@@ -281,6 +307,9 @@ class CostLine(models.Model):
     unit = models.ForeignKey(FundedUnit, on_delete=models.CASCADE, related_name="cost_lines")
     description = models.CharField(max_length=200)
     amount = models.DecimalField(**MONEY)
+    financial_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Blank for a cost in the case's costed year."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -289,6 +318,27 @@ class CostLine(models.Model):
 
     def __str__(self):
         return self.description
+
+
+class YearAllocation(models.Model):
+    """A unit's grant allocation for a financial year other than the case's costed year
+    (the costed year's is FundedUnit.grant_allocation)."""
+
+    unit = models.ForeignKey(FundedUnit, on_delete=models.CASCADE, related_name="year_allocations")
+    financial_year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["financial_year"]
+        constraints = [
+            non_negative("amount", "yearallocation"),
+            models.UniqueConstraint(
+                fields=["unit", "financial_year"], name="one_allocation_per_unit_and_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit}: £{self.amount:,.2f} ({financial_year_label(self.financial_year)})"
 
 
 class BudgetYear(models.Model):

@@ -1,9 +1,12 @@
 """Reconciliation: every figure of a grant case, computed from its inputs, and the checks
 that find what is wrong with them.
 
-Inputs are the posts, cost lines and grant allocations of each funded unit, the grant
-offers and the budget years. Nothing here rounds: products of pounds and FTE are exact
-Decimals, and only the display rounds (to £m, 3 dp, as the report does).
+Inputs are the posts, cost lines and grant allocations (for the costed year and any
+other) of each funded unit, the grant offers and the budget years. Each figure is worked
+out for each financial year (grants.years says which years a cost falls in), and the
+checks compare funding with spend year by year. Nothing here rounds but a post's part of
+a year, to the penny: products of pounds and FTE are exact Decimals, and only the display
+rounds (to £m, 3 dp, as the report does).
 """
 
 import datetime
@@ -11,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import models
 from django.utils import timezone
@@ -18,6 +22,7 @@ from django.utils import timezone
 from grants.formatting import long_date
 from grants.money import financial_year_label, format_millions, format_pounds
 from grants.sections import PART_1_SECTIONS
+from grants.years import cost_line_year, post_costs_by_year, post_period
 
 ZERO = Decimal("0")
 
@@ -37,6 +42,8 @@ class Finding:
     section: str = ""
     unit_id: int | None = None
     post_id: int | None = None
+    # The financial year a finding about one year's figures is about.
+    financial_year: int | None = None
     # The finding told to someone who reads the case but cannot edit it (the DMPC, an
     # adviser): what is wrong, without telling them to fix it. Empty when `message`
     # already reads that way.
@@ -57,9 +64,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class PostFigures:
+    """A post's costs over the whole time it runs, and (grant, match) in each year."""
+
     post: object
     grant_cost: Decimal
     match_cost: Decimal
+    by_year: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     @property
     def total_cost(self) -> Decimal:
@@ -97,6 +107,9 @@ class UnitFigures:
     unit: object
     groups: list[GroupFigures]
     cost_lines: list
+    costed_year: int = 0
+    # Grant allocations for years other than the costed year, by year.
+    other_allocations: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def posts(self) -> list[PostFigures]:
@@ -140,12 +153,40 @@ class UnitFigures:
 
     @property
     def grant_allocation(self) -> Decimal:
+        """The allocation for the costed year."""
         return self.unit.grant_allocation
 
     @property
+    def allocations_by_year(self) -> dict[int, Decimal]:
+        return {self.costed_year: self.grant_allocation} | self.other_allocations
+
+    @property
+    def total_allocation(self) -> Decimal:
+        return sum(self.allocations_by_year.values(), ZERO)
+
+    def allocation_in(self, year: int) -> Decimal:
+        return self.allocations_by_year.get(year, ZERO)
+
+    @cached_property
+    def planned_spend_by_year(self) -> dict[int, Decimal]:
+        spend: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for figures in self.posts:
+            for year, (grant, match) in figures.by_year.items():
+                spend[year] += grant + match
+        for line in self.cost_lines:
+            spend[cost_line_year(line, self.costed_year)] += line.amount
+        return dict(spend)
+
+    def planned_spend_in(self, year: int) -> Decimal:
+        return self.planned_spend_by_year.get(year, ZERO)
+
+    def match_funding_in(self, year: int) -> Decimal:
+        return self.planned_spend_in(year) - self.allocation_in(year)
+
+    @property
     def match_funding(self) -> Decimal:
-        """What the MPS pays on top of the grant."""
-        return self.planned_spend - self.grant_allocation
+        """What the MPS pays on top of the grant, over every year."""
+        return self.planned_spend - self.total_allocation
 
 
 @dataclass
@@ -181,7 +222,7 @@ class Reconciliation:
 
     @property
     def allocations_total(self) -> Decimal:
-        return sum((u.grant_allocation for u in self.units), ZERO)
+        return sum((u.total_allocation for u in self.units), ZERO)
 
     @property
     def planned_spend(self) -> Decimal:
@@ -227,19 +268,40 @@ class Reconciliation:
         }
 
 
-def post_figures(post) -> PostFigures:
+def post_figures(post, costed_year: int) -> PostFigures:
+    by_year = post_costs_by_year(post, costed_year)
     return PostFigures(
         post=post,
-        grant_cost=post.annual_cost * post.grant_fte,
-        match_cost=post.annual_cost * post.match_fte,
+        grant_cost=sum((grant for grant, _ in by_year.values()), ZERO),
+        match_cost=sum((match for _, match in by_year.values()), ZERO),
+        by_year=by_year,
     )
 
 
-def unit_figures(unit, posts: Iterable, cost_lines: Iterable) -> UnitFigures:
+def unit_figures(
+    unit,
+    posts: Iterable,
+    cost_lines: Iterable,
+    *,
+    costed_year: int,
+    other_allocations: dict[int, Decimal] | None = None,
+) -> UnitFigures:
     groups: dict[str, GroupFigures] = {}
     for post in posts:
-        groups.setdefault(post.group, GroupFigures(post.group)).posts.append(post_figures(post))
-    return UnitFigures(unit=unit, groups=list(groups.values()), cost_lines=list(cost_lines))
+        groups.setdefault(post.group, GroupFigures(post.group)).posts.append(
+            post_figures(post, costed_year)
+        )
+    return UnitFigures(
+        unit=unit,
+        groups=list(groups.values()),
+        cost_lines=list(cost_lines),
+        costed_year=costed_year,
+        other_allocations={
+            year: amount
+            for year, amount in (other_allocations or {}).items()
+            if year != costed_year
+        },
+    )
 
 
 def reconcile(
@@ -249,35 +311,43 @@ def reconcile(
     offers: Sequence,
     recommendations: Sequence,
     budget_years: Sequence[int],
+    allocations: Sequence = (),
     today: datetime.date | None = None,
     rate_card: Mapping[str, Decimal] | None = None,
 ) -> Reconciliation:
     """Compute every figure of a case and check it.
 
-    `units` holds (unit, posts, cost_lines) for each funded unit in report order.
+    `units` holds (unit, posts, cost_lines) for each funded unit in report order, and
+    `allocations` the units' YearAllocations for years other than the costed year.
     `rate_card` holds each grade's annual cost on the rate card for the case's costed
     year (grants.rate_card.services.card_for_year); without it posts are checked only
     against each other.
     """
-    figures = [unit_figures(unit, posts, lines) for unit, posts, lines in units]
+    other_allocations: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for allocation in allocations:
+        other_allocations[allocation.unit_id][allocation.financial_year] = allocation.amount
+    figures = [
+        unit_figures(
+            unit,
+            posts,
+            lines,
+            costed_year=case.financial_year,
+            other_allocations=other_allocations.get(unit.pk) if unit.pk else None,
+        )
+        for unit, posts, lines in units
+    ]
     offers_total = sum((offer.amount for offer in offers), ZERO)
 
-    grant_by_year: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for offer in offers:
-        grant_by_year[offer.financial_year] += offer.amount
-    years = []
-    for year in sorted(set(budget_years)):
-        costed = year == case.financial_year
-        years.append(
-            YearFigures(
-                financial_year=year,
-                grant_funding=grant_by_year[year],
-                mps_funding=sum((u.match_funding for u in figures), ZERO) if costed else ZERO,
-                planned_spend_by_unit=[
-                    (u.unit, u.planned_spend if costed else ZERO) for u in figures
-                ],
-            )
+    grant_by_year = _offers_by_year(offers)
+    years = [
+        YearFigures(
+            financial_year=year,
+            grant_funding=grant_by_year.get(year, ZERO),
+            mps_funding=sum((u.match_funding_in(year) for u in figures), ZERO),
+            planned_spend_by_unit=[(u.unit, u.planned_spend_in(year)) for u in figures],
         )
+        for year in sorted(set(budget_years))
+    ]
 
     result = Reconciliation(units=figures, years=years, offers_total=offers_total, findings=[])
     result.findings = check(
@@ -290,6 +360,13 @@ def reconcile(
         rate_card=rate_card or {},
     )
     return result
+
+
+def _offers_by_year(offers) -> dict[int, Decimal]:
+    grant_by_year: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for offer in offers:
+        grant_by_year[offer.financial_year] += offer.amount
+    return dict(grant_by_year)
 
 
 def check(case, result: Reconciliation, *, offers, recommendations, budget_years, today, rate_card):
@@ -386,32 +463,47 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
             )
         )
 
-    if result.allocations_total != result.offers_total:
-        findings.append(
-            Finding(
-                error,
-                "allocations-offers",
-                f"The units’ grant allocations total {format_pounds(result.allocations_total)} "
-                f"but the offers total {format_pounds(result.offers_total)}. They must be equal.",
-                section="Funded units",
-                reader=f"The figures do not add up: the units’ grant allocations total "
-                f"{format_pounds(result.allocations_total)} but the offers total "
-                f"{format_pounds(result.offers_total)}.",
-            )
-        )
-
+    offered = _offers_by_year(offers)
+    allocated: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for unit in result.units:
-        if unit.grant_allocation > unit.planned_spend:
+        for year, amount in unit.allocations_by_year.items():
+            allocated[year] += amount
+    for year in sorted(offered.keys() | allocated.keys()):
+        allocations, offers_in_year = allocated.get(year, ZERO), offered.get(year, ZERO)
+        if allocations != offers_in_year:
+            label = financial_year_label(year)
             findings.append(
                 Finding(
                     error,
-                    "grant-above-spend",
-                    f"The grant allocation (£{format_millions(unit.grant_allocation)}m) is more "
-                    f"than the planned spend (£{format_millions(unit.planned_spend)}m).",
-                    unit=unit.unit.name,
-                    unit_id=unit.unit.pk,
+                    "allocations-offers",
+                    f"The units’ grant allocations for {label} total "
+                    f"{format_pounds(allocations)} but the offers for {label} total "
+                    f"{format_pounds(offers_in_year)}. They must be equal.",
+                    section="Funded units",
+                    reader=f"The figures for {label} do not add up: the units’ grant "
+                    f"allocations total {format_pounds(allocations)} but the offers total "
+                    f"{format_pounds(offers_in_year)}.",
+                    financial_year=year,
                 )
             )
+
+    for unit in result.units:
+        for year, allocation in sorted(unit.allocations_by_year.items()):
+            spend = unit.planned_spend_in(year)
+            if allocation > spend:
+                label = financial_year_label(year)
+                findings.append(
+                    Finding(
+                        error,
+                        "grant-above-spend",
+                        f"The grant allocation for {label} (£{format_millions(allocation)}m) "
+                        f"is more than the planned spend in {label} "
+                        f"(£{format_millions(spend)}m).",
+                        unit=unit.unit.name,
+                        unit_id=unit.unit.pk,
+                        financial_year=year,
+                    )
+                )
         if not unit.posts and not unit.cost_lines:
             findings.append(
                 Finding(
@@ -424,6 +516,24 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
             )
         for figures in unit.posts:
             post = figures.post
+            start, end = post_period(post, case.financial_year)
+            if end < start:
+                findings.append(
+                    Finding(
+                        error,
+                        "post-period",
+                        f"The post ends on {long_date(end)}, before it starts on "
+                        f"{long_date(start)}"
+                        + ("" if post.starts_on else ", the start of the costed year")
+                        + ". Check its dates.",
+                        reader=f"The post ends on {long_date(end)}, before it starts on "
+                        f"{long_date(start)}, so none of its cost is counted.",
+                        unit=unit.unit.name,
+                        post=post.grade,
+                        unit_id=unit.unit.pk,
+                        post_id=post.pk,
+                    )
+                )
             if post.match_fte > post.grant_fte:
                 findings.append(
                     Finding(
@@ -455,10 +565,14 @@ def check(case, result: Reconciliation, *, offers, recommendations, budget_years
                     f"The revenue impact summary for {year.label} does not balance: funding "
                     f"and planned spend differ by {format_pounds(year.variance)}.",
                     section="Revenue impact summary",
+                    financial_year=year.financial_year,
                 )
             )
-    offer_years = {offer.financial_year for offer in offers}
-    for year in sorted((offer_years | {case.financial_year}) - budget_years):
+    used_years = {offer.financial_year for offer in offers} | {case.financial_year}
+    for unit in result.units:
+        used_years |= {year for year, amount in unit.planned_spend_by_year.items() if amount}
+        used_years |= {year for year, amount in unit.other_allocations.items() if amount}
+    for year in sorted(used_years - budget_years):
         findings.append(
             Finding(
                 error,
@@ -579,6 +693,9 @@ def reconcile_case(
         offers=list(case.offers.all()),
         recommendations=list(case.recommendations.all()),
         budget_years=[year.financial_year for year in case.budget_years.all()],
+        allocations=[
+            allocation for unit in case.units.all() for allocation in unit.year_allocations.all()
+        ],
         today=today,
         rate_card=rate_card,
     )

@@ -28,6 +28,7 @@ from grants.models import (
     GrantOffer,
     Post,
     Recommendation,
+    YearAllocation,
 )
 
 # Fields of a case that belong to the case's own life, not to what it says.
@@ -113,6 +114,10 @@ def start_from_earlier(earlier: GrantCase, *, by: AbstractBaseUser) -> GrantCase
             CostLine.objects.bulk_create(
                 CostLine(unit=copy, **carried_forward(line, skip={"unit"}))
                 for line in unit.cost_lines.all()
+            )
+            YearAllocation.objects.bulk_create(
+                YearAllocation(unit=copy, **carried_forward(allocation, skip={"unit"}))
+                for allocation in unit.year_allocations.all()
             )
         RelatedDecision.objects.create(
             case=case, decision=decision, kind=RelatedDecisionKind.EXTENDS, added_by=by

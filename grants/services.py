@@ -32,7 +32,9 @@ from grants.models import (
     GrantScheme,
     Post,
     Recommendation,
+    YearAllocation,
 )
+from grants.money import financial_year_label
 from grants.permissions import can_create_case, can_edit_case
 from grants.sections import Section
 
@@ -129,6 +131,13 @@ def save_details(
     report_author: str,
 ) -> None:
     with editing(case, by=by, lock_version=lock_version):
+        # The costed year's allocations are the units' own; other years' must not clash.
+        if YearAllocation.objects.filter(unit__case=case, financial_year=financial_year).exists():
+            raise EditRefused(
+                f"Some units already have a grant allocation for "
+                f"{financial_year_label(financial_year)} as another year. Remove those "
+                "allocations on the funded units page before costing the case in that year."
+            )
         _update_case(
             case,
             title=title,
@@ -220,16 +229,36 @@ def save_units(
     case: GrantCase, rows: Sequence[RowEdit], *, by: AbstractBaseUser, lock_version: int | None
 ) -> None:
     """Make the case's funded units exactly `rows`. Removing a unit removes its posts and
-    cost lines."""
+    cost lines.
+
+    A row's values may hold `year_allocations`, its grant allocation for each year other
+    than the costed year that the page showed ({year: amount, or None for none}); the
+    unit's allocations for those years become exactly these, and other years' stay."""
+    allocations = {}
+    edits = []
+    for row in rows:
+        values = dict(row.values)
+        allocations[values["name"]] = values.pop("year_allocations", {})
+        edits.append(RowEdit(row.id, values))
     with editing(case, by=by, lock_version=lock_version):
         _replace_rows(
             FundedUnit,
             {unit.pk: unit for unit in case.units.all()},
-            rows,
+            edits,
             parent={"case": case},
             key=("name",),
             set_aside=lambda unit, index: {"name": f"(being renamed {unit.pk})"},
         )
+        shown = {year for by_year in allocations.values() for year in by_year}
+        if shown:
+            units = {unit.name: unit for unit in FundedUnit.objects.filter(case=case)}
+            YearAllocation.objects.filter(unit__case=case, financial_year__in=shown).delete()
+            YearAllocation.objects.bulk_create(
+                YearAllocation(unit=units[name], financial_year=year, amount=amount)
+                for name, by_year in allocations.items()
+                for year, amount in sorted(by_year.items())
+                if amount
+            )
 
 
 def save_unit_costs(

@@ -63,7 +63,7 @@ class TaskGroup:
 # Where each finding is fixed. A finding about a unit belongs to that unit's task; the
 # rest are placed by their code, then by the section they name.
 TASKS_BY_CODE = {
-    # In the costed year the summary balances once the allocations match the offers.
+    # Each year of the summary balances once that year’s allocations match its offers.
     "variance": "units",
 }
 TASKS_BY_SECTION = {

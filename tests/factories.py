@@ -18,7 +18,9 @@ from grants.models import (
     GrantOffer,
     Post,
     Recommendation,
+    YearAllocation,
 )
+from grants.seed import create_seed_case
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -91,3 +93,36 @@ def make_pdf(text: str = "Signed grant agreement", pages: int = 1) -> bytes:
 
 
 PDF = make_pdf()
+
+
+# How each later year's £2.000m offer of the four-year agreement is shared among the units.
+LATER_ALLOCATIONS = {
+    "ROCU": Decimal("1250000"),
+    "ROCTA": Decimal("300000"),
+    "ACE": Decimal("200000"),
+    "Drugs Strategy": Decimal("150000"),
+    "Digital Forensics": Decimal("100000"),
+}
+
+
+def four_year_case(owner) -> GrantCase:
+    """The seed's case as a four-year agreement: every post runs to 31 March 2027, and the
+    Home Office offers £2.000m (the standing authority's cap) for each of 2024/25, 2025/26
+    and 2026/27, allocated to the units."""
+    case = create_seed_case(owner)
+    Post.objects.filter(unit__case=case).update(ends_on=datetime.date(2027, 3, 31))
+    home_office = Funder.objects.get(name="Home Office")
+    for position, year in enumerate((2024, 2025, 2026), start=3):
+        GrantOffer.objects.create(
+            case=case,
+            funder=home_office,
+            scheme=case.scheme,
+            amount=Decimal("2000000"),
+            financial_year=year,
+            position=position,
+        )
+        YearAllocation.objects.bulk_create(
+            YearAllocation(unit=unit, financial_year=year, amount=LATER_ALLOCATIONS[unit.name])
+            for unit in case.units.all()
+        )
+    return case

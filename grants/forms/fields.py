@@ -4,6 +4,7 @@ FormHelper, the lock that refuses a stale page, and the error summary's links.""
 
 import calendar
 import datetime
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -205,6 +206,60 @@ class DateField(DateInputField):
         for index in parts:
             self.fields[index].widget.errors = [message]
         raise ValidationError(message, code="invalid")
+
+
+_SHORT_DATE = re.compile(
+    r"^(\d{1,2})\s*[/.\-\s]\s*([A-Za-z]+|\d{1,2})\s*[/.\-\s]\s*(\d{4})$", re.ASCII
+)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+
+
+class ShortDateField(forms.Field):
+    """A date in one box, for a row of a table where three boxes would not fit: typed as
+    1/10/2023, 1-10-2023, 1 October 2023, 1 Oct 2023 or 2023-10-01."""
+
+    widget = forms.TextInput
+    FIRST, LAST = 2000, 2099
+
+    def __init__(self, *, name: str, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.name = name
+
+    def to_python(self, value) -> datetime.date | None:
+        if isinstance(value, datetime.date):
+            return value
+        text = " ".join(str(value or "").split())
+        if not text:
+            return None
+        subject = self.name[0].upper() + self.name[1:]
+        example = f"{subject} must be a real date, like 1/10/2023"
+        if match := _ISO_DATE.match(text):
+            year, month, day = (int(part) for part in match.groups())
+        elif match := _SHORT_DATE.match(text):
+            day, month_text, year = match[1], match[2], match[3]
+            month = int(month_text) if month_text.isdecimal() else MONTHS.get(month_text.lower())
+            day, year = int(day), int(year)
+            if month is None:
+                raise ValidationError(example, code="invalid")
+        else:
+            raise ValidationError(example, code="invalid")
+        try:
+            date = datetime.date(year, month, day)
+        except ValueError:
+            raise ValidationError(example, code="invalid") from None
+        if not self.FIRST <= date.year <= self.LAST:
+            raise ValidationError(
+                f"{subject} must be between {self.FIRST} and {self.LAST}", code="out_of_range"
+            )
+        return date
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.date):
+            return f"{value.day}/{value.month}/{value.year}"
+        return value
+
+    def widget_attrs(self, widget):
+        return {"class": "govuk-input--width-10", "spellcheck": "false", "autocomplete": "off"}
 
 
 # Single forms ---------------------------------------------------------------------------

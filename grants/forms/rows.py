@@ -18,6 +18,7 @@ from grants.forms.fields import (
     FinancialYearField,
     FteField,
     MoneyField,
+    ShortDateField,
     page_form_helper,
 )
 from grants.money import (
@@ -151,7 +152,7 @@ def _money(label: str, required_message: str | None = None, **kwargs) -> MoneyFi
 
 class PostForm(RowForm):
     noun = "Post"
-    saves = ("group", "grade", "annual_cost", "grant_fte", "match_fte")
+    saves = ("group", "grade", "annual_cost", "grant_fte", "match_fte", "starts_on", "ends_on")
     group = forms.CharField(
         label="Group (optional)",
         max_length=200,
@@ -173,6 +174,15 @@ class PostForm(RowForm):
         label="Grant-funded FTE", error_messages={"required": "Enter the grant-funded FTE"}
     )
     match_fte = FteField(label="Match-funded FTE", required=False)
+    starts_on = ShortDateField(name="the start date", label="Starts (optional)")
+    ends_on = ShortDateField(name="the end date", label="Ends (optional)")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "The end date must be the same as or after the start date")
+        return data
 
     def values(self):
         # A blank match-funded FTE means the post has no match funding.
@@ -181,7 +191,7 @@ class PostForm(RowForm):
 
 class CostLineForm(RowForm):
     noun = "Cost line"
-    saves = ("description", "amount")
+    saves = ("description", "amount", "financial_year")
     description = forms.CharField(
         label="Description",
         max_length=200,
@@ -192,6 +202,7 @@ class CostLineForm(RowForm):
         },
     )
     amount = _money("Amount", "Enter the amount")
+    financial_year = FinancialYearField(label="Financial year (optional)", required=False)
 
 
 class UnitForm(RowForm):
@@ -208,8 +219,45 @@ class UnitForm(RowForm):
     )
     grant_allocation = _money("Grant allocation", "Enter the unit’s grant allocation")
 
+    def __init__(self, *args, other_years: Sequence[int] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.other_years = list(other_years)
+        for year in self.other_years:
+            self.fields[self.allocation_field(year)] = _money(
+                f"Grant allocation for {financial_year_label(year)} (optional)"
+            )
+
+    @staticmethod
+    def allocation_field(year: int) -> str:
+        return f"allocation_{year}"
+
+    @property
+    def year_fields(self) -> list[forms.BoundField]:
+        return [self[self.allocation_field(year)] for year in self.other_years]
+
+    @classmethod
+    def initial_for(cls, unit) -> dict:
+        return super().initial_for(unit) | {
+            cls.allocation_field(allocation.financial_year): allocation.amount
+            for allocation in unit.year_allocations.all()
+        }
+
+    def values(self):
+        # Other years' allocations by year; a blank one is no allocation for that year.
+        allocations = {
+            year: self.cleaned_data[self.allocation_field(year)] for year in self.other_years
+        }
+        return super().values() | {"year_allocations": allocations}
+
 
 class BaseUnitFormSet(RowFormSet):
+    def __init__(self, data=None, *, other_years: Sequence[int] = (), **kwargs):
+        self.other_years = sorted(other_years)
+        super().__init__(data, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "other_years": self.other_years}
+
     def clean(self):
         super().clean()
         names: dict[str, RowForm] = {}

@@ -10,7 +10,7 @@ import grants.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0006_offer_amount_to_be_confirmed"),
+        ("grants", "0004_offer_amount_to_be_confirmed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -35,14 +35,16 @@ from grants.forms import (
     RecommendationFormSet,
     SectionForm,
     TimeSensitivityForm,
+    UnitForm,
     UnitFormSet,
     field_anchor,
     first_field_anchor,
 )
 from grants.models import FundedUnit, Funder, GrantCase, GrantScheme
+from grants.money import financial_year_label
 from grants.permissions import can_create_case, get_case_for_editing
 from grants.rate_card.services import card_for_case
-from grants.reconciliation import Finding, Reconciliation, post_figures, reconcile_case
+from grants.reconciliation import ZERO, Finding, Reconciliation, post_figures, reconcile_case
 from grants.sections import PART_1_SECTIONS
 from grants.tasks import (
     MISSING_CODES,
@@ -295,15 +297,26 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     units = list(case.units.all())
     reconciliation = reconcile_case(case)
-    formset = UnitFormSet(posted_data(request), rows=units, prefix="units")
+    other_years = [
+        year.financial_year
+        for year in case.budget_years.all()
+        if year.financial_year != case.financial_year
+    ]
+    formset = UnitFormSet(posted_data(request), rows=units, prefix="units", other_years=other_years)
     figures = {unit_figures.unit.pk: unit_figures for unit_figures in reconciliation.units}
     # The saved allocations that do not add up to the offers are marked where they are
     # typed, and on first sight of the page named in its error summary.
     mismatch = next((f for f in reconciliation.errors if f.code == "allocations-offers"), None)
+    # The boxes of the year that does not add up: the costed year's, or another shown one's.
+    mismatched = (
+        UnitForm.allocation_field(mismatch.financial_year)
+        if mismatch and mismatch.financial_year in other_years
+        else "grant_allocation"
+    )
     for form in formset:
         form.figures = figures.get(form.initial.get("id"))
         if mismatch:
-            form.fields["grant_allocation"].widget.attrs["aria-describedby"] = ALLOCATIONS_ERROR
+            form.fields[mismatched].widget.attrs["aria-describedby"] = ALLOCATIONS_ERROR
     return _edit_page(
         request,
         case,
@@ -317,13 +330,30 @@ def edit_units(request: HttpRequest, pk: int) -> HttpResponse:
             "reconciliation": reconciliation,
             "mismatch": mismatch,
             "allocations_error": ALLOCATIONS_ERROR,
+            "other_years": [financial_year_label(year) for year in formset.other_years],
+            "years_by_year": _allocations_and_offers_by_year(reconciliation) if other_years else [],
         },
         shown_errors=(
-            [(formset.forms[0]["grant_allocation"].id_for_label, mismatch.message)]
+            [(formset.forms[0][mismatched].id_for_label, mismatch.message)]
             if mismatch and formset.forms
             else []
         ),
     )
+
+
+def _allocations_and_offers_by_year(reconciliation: Reconciliation) -> list[dict]:
+    """Each budget year's grant allocations, offers and planned spend, for the units page."""
+    return [
+        {
+            "label": year.label,
+            "allocations": sum(
+                (unit.allocation_in(year.financial_year) for unit in reconciliation.units), ZERO
+            ),
+            "offers": year.grant_funding,
+            "planned_spend": year.planned_spend,
+        }
+        for year in reconciliation.years
+    ]
 
 
 def _unit_of(case: GrantCase, unit_pk: int) -> FundedUnit:
@@ -333,12 +363,14 @@ def _unit_of(case: GrantCase, unit_pk: int) -> FundedUnit:
     return unit
 
 
-def _unit_parts(unit: FundedUnit, data, paste_data=None, *, rate_card: Mapping) -> dict:
+def _unit_parts(
+    case: GrantCase, unit: FundedUnit, data, paste_data=None, *, rate_card: Mapping
+) -> dict:
     """A unit's tables of posts and cost lines, and its paste box."""
     posts = PostFormSet(data, rows=list(unit.posts.all()), prefix="posts")
     for form in posts:
         saved = posts.rows.get(form.initial.get("id"))
-        form.figures = post_figures(saved) if saved else None
+        form.figures = post_figures(saved, case.financial_year) if saved else None
         if rate_card:
             # The card's grades are offered as each grade is typed; rate-card.js fills in
             # the chosen one's cost.
@@ -354,14 +386,33 @@ def _unit_context(case: GrantCase, unit: FundedUnit, rate_card: Mapping) -> dict
     reconciliation = reconcile_case(case, rate_card=rate_card)
     units = list(case.units.all())
     following = units[units.index(unit) + 1 :]
+    figures = _unit_figures(reconciliation, unit)
     return {
         "unit": unit,
         "next_unit": following[0] if following else None,
-        "figures": _unit_figures(reconciliation, unit),
+        "figures": figures,
+        "unit_years": _unit_years(figures),
         "findings": [f for f in reconciliation.findings if f.unit_id == unit.pk],
         "rate_card": [(grade, f"{cost:,.2f}") for grade, cost in rate_card.items()],
         "rate_card_list": RATE_CARD_LIST,
     }
+
+
+def _unit_years(figures) -> list[dict]:
+    """A unit's planned spend, grant allocation and match funding in each financial year
+    it has either, when that is more than the costed year."""
+    years = sorted(figures.planned_spend_by_year.keys() | figures.allocations_by_year.keys())
+    if years == [figures.costed_year]:
+        return []
+    return [
+        {
+            "label": financial_year_label(year),
+            "planned_spend": figures.planned_spend_in(year),
+            "grant_allocation": figures.allocation_in(year),
+            "match_funding": figures.match_funding_in(year),
+        }
+        for year in years
+    ]
 
 
 @login_required
@@ -370,7 +421,7 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     case = _case_with_contents(request, pk)
     unit = _unit_of(case, unit_pk)
     rate_card = card_for_case(case)
-    parts = _unit_parts(unit, posted_data(request), rate_card=rate_card)
+    parts = _unit_parts(case, unit, posted_data(request), rate_card=rate_card)
     posts, cost_lines, paste = parts["posts"], parts["cost_lines"], parts["paste"]
     context = _unit_context(case, unit, rate_card)
 
@@ -391,7 +442,7 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         case = _case_with_contents(request, pk)
         unit = _unit_of(case, unit_pk)
         fresh = _unit_parts(
-            unit, None, paste_data={"paste-rows": paste.kept_text()}, rate_card=rate_card
+            case, unit, None, paste_data={"paste-rows": paste.kept_text()}, rate_card=rate_card
         )
         fresh["paste"].is_valid()
         lock = LockForm(initial={"lock_version": case.lock_version})

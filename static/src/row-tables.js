@@ -139,7 +139,8 @@ class RowTable {
   }
 
   // The totals of the rows as typed: rows being removed are left out, and so are
-  // figures that cannot be read, which the server will name when the page is saved.
+  // figures that cannot be read, which the server will name when the page is saved, and
+  // posts with dates, whose cost the server works out for the days of each year.
   update(announce) {
     let grantFte = 0;
     let matchFte = 0;
@@ -147,12 +148,17 @@ class RowTable {
     let matchCost = 0;
     let amount = 0;
     let unread = 0;
+    let dated = 0;
     for (const row of this.body.querySelectorAll("[data-row]")) {
       if (row.querySelector('input[name$="-DELETE"]:checked')) continue;
       if (this.totals.has("amount")) {
         const pounds = readMoney(this.value(row, "amount"));
         if (pounds === null) unread += 1;
         else amount += pounds * 100;
+        continue;
+      }
+      if (this.value(row, "starts_on").trim() || this.value(row, "ends_on").trim()) {
+        dated += 1;
         continue;
       }
       const cost = readMoney(this.value(row, "annual_cost"));
@@ -177,16 +183,22 @@ class RowTable {
     };
     for (const [name, cell] of this.totals) cell.textContent = figures[name];
     const what = this.totals.has("amount") ? "cost lines" : "posts";
-    if (this.totalLabel) this.totalLabel.textContent = `Total of the ${what} as typed`;
+    if (this.totalLabel) {
+      const without = dated ? ", without the posts with dates" : "";
+      this.totalLabel.textContent = `Total of the ${what} as typed${without}`;
+    }
     if (!announce) return;
 
     const said = this.totals.has("amount")
       ? `${figures.amount}`
       : `${figures.grant_fte} grant-funded FTE, ${figures.match_fte} match-funded FTE, ` +
         `${figures.total_cost}`;
-    const left = unread
+    let left = unread
       ? ` ${unread} row${unread === 1 ? "" : "s"} left out: a figure cannot be read.`
       : "";
+    if (dated) {
+      left += ` ${dated} post${dated === 1 ? "" : "s"} with dates left out: the cost is worked out when you save.`;
+    }
     clearTimeout(this.announcing);
     this.announcing = setTimeout(
       () => this.say(`Total of the ${what} as typed: ${said}.${left}`),

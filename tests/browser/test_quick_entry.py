@@ -109,7 +109,9 @@ def test_a_six_unit_case_with_20_posts_is_entered_by_pasting_in_few_page_loads(p
     # The units, on one page: two blank rows, and four more added without a round trip.
     page.get_by_role("link", name="Funded units and grant allocations").click()
     alert = page.locator(".govuk-error-summary")
-    expect(alert).to_contain_text("grant allocations total £0.00 but the offers total")
+    expect(alert).to_contain_text(
+        "grant allocations for 2025/26 total £0.00 but the offers for 2025/26 total"
+    )
     assert_accessible(page)
     for number, (name, allocation, _) in enumerate(UNITS, start=1):
         if number > 2:

@@ -57,6 +57,24 @@ DATE_PARTS = st.one_of(
     st.sampled_from(["1", "29", "31", "2", "12", "13", "2024", "2026", "0000", "February"]),
     VALUES,
 )
+# What people type in a one-box date, and what they should not.
+SHORT_DATES = st.one_of(
+    st.sampled_from(
+        [
+            "1/10/2023",
+            "31/3/2027",
+            "29/2/2023",
+            "2023-10-01",
+            "1 Sept 2023",
+            "0/0/0000",
+            "31 Feb 2024",
+        ]
+    ),
+    st.tuples(DATE_PARTS, st.sampled_from(["/", "-", " ", "."]), DATE_PARTS, DATE_PARTS).map(
+        lambda parts: f"{parts[0]}{parts[1]}{parts[2]}{parts[1]}{parts[3]}"
+    ),
+    VALUES,
+)
 # Management form counts.
 COUNTS = st.one_of(
     st.sampled_from(["", "-1", "1e309", "NaN", "١٢٣", "99999999999", SCRIPT, "\x00", "1000"]),
@@ -75,9 +93,12 @@ def date(name: str) -> list[str]:
     return [f"{name}_0", f"{name}_1", f"{name}_2"]
 
 
-def formset(prefix: str, row_fields: list[str], ids: list[int]) -> st.SearchStrategy[dict]:
+def formset(
+    prefix: str, row_fields: list[str], ids: list[int], special: dict | None = None
+) -> st.SearchStrategy[dict]:
     """Up to three rows of a formset, with a management form that is often garbled and
-    row ids that are real, someone else's or nonsense."""
+    row ids that are real, someone else's or nonsense; `special` gives some fields their
+    own strategy."""
     counts = [f"{prefix}-{name}" for name in ("TOTAL_FORMS", "INITIAL_FORMS")]
     management = st.one_of(
         st.fixed_dictionaries(
@@ -91,6 +112,7 @@ def formset(prefix: str, row_fields: list[str], ids: list[int]) -> st.SearchStra
         fields(
             [f"{prefix}-{index}-{name}" for name in [*row_fields, "id", "DELETE", "ORDER"]],
             **{f"{prefix}-{index}-id": row_ids},
+            **{f"{prefix}-{index}-{name}": value for name, value in (special or {}).items()},
         )
         for index in range(3)
     ]

@@ -22,10 +22,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grants.forms.paste import split_rows
+from grants.models import BudgetYear
 from tests.factories import PASSWORD
 from tests.fuzz.strategies import (
     DATE_PARTS,
     SCRIPT,
+    SHORT_DATES,
     STALE_LOCKS,
     VALUES,
     audit_trail_without_refused_signatures,
@@ -97,7 +99,10 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
     """Each editing page of the owner's draft, and what may be posted to it."""
     draft = world.draft
     unit = world.unit
+    # A second budget year, so the units page has another year's allocations to take.
+    BudgetYear.objects.get_or_create(case=draft, financial_year=draft.financial_year + 1)
     posts = list(unit.posts.values_list("pk", flat=True))
+    other_year = f"allocation_{draft.financial_year + 1}"
     offer_fields = ["funder", "new_funder", "scheme", "amount", "financial_year", "conditions"]
     offer_fields += [*date("period_start"), *date("period_end"), *date("offer_date")]
     offer_fields += ["amount_confirmed"]
@@ -117,15 +122,27 @@ def editor_pages(world) -> dict[str, tuple[str, st.SearchStrategy[dict]]]:
         ),
         "units": (
             url("edit-units"),
-            formset("units", ["name", "grant_allocation"], [unit.pk, world.other_unit.pk]),
+            formset(
+                "units", ["name", "grant_allocation", other_year], [unit.pk, world.other_unit.pk]
+            ),
         ),
         "unit": (
             url("edit-unit", unit.pk),
             st.tuples(
                 formset(
-                    "posts", ["group", "grade", "annual_cost", "grant_fte", "match_fte"], posts
+                    "posts",
+                    [
+                        *("group", "grade", "annual_cost", "grant_fte", "match_fte"),
+                        *("starts_on", "ends_on"),
+                    ],
+                    posts,
+                    special={"starts_on": SHORT_DATES, "ends_on": SHORT_DATES},
                 ),
-                formset("costs", ["description", "amount"], [unit.cost_lines.get().pk]),
+                formset(
+                    "costs",
+                    ["description", "amount", "financial_year"],
+                    [unit.cost_lines.get().pk],
+                ),
                 fields(["paste-rows"]),
             ).map(lambda parts: parts[0] | parts[1] | parts[2]),
         ),

@@ -127,7 +127,9 @@ def test_a_manager_drafts_offers_units_and_posts_and_the_checks_follow(manager_c
         ),
     ]
 
-    mismatch = "grant allocations total £0.00 but the offers total £1,701,000.00"
+    mismatch = (
+        "grant allocations for 2023/24 total £0.00 but the offers for 2023/24 total £1,701,000.00"
+    )
     html = manager_client.get(url("task-list", case)).content.decode()
     assert mismatch in html
     assert task_status(html, "offers") == "Completed"
@@ -149,19 +151,25 @@ def test_a_manager_drafts_offers_units_and_posts_and_the_checks_follow(manager_c
         ("ACE", Decimal("500000.00")),
     ]
     html = manager_client.get(url("task-list", case)).content.decode()
-    assert "grant allocations total £1,500,000.00 but the offers total £1,701,000.00" in html
+    assert (
+        "grant allocations for 2023/24 total £1,500,000.00 but the offers for 2023/24 total "
+        "£1,701,000.00"
+    ) in html
     assert task_status(html, "units") == "Has problems"
 
     # …then corrected, and the finding goes.
     submit(manager_client, url("edit-units", case), {"units-1-grant_allocation": "701,000"})
     html = manager_client.get(url("task-list", case)).content.decode()
-    assert "but the offers total" not in html
+    assert "but the offers for" not in html
     assert task_status(html, "units") == "Completed"
 
     rocu = case.units.get(name="ROCU")
     # A unit given more grant than it plans to spend is a problem until its posts are in.
     assert task_status(html, f"unit-{rocu.pk}") == "Has problems"
-    assert "The grant allocation (£1.000m) is more than the planned spend (£0.000m)." in html
+    assert (
+        "The grant allocation for 2023/24 (£1.000m) is more than the planned spend in 2023/24 "
+        "(£0.000m)."
+    ) in html
     response = submit(
         manager_client,
         url("edit-unit", case, rocu.pk),
@@ -387,7 +395,7 @@ def test_a_unit_of_another_case_and_an_unknown_section_are_not_found(manager_cli
 # Each request also saves the session, whose expiry slides (a savepoint, the update,
 # its release).
 GET_QUERIES = 15
-POST_QUERIES = 40
+POST_QUERIES = 43
 
 
 @pytest.mark.parametrize("posts", [5, 40])

@@ -161,6 +161,8 @@ def test_blank_new_rows_are_ignored_and_a_blank_match_fte_means_none():
         "annual_cost": Decimal("70800.00"),
         "grant_fte": Decimal("5"),
         "match_fte": Decimal("0"),
+        "starts_on": None,
+        "ends_on": None,
     }
 
 

@@ -44,7 +44,19 @@ def test_allocations_and_offers_are_flagged_exactly_when_they_differ(inputs):
     result = run(inputs)
     flagged = found(result, "allocations-offers")
 
-    assert len(flagged) == (1 if result.allocations_total != result.offers_total else 0)
+    labels = [re.search(r"for (\d{4}/\d{2}) ", f.message)[1] for f in flagged]
+
+    # Year by year: the costed year's allocations against its offers, and each other
+    # year's offers against no allocations.
+    offered: dict[int, Decimal] = {}
+    for each in inputs["offers"]:
+        offered[each.financial_year] = offered.get(each.financial_year, ZERO) + each.amount
+    allocated = {COSTED_YEAR: sum((u.grant_allocation for u in result.units), ZERO)}
+    assert labels == [
+        financial_year_label(year)
+        for year in sorted(offered.keys() | allocated.keys())
+        if offered.get(year, ZERO) != allocated.get(year, ZERO)
+    ]
     assert all(f.severity == Severity.ERROR for f in flagged)
 
 
