@@ -388,13 +388,13 @@ def test_a_unit_of_another_case_and_an_unknown_section_are_not_found(manager_cli
 
 # A unit with many posts stays quick ----------------------------------------------------------
 
-# Sign-in, the case and its contents, the rate card of its year, the lock, one update, the
-# version: not a query per post.
+# Sign-in, the case and its contents (with its units' other years' allocations), the rate
+# card of its year, the lock, one update, the version: not a query per post.
 # A save also reads the case document before and after, for the audit event's field-level
 # diff, and appends that event to the chain.
 # Each request also saves the session, whose expiry slides (a savepoint, the update,
 # its release).
-GET_QUERIES = 15
+GET_QUERIES = 16
 POST_QUERIES = 43
 
 

@@ -11,6 +11,7 @@ from approvals.models import AuditAction, AuditEvent
 from grants.models import FundedUnit, GrantCase, GrantOffer
 from grants.money import MONEY_HELP
 from tests.grants.editor_pages import error_summary, form_values, make_draft, submit, url
+from tests.grants.test_editor import POST_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_a_paste_of_good_rows_takes_a_fixed_number_of_queries(
     page = url("edit-unit", case, case.units.get().pk)
     values = form_values(manager_client.get(page).content.decode())
     # As many as a save of the table alone (tests/grants/test_editor.py).
-    with django_assert_max_num_queries(42):
+    with django_assert_max_num_queries(POST_QUERIES):
         response = manager_client.post(page, values | {"paste-rows": "\n".join(GOOD_ROWS * 5)})
     assert response.status_code == 302
     assert case.units.get().posts.count() == 130
