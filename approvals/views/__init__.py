@@ -8,6 +8,7 @@ from approvals.accounts.roles import Role, roles_of
 from approvals.questions import questions_for
 from approvals.queues import queues_for
 from approvals.workflow import STEPS, holds_role_for
+from grants.permissions import can_create_case
 
 
 def forbid_unless_role(user, step: str) -> None:
@@ -31,5 +32,6 @@ def staff_home(request):
             "queues": queues_for(request.user),
             "questions": list(questions_for(request.user)),
             "administers": is_administrator(request.user),
+            "can_create": can_create_case(request.user),
         },
     )

@@ -297,6 +297,15 @@ def test_each_role_finds_its_work_on_the_staff_home_page(client, people):
         assert shown == waiting, user.username
 
 
+def test_a_grants_manager_starts_a_case_in_each_way_from_the_staff_home_page(client, people):
+    starts = ["/staff/cases/new/", "/staff/cases/new/from-earlier/", "/staff/cases/import/"]
+    html = as_user(client, people.manager).get("/staff/").content.decode()
+    assert all(f'href="{start}"' in html for start in starts)
+    for user in (people.iam, people.dmpc, people.publisher):
+        html = as_user(client, user).get("/staff/").content.decode()
+        assert not any(f'href="{start}"' in html for start in starts), user.username
+
+
 def test_the_staff_home_page_runs_a_fixed_number_of_queries(
     client, people, django_assert_max_num_queries
 ):
