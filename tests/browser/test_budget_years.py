@@ -102,3 +102,17 @@ def test_the_report_and_the_decision_form_show_each_years_figures(page, people):
     )
     assert_accessible(page)
     shoot(page, "decision-form")
+
+
+def test_every_column_of_a_units_posts_fits_a_desktop_window(page, manager):
+    case = four_year_case(manager)
+    rocu = case.units.get(name="ROCU")
+    sign_in(page, "manager", PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/staff/cases/{case.pk}/edit/units/{rocu.pk}/")
+    posts = page.get_by_role("region", name="Posts")
+    widths = posts.evaluate("region => [region.scrollWidth, region.clientWidth]")
+    assert widths[0] <= widths[1], "the posts table scrolls sideways at 1280px"
+    remove = page.get_by_role("checkbox").first
+    box, window = remove.bounding_box(), page.viewport_size
+    assert box["x"] + box["width"] <= window["width"]
