@@ -25,6 +25,17 @@ from tests.grants.report_documents import (
     word_document,
     zip_bomb,
 )
+from tests.grants.test_seed_oracle import (
+    BUDGET_YEARS,
+    GRANT_FTE,
+    PLANNED_SPEND,
+    ROCU_COST_LINES,
+    ROCU_POSTS,
+    WARNINGS,
+    group,
+    post_rows,
+    unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +47,6 @@ WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def imported(plan: Plan, owner, token="review-1"):
     case = create_draft(plan, by=owner, token=token, source="the seed")
     return reconcile_case(GrantCase.objects.with_contents().get(pk=case.pk), today=TODAY)
-
-
-def unit(figures, name):
-    return next(u for u in figures.units if u.unit.name == name)
-
-
-def group(figures, unit_name, group_name):
-    return next(g for g in unit(figures, unit_name).groups if g.name == group_name)
 
 
 @pytest.fixture(params=["text", "word"])
@@ -78,13 +81,7 @@ def test_the_seed_imports_with_its_offers_and_allocations(seed):
 
 
 def test_the_seed_imports_with_its_planned_spend_match_funding_and_variance(seed):
-    assert {u.unit.name: as_millions(u.planned_spend) for u in seed.units} == {
-        "ACE": M("0.247"),
-        "ROCU": M("2.851"),
-        "ROCTA": M("0.398"),
-        "Drugs Strategy": M("0.151"),
-        "Digital Forensics": M("0.101"),
-    }
+    assert {u.unit.name: as_millions(u.planned_spend) for u in seed.units} == PLANNED_SPEND
     assert as_millions(seed.planned_spend) == M("3.748")
     assert as_millions(seed.mps_funding) == M("2.047")
     assert as_millions(seed.total_budget) == M("3.748")
@@ -107,48 +104,16 @@ def test_the_seed_imports_with_its_rocu_groups_and_every_post_row(seed):
         M("0.921"),
     ]
     assert as_millions(unit(seed, "ROCU").staff_cost) == M("2.599")
-    rows = [
-        (
-            p.post.grade,
-            as_millions(p.post.annual_cost),
-            p.post.grant_fte,
-            as_millions(p.grant_cost),
-            as_millions(p.total_cost),
-        )
-        for p in unit(seed, "ROCU").posts
-    ]
-    assert rows == [
-        ("Detective Inspector", M("0.102"), 1, M("0.102"), M("0.205")),
-        ("Detective Sergeant", M("0.084"), 1, M("0.084"), M("0.168")),
-        ("Detective Constable", M("0.066"), 3, M("0.199"), M("0.397")),
-        ("Band C", M("0.071"), 5, M("0.354"), M("0.708")),
-        ("Band D", M("0.053"), 1, M("0.053"), M("0.105")),
-        ("Band E", M("0.047"), 1, M("0.047"), M("0.094")),
-        ("Detective Superintendent", M("0.131"), 1, M("0.131"), M("0.131")),
-        ("Detective Sergeant", M("0.084"), 1, M("0.084"), M("0.168")),
-        ("Detective Constable", M("0.066"), 3, M("0.199"), M("0.464")),
-        ("Band D", M("0.053"), 3, M("0.158"), M("0.158")),
-    ]
+    assert post_rows(unit(seed, "ROCU")) == ROCU_POSTS
 
 
 def test_the_seed_imports_with_its_fte_cost_lines_and_years(seed):
-    assert {u.unit.name: u.grant_fte for u in seed.units} == {
-        "ACE": 3,
-        "ROCU": 20,
-        "ROCTA": 6,
-        "Drugs Strategy": 3,
-        "Digital Forensics": 1,
-    }
+    assert {u.unit.name: u.grant_fte for u in seed.units} == GRANT_FTE
     assert as_millions(unit(seed, "ACE").non_staff_cost) == M("0.031")
     assert {
         line.description: as_millions(line.amount) for line in unit(seed, "ROCU").cost_lines
-    } == {
-        "Support Costs": M("0.210"),
-        "Overtime": M("0.008"),
-        "Transport": M("0.010"),
-        "Supplies and Services": M("0.024"),
-    }
-    assert [y.label for y in seed.years] == ["2023/24", "2024/25", "2025/26", "2026/27", "2027/28"]
+    } == ROCU_COST_LINES
+    assert [y.label for y in seed.years] == BUDGET_YEARS
     first = seed.years[0]
     assert as_millions(first.grant_funding) == M("1.701")
     assert as_millions(first.planned_spend) == M("3.748")
@@ -157,11 +122,7 @@ def test_the_seed_imports_with_its_fte_cost_lines_and_years(seed):
 def test_the_seed_imports_with_its_two_slips_flagged(seed):
     assert seed.errors == []
     found = {(f.code, f.unit, f.post) for f in seed.warnings}
-    assert found == {
-        ("grade-price", "Drugs Strategy", "Band D"),
-        ("match-fte", "ROCU", "Detective Constable"),
-        ("needed-by-passed", "", ""),
-    }
+    assert found == WARNINGS
 
 
 def test_the_seed_imports_with_its_recommendations_time_sensitivity_and_sections(seed):
