@@ -404,7 +404,8 @@ def review_agreement(request, pk):
     if request.method != "POST" and error is not None:
         # Nothing to review here: say why. A POST goes to the service, which asks again on
         # the locked case.
-        if isinstance(error, CaseChanged):
+        if isinstance(error, CaseChanged) and facts.agreement is not None:
+            # Reviewed already, by someone else: the agreement's page shows how.
             messages.warning(request, str(error))
             return redirect("approvals:upload-agreement", case.pk)
         raise PermissionDenied(str(error))
