@@ -231,6 +231,8 @@ def documented_fields() -> list[dict]:
     return [
         {
             "name": field["name"],
+            # Where a narrow screen may break the name: after each underscore.
+            "name_parts": field["name"].split("_"),
             "kind": _KINDS[field["type"], field.get("format")],
             "description": field["description"],
             "always": field.get("constraints", {}).get("required", False),

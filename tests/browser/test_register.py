@@ -71,7 +71,7 @@ def test_the_decision_page_is_accessible(page, register):
 
 def test_the_page_about_the_open_data_is_reached_from_the_register_and_accessible(page, register):
     page.goto("/decisions/")
-    page.get_by_role("link", name="About the open data").click()
+    page.get_by_role("link", name="about the open data").click()
     page.wait_for_url("**/open-data/")
     assert page.get_by_role("heading", level=1).inner_text() == "About the open data"
     fields = page.get_by_role("table", name="Fields")
