@@ -226,6 +226,23 @@ def test_a_package_whose_schema_differs_from_the_csv_fails_validation(served):
     assert not frictionless.validate(required).valid
 
 
+def test_the_frictionless_command_fails_a_package_whose_schema_is_wrong(served, tmp_path):
+    with urllib.request.urlopen(f"{served}/decisions/datapackage.json") as response:
+        package = json.loads(response.read())
+    package["resources"][0]["schema"]["fields"][0]["name"] = "ref"
+    tampered = tmp_path / "datapackage.json"
+    tampered.write_text(json.dumps(package))
+    done = subprocess.run(
+        [frictionless_command(), "validate", "--json", str(tampered)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert json.loads(done.stdout)["valid"] is False
+
+
 def test_the_feed_parses_with_no_errors_and_links_to_each_decisions_page(client, register):
     response = client.get("/decisions/feed/")
     feed = feedparser.parse(response.content)
