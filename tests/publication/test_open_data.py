@@ -182,9 +182,10 @@ def test_unpublished_decisions_are_not_in_the_files(client, decisions, people):
     assert "Not yet" not in body(client.get("/decisions.csv"))
 
 
-def test_a_head_request_runs_no_export_query(client, decisions):
+@pytest.mark.parametrize("url", ["/decisions.csv", "/decisions.json"])
+def test_a_head_request_runs_no_export_query(client, decisions, url):
     with CaptureQueriesContext(connection) as queries:
-        response = client.head("/decisions.csv")
+        response = client.head(url)
         assert b"".join(response.streaming_content) == b""
     assert response.status_code == 200
     assert not any("total_grant_amount" in q["sql"] for q in queries.captured_queries)
