@@ -108,16 +108,6 @@ def test_a_grants_manager_uploads_the_agreement(page, people, settings, tmp_path
     assert_accessible(page)
 
 
-def shot(page, name):
-    import os
-
-    if os.environ.get("SHOTS"):
-        for width in (1280, 375):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=f"{os.environ['SHOTS']}/{name}-{width}.png", full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_a_publisher_reviews_an_agreement_and_the_queues_follow_it(
     page, people, settings, tmp_path
 ):
@@ -136,12 +126,10 @@ def test_a_publisher_reviews_an_agreement_and_the_queues_follow_it(
     waiting = page.get_by_role("table", name="Approved decisions waiting for their agreement")
     assert waiting.get_by_role("link", name="Knife crime grant").is_visible()
     assert_accessible(page)
-    shot(page, "publisher-home")
 
     review.get_by_role("link", name="Serious violence grant").click()
     assert page.get_by_role("heading", name="Review the grant agreement").is_visible()
     assert_accessible(page)
-    shot(page, "review")
     # Neither outcome, then "not fit" without a reason: refused, each in the summary.
     page.get_by_role("button", name="Save the review").click()
     summary = page.locator(".govuk-error-summary")
@@ -156,7 +144,6 @@ def test_a_publisher_reviews_an_agreement_and_the_queues_follow_it(
     assert page.get_by_label("If not, why not?").input_value() == "Draft thoughts"
     assert page.get_by_label("It is signed by the funder and by MOPAC").is_checked()
     assert_accessible(page)
-    shot(page, "review-errors")
     summary.get_by_role("link", name="Confirm each check").click()
 
     page.get_by_label("No, send it back to the person who uploaded it").check()
@@ -173,8 +160,6 @@ def test_a_publisher_reviews_an_agreement_and_the_queues_follow_it(
     queue = page.get_by_role("table", name="Approved, waiting for the signed agreement")
     assert "Page 3 shows a named officer’s home address." in queue.inner_text()
     assert_accessible(page)
-    shot(page, "manager-home")
     queue.get_by_role("link", name="Serious violence grant").click()
     assert page.get_by_role("heading", name="Agreement history").is_visible()
     assert_accessible(page)
-    shot(page, "agreement-page")
