@@ -231,6 +231,19 @@ def test_agreements_published_before_reviews_began_count_as_reviewed(decision, p
 # The review page ---------------------------------------------------------------------------
 
 
+def test_a_publisher_uploading_through_the_page_is_told_another_must_review_it(
+    client, decision, people
+):
+    client.force_login(people.publisher)
+    response = client.post(agreement_url(decision), {"file": pdf("mine.pdf")}, follow=True)
+    assert response.redirect_chain == [(f"/staff/cases/{decision.case_id}/", 302)]
+    assert (
+        "‘mine.pdf’ has been uploaded. Once another publisher has reviewed it, it will be "
+        "published with the decision." in response.content.decode()
+    )
+    assert GrantAgreement.objects.get().uploaded_by == people.publisher
+
+
 def test_the_review_page_shows_the_file_and_the_checklist(client, decision, uploaded, people):
     client.force_login(people.publisher)
     response = client.get(review_url(decision))

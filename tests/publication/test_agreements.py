@@ -312,8 +312,8 @@ def test_uploading_through_the_page_stores_it_and_returns_to_the_report(
     )
     assert response.redirect_chain == [(f"/staff/cases/{decision.case_id}/", 302)]
     assert (
-        "‘Signed agreement.pdf’ has been uploaded. Once another publisher has reviewed it, it "
-        "will be published with the decision." in response.content.decode()
+        "‘Signed agreement.pdf’ has been uploaded. Once a publisher has reviewed it, it will "
+        "be published with the decision." in response.content.decode()
     )
     agreement = GrantAgreement.objects.get()
     assert stored(media) == [agreement.file.name]

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from approvals.accounts.roles import Role, role_required
+from approvals.accounts.roles import Role, role_required, roles_of
 from approvals.models import (
     AgreementReview,
     DecisionOutcome,
@@ -363,13 +363,15 @@ def _upload_agreement(request, pk, limit: UploadLimit):
             published = Publication.objects.filter(
                 decision=decision, published_at__isnull=False
             ).exists()
-            when = (
-                "Once another publisher has reviewed it, it will be added to the published "
-                "decision."
+            # A publisher may not review their own upload.
+            publisher = Role.PUBLISHER.value in roles_of(request.user)
+            who = "another publisher" if publisher else "a publisher"
+            then = (
+                "be added to the published decision"
                 if published
-                else "Once another publisher has reviewed it, it will be published with the "
-                "decision."
+                else "be published with the decision"
             )
+            when = f"Once {who} has reviewed it, it will {then}."
             messages.success(request, f"‘{agreement.original_name}’ has been uploaded. {when}")
             return redirect("grants:report", case.pk)
     return form_page(
