@@ -83,3 +83,53 @@ def page_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return " ".join("".join(parser.parts).split())
+
+
+class _Charts(HTMLParser):
+    """Each server-drawn chart's title and bars, as the text drawn in the SVG."""
+
+    def __init__(self):
+        super().__init__()
+        self.charts: dict[str, list[tuple[str, str]]] = {}
+        self._chart = None
+        self._title = None
+        self._bar = None
+        self._text = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg" and "app-bar-chart__svg" in (attrs.get("class") or ""):
+            self._chart, self._title = [], None
+        elif tag == "title" and self._chart is not None and self._title is None:
+            self._text = []
+        elif tag == "g" and self._chart is not None:
+            self._bar = {}
+        elif tag == "text" and self._bar is not None:
+            self._text = []
+            self._part = attrs.get("class", "")
+
+    def handle_endtag(self, tag):
+        if tag == "title" and self._text is not None and self._title is None:
+            self._title = "".join(self._text).strip()
+            self._text = None
+        elif tag == "text" and self._text is not None and self._bar is not None:
+            key = "amount" if "amount" in self._part else "label"
+            self._bar[key] = "".join(self._text).strip()
+            self._text = None
+        elif tag == "g" and self._bar is not None:
+            self._chart.append((self._bar.get("label", ""), self._bar.get("amount", "")))
+            self._bar = None
+        elif tag == "svg" and self._chart is not None:
+            self.charts[self._title] = self._chart
+            self._chart = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def chart_bars(html: str) -> dict[str, list[tuple[str, str]]]:
+    """{chart title: [(bar label, amount), ...]} for every server-drawn bar chart."""
+    parser = _Charts()
+    parser.feed(html)
+    return parser.charts

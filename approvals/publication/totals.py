@@ -68,7 +68,7 @@ class AcceptedTotals:
     total: Decimal
     decisions: int  # counted decisions
     imported: int  # published records from the earlier register: no offers, not counted
-    not_accepted: int  # published decisions rejected: not counted
+    rejected: int  # published decisions rejected: not counted
 
 
 def _grouped(offers: QuerySet[PublishedOffer], field: str) -> list[Total]:
@@ -86,19 +86,19 @@ def _read_totals() -> AcceptedTotals:
         _grouped(offers, "funder"), key=lambda t: (-t.amount, t.label.casefold(), t.label)
     )
     by_year = _grouped(offers, "financial_year")
-    published = register.published()
-    counts = published.aggregate(
-        imported=Count("pk", filter=Q(imported=True)),
-        counted=Count("pk", filter=Q(imported=False, outcome__in=ACCEPTING_OUTCOMES)),
-        not_accepted=Count("pk", filter=Q(imported=False) & ~Q(outcome__in=ACCEPTING_OUTCOMES)),
+    overall = offers.aggregate(amount=Sum("amount"), decisions=Count("publication", distinct=True))
+    # Published but not counted, for the page to say so.
+    others = register.published().aggregate(
+        earlier_register=Count("pk", filter=Q(imported=True)),
+        rejected=Count("pk", filter=Q(imported=False, outcome=DecisionOutcome.REJECTED)),
     )
     return AcceptedTotals(
         by_funder=by_funder,
         by_year=by_year,
-        total=sum((t.amount for t in by_year), Decimal("0")),
-        decisions=counts["counted"],
-        imported=counts["imported"],
-        not_accepted=counts["not_accepted"],
+        total=overall["amount"] or Decimal("0"),
+        decisions=overall["decisions"],
+        imported=others["earlier_register"],
+        rejected=others["rejected"],
     )
 
 
