@@ -1,39 +1,50 @@
 """Bar charts drawn on the server as SVG: no script, no chart library.
 
-A chart is horizontal bars, one a row, each with its label above it and its amount in
-words beside it, in a viewBox that scales to the width it is given, so it reads the
-same at 375 px as at 1280. It is an image with a title and a description for screen
-readers (role="img"); the same figures are always in a table beside it, which is where
-assistive technology and anyone copying a figure should read them.
+A chart is horizontal bars in groups, one group a row: its label above, then a bar for
+each series (accepted, rejected, ...) with its amount in words beside it, in a viewBox
+that scales to the width it is given, so it reads the same at 375 px as at 1280. It is
+an image with a title and a description for screen readers (role="img"); the same
+figures are always in a table beside it, which is where assistive technology and anyone
+copying a figure should read them.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from grants.money import format_pounds
 
 WIDTH = 400
-ROW_HEIGHT = 48
-LABEL_BASELINE = 16
-BAR_TOP = 22
+LABEL_HEIGHT = 22  # the group's label line
 BAR_HEIGHT = 18
+BAR_GAP = 6
+GROUP_GAP = 10
 # Room to the right of the longest bar for its amount ("£12,345,678.00" at 14 units a
-# character height is about 105 units wide).
+# character height is about 105 units wide; "Rejected £12,345,678.00" more).
 AMOUNT_ROOM = 118
+SERIES_AMOUNT_ROOM = 190
 LABEL_CHARACTERS = 44
+# Series are told apart by their words as well as their colour (WCAG 1.4.1).
+SERIES_CLASSES = ("app-bar-chart__rect--1", "app-bar-chart__rect--2", "app-bar-chart__rect--3")
 
 
 @dataclass(frozen=True)
 class Bar:
-    label: str  # as drawn: a long name is shortened (the table has it whole)
+    series: str  # "" in a chart of one series
     amount: Decimal
-    amount_text: str
+    amount_text: str  # as drawn beside the bar: the series' name and the amount
     y: int
-    label_y: int
-    bar_y: int
     width: Decimal
     text_x: Decimal
     text_y: int
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str  # as drawn: a long name is shortened (the table has it whole)
+    label_y: int
+    bars: list[Bar]
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class BarChart:
     id: str
     title: str
     description: str
-    bars: list[Bar]
+    groups: list[Group]
     height: int
     width: int = WIDTH
     bar_height: int = BAR_HEIGHT
@@ -53,33 +64,56 @@ def _shortened(label: str) -> str:
     return label[: LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
-def bar_chart(chart_id: str, title: str, rows: list[tuple[str, Decimal]]) -> BarChart:
-    """A chart of (label, amount) rows, in the order given. Bars are to scale with the
-    largest amount; an amount of £0 or less has no bar, only its amount."""
-    largest = max((amount for _, amount in rows), default=Decimal("0"))
-    scale = Decimal(WIDTH - AMOUNT_ROOM) / largest if largest > 0 else Decimal("0")
-    bars = []
-    for index, (label, amount) in enumerate(rows):
-        top = index * ROW_HEIGHT
-        width = max(Decimal("0"), amount * scale).quantize(Decimal("0.1"))
-        bars.append(
-            Bar(
-                label=_shortened(label),
-                amount=amount,
-                amount_text=format_pounds(amount),
-                y=top,
-                label_y=top + LABEL_BASELINE,
-                bar_y=top + BAR_TOP,
-                width=width,
-                text_x=width + 6,
-                text_y=top + BAR_TOP + 14,
+def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, Decimal]]) -> BarChart:
+    """A chart of one bar for each (label, amount) row, in the order given."""
+    return grouped_bar_chart(chart_id, title, [(label, [("", amount)]) for label, amount in rows])
+
+
+def grouped_bar_chart(
+    chart_id: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str, Decimal]]]]
+) -> BarChart:
+    """A chart of groups: (label, [(series, amount), ...]) rows, in the order given. Every
+    bar is to the scale of the largest amount; £0 or less has no bar, only its amount."""
+    named = any(series for _, bars in rows for series, _ in bars)
+    room = SERIES_AMOUNT_ROOM if named else AMOUNT_ROOM
+    largest = max((amount for _, bars in rows for _, amount in bars), default=Decimal("0"))
+    scale = Decimal(WIDTH - room) / largest if largest > 0 else Decimal("0")
+    groups, top = [], 0
+    for label, bars in rows:
+        label_y = top + 16
+        top += LABEL_HEIGHT
+        drawn = []
+        for index, (series, amount) in enumerate(bars):
+            width = max(Decimal("0"), amount * scale).quantize(Decimal("0.1"))
+            drawn.append(
+                Bar(
+                    series=series,
+                    amount=amount,
+                    amount_text=f"{series} {format_pounds(amount)}"
+                    if series
+                    else format_pounds(amount),
+                    y=top,
+                    width=width,
+                    text_x=width + 6,
+                    text_y=top + 14,
+                    css_class=SERIES_CLASSES[index % len(SERIES_CLASSES)],
+                )
             )
+            top += BAR_HEIGHT + BAR_GAP
+        groups.append(Group(label=_shortened(label), label_y=label_y, bars=drawn))
+        top += GROUP_GAP
+    description = "; ".join(
+        f"{label}: "
+        + ", ".join(
+            f"{series} {format_pounds(amount)}" if series else format_pounds(amount)
+            for series, amount in bars
         )
-    description = "; ".join(f"{label}: {format_pounds(amount)}" for label, amount in rows)
+        for label, bars in rows
+    )
     return BarChart(
         id=chart_id,
         title=title,
         description=description or "No figures.",
-        bars=bars,
-        height=max(ROW_HEIGHT, len(rows) * ROW_HEIGHT),
+        groups=groups,
+        height=max(top, LABEL_HEIGHT + BAR_HEIGHT),
     )

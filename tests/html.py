@@ -86,15 +86,16 @@ def page_text(html: str) -> str:
 
 
 class _Charts(HTMLParser):
-    """Each server-drawn chart's title and bars, as the text drawn in the SVG."""
+    """Each server-drawn chart's title and groups of bars, as the text drawn in the SVG."""
 
     def __init__(self):
         super().__init__()
-        self.charts: dict[str, list[tuple[str, str]]] = {}
+        self.charts: dict[str, list[tuple[str, ...]]] = {}
         self._chart = None
         self._title = None
-        self._bar = None
+        self._group = None
         self._text = None
+        self._part = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -103,8 +104,8 @@ class _Charts(HTMLParser):
         elif tag == "title" and self._chart is not None and self._title is None:
             self._text = []
         elif tag == "g" and self._chart is not None:
-            self._bar = {}
-        elif tag == "text" and self._bar is not None:
+            self._group = {"label": "", "amounts": []}
+        elif tag == "text" and self._group is not None:
             self._text = []
             self._part = attrs.get("class", "")
 
@@ -112,13 +113,16 @@ class _Charts(HTMLParser):
         if tag == "title" and self._text is not None and self._title is None:
             self._title = "".join(self._text).strip()
             self._text = None
-        elif tag == "text" and self._text is not None and self._bar is not None:
-            key = "amount" if "amount" in self._part else "label"
-            self._bar[key] = "".join(self._text).strip()
+        elif tag == "text" and self._text is not None and self._group is not None:
+            text = "".join(self._text).strip()
+            if "amount" in self._part:
+                self._group["amounts"].append(text)
+            else:
+                self._group["label"] = text
             self._text = None
-        elif tag == "g" and self._bar is not None:
-            self._chart.append((self._bar.get("label", ""), self._bar.get("amount", "")))
-            self._bar = None
+        elif tag == "g" and self._group is not None:
+            self._chart.append((self._group["label"], *self._group["amounts"]))
+            self._group = None
         elif tag == "svg" and self._chart is not None:
             self.charts[self._title] = self._chart
             self._chart = None
@@ -128,8 +132,9 @@ class _Charts(HTMLParser):
             self._text.append(data)
 
 
-def chart_bars(html: str) -> dict[str, list[tuple[str, str]]]:
-    """{chart title: [(bar label, amount), ...]} for every server-drawn bar chart."""
+def chart_bars(html: str) -> dict[str, list[tuple[str, ...]]]:
+    """{chart title: [(group label, each bar's amount as drawn, ...), ...]} for every
+    server-drawn bar chart."""
     parser = _Charts()
     parser.feed(html)
     return parser.charts

@@ -148,6 +148,8 @@ MATRIX = [
     Row("decisions-feed", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
     Row("audit-anchors-json", (), everyone(200)),
+    Row("grants-accepted", (), everyone(200)),
+    Row("grants-accepted-csv", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
     Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
     Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),
@@ -551,7 +553,7 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
         if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
             continue
         sent = response.get("Cache-Control")
-        if row.pattern.startswith(("register", "decision", "audit-anchors")):
+        if row.pattern.startswith(("register", "decision", "audit-anchors", "grants-accepted")):
             assert sent == "public, max-age=300", row.id
         else:
             assert sent is None, row.id
