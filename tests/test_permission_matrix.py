@@ -420,6 +420,11 @@ MATRIX = [
     Row("approvals:compliance", (), publisher_only()),
     # The DMPC office's pipeline.
     Row("approvals:pipeline", (), staff(403, dmpc_office=200, dmpc=200)),
+    Row(
+        "approvals:money",
+        (),
+        staff(403, owner=200, other_manager=200, iam=200, finance=200, dmpc_office=200, dmpc=200),
+    ),
     Row("approvals:pipeline-csv", (), staff(403, dmpc_office=200, dmpc=200)),
     Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
     Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
