@@ -2,9 +2,11 @@
 published, approved (or partly approved) decisions, and nothing else."""
 
 import csv
+import importlib
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import caches
 from django.urls import reverse
 
@@ -162,3 +164,19 @@ def test_each_published_offer_is_kept_once_when_a_decision_is_corrected(money):
     )
 
     assert PublishedOffer.objects.filter(publication=publication).count() == 2
+
+
+def test_the_migration_copies_the_offers_of_decisions_published_before_it(client, money):
+    # As if published before offers were kept: the migration copies them from the first
+    # published revision of each decision made here.
+    PublishedOffer.objects.all().delete()
+    migration = importlib.import_module("approvals.migrations.0032_register_totals")
+    migration.copy_published_offers(django_apps, None)
+    _forget_everything()
+
+    html = client.get(reverse("grants-accepted")).content.decode()
+
+    assert chart_bars(html)["Grants accepted by funder"] == FUNDER_BARS
+    assert chart_bars(html)["Grants accepted by financial year"] == YEAR_BARS
+    # The rejected decision's offer is kept too (what counts is asked when adding up).
+    assert PublishedOffer.objects.count() == 5
