@@ -180,3 +180,8 @@ def test_the_migration_copies_the_offers_of_decisions_published_before_it(client
     assert chart_bars(html)["Grants accepted by financial year"] == YEAR_BARS
     # The rejected decision's offer is kept too (what counts is asked when adding up).
     assert PublishedOffer.objects.count() == 5
+
+
+@pytest.mark.parametrize("page", ["home", "register"])
+def test_the_home_page_and_the_register_link_to_the_totals(client, db, page):
+    assert reverse("grants-accepted") in client.get(reverse(page)).content.decode()
