@@ -21,7 +21,7 @@ from django.utils import timezone
 from approvals import audit
 from approvals.models import AuditAction
 from grants import letters
-from grants.document import case_document, document_changes
+from grants.document import case_document, document_changes, related_decision_notes
 from grants.models import (
     BudgetYear,
     CostLine,
@@ -91,7 +91,14 @@ def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) 
 
 
 def _document(case: GrantCase) -> dict:
-    return case_document(GrantCase.objects.with_contents().get(pk=case.pk))
+    """The draft as its edits are audited: its document, and its staff notes of links to
+    decisions not yet published (which no version's document holds)."""
+    loaded = GrantCase.objects.with_contents().get(pk=case.pk)
+    notes = [
+        {"kind": link.kind, "reference": link.decision.reference}
+        for link in related_decision_notes(loaded)
+    ]
+    return {**case_document(loaded), "related_decision_notes": notes}
 
 
 def _update_case(case: GrantCase, **values) -> None:
