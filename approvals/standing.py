@@ -24,8 +24,8 @@ from approvals.workflow import refusal
 from grants import services as editing
 from grants.formatting import long_date
 from grants.models import GrantCase
-from grants.permissions import cases_visible_to
 from grants.money import financial_year_label, format_millions
+from grants.permissions import cases_visible_to
 
 NEW_CASE_NEEDED = "A new grant case is needed."
 
