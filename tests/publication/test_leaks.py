@@ -6,8 +6,9 @@ sections, a case under review, an approved decision not yet published, a deferre
 its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
 unpublished decision, and the published decision's offer letter (its name, its text and
 its hash: offer letters are never published), and the references of unpublished
-decisions that a published one's case was linked to (staff notes, never Part 1). Then every public URL is fetched, including
-searches for each planted word, and none may appear."""
+decisions that a published one's case was linked to (staff notes, never Part 1). Then
+every public URL is fetched, including searches for each planted word, and none may
+appear."""
 
 import hashlib
 import io
