@@ -119,6 +119,10 @@ def accept_under_standing_authority(
     return acceptance
 
 
+class LinkRefused(editing.EditRefused):
+    """A reference the case cannot be linked to: the answer is about the reference typed."""
+
+
 def citable_decision(user, reference: str) -> Decision | None:
     """The decision a case may be linked to by that reference: one on the public register,
     or one whose case the user can see. Any other is answered as if there were none, so
@@ -143,11 +147,11 @@ def link_decision(
     names the decision only once it is published; until then the link is a staff note."""
     decision = citable_decision(by, reference)
     if decision is None:
-        raise editing.EditRefused(
+        raise LinkRefused(
             f"There is no published decision {' '.join(reference.split())}. Check the reference."
         )
     if decision.case_id == case.pk:
-        raise editing.EditRefused("A case cannot refer to its own decision.")
+        raise LinkRefused("A case cannot refer to its own decision.")
     try:
         with editing.editing(case, by=by, lock_version=lock_version), transaction.atomic():
             note_later_events([decision.pk])
@@ -155,7 +159,7 @@ def link_decision(
                 case=case, decision=decision, kind=kind, added_by=by
             )
     except IntegrityError:
-        raise editing.EditRefused(f"The case already refers to {decision.reference}.") from None
+        raise LinkRefused(f"The case already refers to {decision.reference}.") from None
 
 
 def unlink_decision(case: GrantCase, link_pk: int, *, by, lock_version: int | None) -> None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from approvals.forms import AcceptanceForm, RelatedDecisionForm
 from approvals.models import Decision, RelatedDecision
 from approvals.standing import (
+    LinkRefused,
     StandingAuthorityError,
     link_decision,
     unlink_decision,
@@ -89,6 +90,8 @@ def related_decisions(request, pk):
                 )
                 messages.success(request, _added(link))
                 return redirect("approvals:related-decisions", case.pk)
+        except LinkRefused as refused:
+            form.add_error("reference", str(refused))
         except editing.EditRefused as refused:
             if request.POST.get("action") == "remove":
                 messages.error(request, str(refused))

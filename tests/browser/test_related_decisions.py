@@ -30,6 +30,8 @@ def test_a_link_to_an_unpublished_decision_is_shown_as_a_staff_note(page, people
     summary = page.locator(".govuk-error-summary")
     assert "There is no published decision PCD 404. Check the reference." in summary.inner_text()
     assert page.get_by_label("Decision reference").input_value() == "PCD 404"
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "id_reference"
     assert_accessible(page)
 
     page.get_by_label("Decision reference").fill(deferred.reference)
