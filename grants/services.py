@@ -77,12 +77,12 @@ def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) 
         if not allowed:
             raise EditRefused(reason)
         ensure_current(locked, lock_version)
-        before = _document(case)
+        before = audited_document(case)
         yield
         GrantCase.objects.filter(pk=case.pk).update(
             lock_version=F("lock_version") + 1, updated_at=timezone.now()
         )
-        changes = document_changes(before, _document(case))
+        changes = document_changes(before, audited_document(case))
         if changes:
             audit.record(
                 AuditAction.CASE_EDITED, actor=by, case=locked, details={"changes": changes}
@@ -90,7 +90,7 @@ def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) 
     case.lock_version = locked.lock_version + 1
 
 
-def _document(case: GrantCase) -> dict:
+def audited_document(case: GrantCase) -> dict:
     """The draft as its edits are audited: its document, and its staff notes of links to
     decisions not yet published (which no version's document holds)."""
     loaded = GrantCase.objects.with_contents().get(pk=case.pk)
@@ -121,7 +121,7 @@ def create_case(
             AuditAction.CASE_CREATED,
             actor=by,
             case=case,
-            details={"changes": document_changes(None, _document(case))},
+            details={"changes": document_changes(None, audited_document(case))},
         )
     return case
 
