@@ -12,6 +12,7 @@ appear."""
 
 import hashlib
 import io
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +37,7 @@ from approvals.standing import link_decision
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
 from tests.factories import make_case, make_pdf
+from tests.money import decided_with_offers, deferred_with_offers
 from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam, to_ready
 
@@ -61,15 +63,24 @@ PLANTED = {
     "offer letter name": "zqxofferlettername",
     "offer letter text": "zqxofferlettertext",
     "refused import": "zqxrefusedimport",
+    "unpublished funder": "zqxunpublishedfunder",
+    "unpublished amount": "98,765.43",
+    "unpublished amount in data": "98765.43",
+    "deferred funder": "zqxdeferredfunder",
+    "deferred amount": "87,654.32",
+    "deferred amount in data": "87654.32",
 }
-STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
+STATIC_PAGES = ["/", "/accessibility/", "/privacy/", "/open-data/"]
 LISTS = [
     "/decisions/",
     "/decisions.csv",
     "/decisions.json",
     "/decisions/feed/",
+    "/decisions/datapackage.json",
     "/audit-anchors/",
     "/audit-anchors.json",
+    "/grants-accepted/",
+    "/grants-accepted.csv",
 ]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
@@ -151,6 +162,9 @@ def planted(people, settings, tmp_path):
         until=timezone.now() + timezone.timedelta(days=30),
         reason=f"Operation {PLANTED['deferral reason']}.",
     )
+    # Money not yet published: no total, chart or CSV may name its funder or amount.
+    decided_with_offers(people, [("Zqxunpublishedfunder", "98765.43")], title="Awaiting")
+    deferred_with_offers(people, [("Zqxdeferredfunder", "87654.32")], title="Deferred money")
     # A published decision whose case was linked to both unpublished decisions while they
     # were unpublished: those links are staff notes, so their references are never shown.
     citing = make_case(people.manager, title="A published grant citing unpublished ones")
@@ -209,7 +223,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
             "reference", flat=True
         )
     ]
-    assert len(unpublished_references) == 2
+    assert len(unpublished_references) == 4
     statuses = {}
     for url in public_urls():
         response = client.get(url)
@@ -220,6 +234,12 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
             # The search page repeats what was searched for; it must find nothing.
             assert "0 decisions" in text, url
             text = text.replace(searched, "")
+        if searched and url.startswith("/decisions.json?"):
+            # The JSON's metadata repeats the search its rows match; it must match none.
+            document = json.loads(text[text.index("\n{") :])
+            assert document["metadata"]["filters"] == {"q": searched}, url
+            assert document["metadata"]["count"] == 0 and document["decisions"] == [], url
+            text = text.replace(searched, "")
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
         assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
@@ -229,8 +249,11 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
+    # The money totals were drawn, from the published decision's offer alone.
+    assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
+    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
-    assert unpublished.count() == 2
+    assert unpublished.count() == 4
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
