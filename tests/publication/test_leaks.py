@@ -249,9 +249,10 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
-    # The money totals were drawn, from the published decision's offer alone.
+    # The money totals were drawn, from the two published decisions' offers alone (the
+    # published grant's, and the one linked to unpublished decisions).
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
-    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
+    assert "funder,home office,,2000.00,2" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
     assert unpublished.count() == 4
     for other in unpublished:
