@@ -66,7 +66,11 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 SERVICE_NAME = "Grant decisions"
 SERVICE_OWNER = "MOPAC"
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address every absolute link is built on (open data, feeds, PDFs, emails,
+# audit anchors). Outside DEBUG, `check --deploy` requires it to be set, and https
+# (approvals.checks); the development server's address stands in until then.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:8000"
+SITE_URL = (os.environ.get("SITE_URL", "").strip() or DEVELOPMENT_SITE_URL).rstrip("/")
 # Where people ask for information in an accessible format and report accessibility
 # problems (the accessibility statement), and how many working days a reply takes; and
 # where the phase banner's feedback goes.

@@ -110,6 +110,15 @@ def extended_decision(case):
 
 
 @register.filter
+def item(sequence, index):
+    """The item at a position of a list: a figure's column heading, for its data-label."""
+    try:
+        return sequence[int(index)]
+    except (IndexError, TypeError, ValueError):
+        return ""
+
+
+@register.filter
 def financial_year(start_year) -> str:
     """2023 → 2023/24."""
     if start_year in (None, ""):
