@@ -214,7 +214,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The built files only (npm run build): static/src holds their sources, which pages
+# never load.
+STATICFILES_DIRS = [("dist", BASE_DIR / "static" / "dist")]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # Uploaded files: a local folder, or S3-compatible object storage that every app server
@@ -240,7 +242,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_BACKEND",
-            "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            "config.storage.StaticFilesStorage",
         )
     },
 }
