@@ -548,16 +548,19 @@ def test_each_role_gets_the_expected_status_from_every_url(world, role):
 
 
 def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
-    """The register, its decisions and the audit anchors are cached publicly; the other
-    public pages send no Cache-Control, as before (and /healthz is never cached)."""
+    """The register, its decisions, the audit anchors and the sitemap are cached publicly
+    (robots.txt for a day); the other public pages send no Cache-Control, as before (and
+    /healthz is never cached)."""
     for row in PUBLIC_ROWS:
         url = row.url(world)
         response = Client().get(url)
         if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
             continue
         sent = response.get("Cache-Control")
-        if row.pattern.startswith(("register", "decision", "audit-anchors")):
+        if row.pattern.startswith(("register", "decision", "audit-anchors", "sitemap")):
             assert sent == "public, max-age=300", row.id
+        elif row.pattern == "robots":
+            assert sent == "public, max-age=86400", row.id
         else:
             assert sent is None, row.id
 

@@ -66,7 +66,11 @@ LISTS = [
     "/decisions/feed/",
     "/audit-anchors/",
     "/audit-anchors.json",
+    "/sitemap.xml",
+    "/sitemap-1.xml",
 ]
+# Whatever the decision, public and the same for everyone.
+SITE_FILES = ["/robots.txt", "/favicon.ico"]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
 
@@ -159,7 +163,7 @@ def planted(people, settings, tmp_path):
 
 
 def public_urls() -> list[str]:
-    urls = STATIC_PAGES + LISTS
+    urls = STATIC_PAGES + LISTS + SITE_FILES
     # Every decision's URLs, published or not: the unpublished ones must answer 404.
     for slug in Publication.objects.values_list("slug", flat=True):
         urls += [f"/decisions/{slug}{suffix}" for suffix in PER_DECISION]
@@ -202,12 +206,20 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
+    assert statuses["/sitemap-1.xml"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
     unpublished = Publication.objects.filter(published_at__isnull=True)
     assert unpublished.count() == 2
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+
+
+def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):
+    listed = client.get("/sitemap-1.xml").content.decode()
+    assert f"/decisions/{planted.slug}/" in listed
+    for other in Publication.objects.exclude(pk=planted.pk):
+        assert f"/decisions/{other.slug}/" not in listed
 
 
 def test_searching_for_unpublished_words_finds_nothing(client, planted):
