@@ -67,9 +67,7 @@ def test_the_sitemap_lists_every_published_decision_and_nothing_else(client, peo
     assert listed[f"{SITE}/decisions/{published.slug}/"] == changed.isoformat(timespec="seconds")
 
 
-def test_decisions_are_paged_by_blocks_of_ids_each_in_the_same_queries(
-    client, people, monkeypatch
-):
+def test_decisions_are_paged_by_blocks_of_ids_each_in_the_same_queries(client, people, monkeypatch):
     monkeypatch.setattr(sitemap, "BLOCK", 2)
     made = [publish(people, title=f"Grant {number}") for number in range(5)]
     ids = sorted(p.pk for p in made)
