@@ -12,10 +12,12 @@ applied after it, so a compressed body reaches only a client that asked for it, 
 compressed and keep their strong ETag and Digest untouched.
 """
 
+import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
 
 import brotli
+from django.core.cache import caches
 from django.utils.cache import patch_vary_headers
 from django.utils.regex_helper import _lazy_re_compile
 
@@ -38,6 +40,11 @@ MIN_BYTES = 200
 # compressed once).
 BROTLI_QUALITY = 5
 GZIP_LEVEL = 6
+# A page served again (from the page cache, or drawn alike) is compressed once: its
+# compressed bytes are kept under a hash of its bytes, so they can only be the same
+# page's. Hashing costs a tenth of compressing.
+KEEP_FROM_BYTES = 4096
+KEEP_SECONDS = 24 * 60 * 60
 
 _BR = _lazy_re_compile(r"(?:^|,)\s*br\s*(?:$|,|;(?!\s*q\s*=\s*0(?:\.0*)?\s*(?:$|,)))")
 _GZIP = _lazy_re_compile(r"(?:^|,)\s*gzip\s*(?:$|,|;(?!\s*q\s*=\s*0(?:\.0*)?\s*(?:$|,)))")
@@ -58,6 +65,18 @@ def _compressor(encoding: str):
     if encoding == "br":
         return brotli.Compressor(quality=BROTLI_QUALITY)
     return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+
+
+def compressed_once(content: bytes, encoding: str) -> bytes:
+    """The content compressed, from the page cache if these bytes were compressed before."""
+    if len(content) < KEEP_FROM_BYTES:
+        return compress(content, encoding)
+    key = f"compressed:v1:{encoding}:{hashlib.blake2b(content, digest_size=32).hexdigest()}"
+    kept = caches["pages"].get(key)
+    if kept is None:
+        kept = compress(content, encoding)
+        caches["pages"].set(key, kept, KEEP_SECONDS)
+    return kept
 
 
 def compress(content: bytes, encoding: str) -> bytes:
@@ -124,7 +143,7 @@ class CompressPublicMiddleware:
         else:
             if len(response.content) < MIN_BYTES:
                 return response
-            compressed = compress(response.content, encoding)
+            compressed = compressed_once(response.content, encoding)
             if len(compressed) >= len(response.content):
                 return response
             response.content = compressed

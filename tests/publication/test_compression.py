@@ -195,3 +195,23 @@ def test_the_decision_page_is_under_15_kb_on_the_wire(client, decision):
     url = f"/decisions/{decision.slug}/"
     for accept in (BR, GZIP):
         assert len(client.get(url, **accept).content) < 15 * 1024
+
+
+def test_a_page_is_compressed_once_and_its_kept_bytes_are_only_its_own(monkeypatch):
+    from approvals.publication import compression
+
+    calls = []
+    real = compression.compress
+    monkeypatch.setattr(
+        compression,
+        "compress",
+        lambda content, encoding: calls.append(encoding) or real(content, encoding),
+    )
+    page = b"<p>A published decision</p>" * 400
+    other = b"<p>Another published decision</p>" * 400
+    first = compression.compressed_once(page, "br")
+    assert compression.compressed_once(page, "br") == first
+    assert calls == ["br"]
+    assert brotli.decompress(compression.compressed_once(other, "br")) == other
+    assert gzip.decompress(compression.compressed_once(page, "gzip")) == page
+    assert calls == ["br", "br", "gzip"]
