@@ -80,6 +80,7 @@ ANONYMOUS_ALLOWED = {
     "/",
     "/accessibility/",
     "/privacy/",
+    "/open-data/",
     "/healthz",
     "/accounts/login/",
     "/robots.txt",
