@@ -91,6 +91,7 @@ ANONYMOUS_ALLOWED_PREFIXES = (
     "/decisions",
     "/audit-anchors",
     "/sitemap",
+    "/grants-accepted",
     "/accounts/password-reset/",
 )
 
