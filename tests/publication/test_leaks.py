@@ -81,7 +81,11 @@ LISTS = [
     "/audit-anchors.json",
     "/grants-accepted/",
     "/grants-accepted.csv",
+    "/sitemap.xml",
+    "/sitemap-1.xml",
 ]
+# Whatever the decision, public and the same for everyone.
+SITE_FILES = ["/robots.txt", "/favicon.ico"]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
 
@@ -190,7 +194,7 @@ def planted(people, settings, tmp_path):
 
 
 def public_urls() -> list[str]:
-    urls = STATIC_PAGES + LISTS
+    urls = STATIC_PAGES + LISTS + SITE_FILES
     # Every decision's URLs, published or not: the unpublished ones must answer 404.
     for slug in Publication.objects.values_list("slug", flat=True):
         urls += [f"/decisions/{slug}{suffix}" for suffix in PER_DECISION]
@@ -248,6 +252,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
+    assert statuses["/sitemap-1.xml"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
     # The money totals were drawn, from the two published decisions' offers alone (the
     # published grant's, and the one linked to unpublished decisions).
@@ -258,6 +263,13 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+
+
+def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):
+    listed = client.get("/sitemap-1.xml").content.decode()
+    assert f"/decisions/{planted.slug}/" in listed
+    for other in Publication.objects.exclude(pk=planted.pk):
+        assert f"/decisions/{other.slug}/" not in listed
 
 
 def test_searching_for_unpublished_words_finds_nothing(client, planted):
