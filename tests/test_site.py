@@ -76,9 +76,24 @@ def all_url_paths():
     return sorted(set(walk(get_resolver().url_patterns, "")))
 
 
-ANONYMOUS_ALLOWED = {"/", "/accessibility/", "/privacy/", "/healthz", "/accounts/login/"}
+ANONYMOUS_ALLOWED = {
+    "/",
+    "/accessibility/",
+    "/privacy/",
+    "/open-data/",
+    "/healthz",
+    "/accounts/login/",
+    "/robots.txt",
+    "/favicon.ico",
+}
 # The forgotten-password pages are for people who cannot sign in.
-ANONYMOUS_ALLOWED_PREFIXES = ("/decisions", "/audit-anchors", "/accounts/password-reset/")
+ANONYMOUS_ALLOWED_PREFIXES = (
+    "/decisions",
+    "/audit-anchors",
+    "/sitemap",
+    "/grants-accepted",
+    "/accounts/password-reset/",
+)
 
 
 def test_every_staff_page_sends_an_anonymous_visitor_to_sign_in(client):
