@@ -13,7 +13,7 @@ from approvals import audit, services
 from approvals.accounts.roles import Role, ensure_role_groups
 from approvals.models import AuditAction, ClearanceArea, IamOutcome
 from approvals.publication import services as publication
-from approvals.publication.agreements import upload_agreement
+from approvals.publication.agreements import CHECKLIST, confirm_agreement, upload_agreement
 from grants.demo import (
     COUNTY_LINES_TITLE,
     DRAFT_TITLE,
@@ -170,7 +170,8 @@ STANDARD_ADVICE = {
 
 
 def _to_published(case, people, password):
-    """The seed report: approved, its signed agreement uploaded, and published."""
+    """The seed report: approved, its signed agreement uploaded and reviewed, and
+    published."""
     _to_dmpc_review(case, people, password)
     _sign_all(case, people, STANDARD_ADVICE)
     decision = _approve(
@@ -180,7 +181,8 @@ def _to_published(case, people, password):
         "The grant funds established teams tackling serious and organised crime, and the MPS "
         "has budgeted the match funding.",
     )
-    upload_agreement(decision, agreement_pdf(decision), by=people["manager"])
+    agreement = upload_agreement(decision, agreement_pdf(decision), by=people["manager"])
+    confirm_agreement(agreement, by=people["publisher"], checks=CHECKLIST)
     publication.publish_now(decision.publication, by=people["publisher"])
 
 
@@ -188,6 +190,8 @@ def _to_deferred(case, people, password):
     _to_dmpc_review(case, people, password)
     _sign_all(case, people, STANDARD_ADVICE)
     decision = _approve(case, people, password, "The grant funds work already under way.")
+    # Its agreement is uploaded and waits for a publisher's review.
+    upload_agreement(decision, agreement_pdf(decision), by=people["manager"])
     publication.defer(
         decision.publication,
         by=people["publisher"],

@@ -23,6 +23,7 @@ from approvals.models import (
     ClearanceArea,
     Decision,
     DecisionOutcome,
+    GrantAgreement,
     IamOutcome,
     Publication,
     RelatedDecision,
@@ -96,6 +97,17 @@ class CaseFacts:
         return self.case.decisions.select_related("version").first()
 
     @cached_property
+    def agreement(self) -> GrantAgreement | None:
+        """The newest grant agreement uploaded for the case's decision, whatever its review."""
+        if self.decision is None:
+            return None
+        return (
+            self.decision.agreements.select_related("uploaded_by", "reviewed_by")
+            .order_by("-uploaded_at", "-id")
+            .first()
+        )
+
+    @cached_property
     def unpublished(self) -> bool:
         return Publication.objects.filter(
             decision__case=self.case, published_at__isnull=True
@@ -138,6 +150,13 @@ class CaseFacts:
             ).values_list("decision__case_id", flat=True)
         )
         extending = extending_cases([d.pk for d in decisions.values()])
+        newest: dict[int, GrantAgreement] = {}
+        for agreement in (
+            GrantAgreement.objects.filter(decision__in=decisions.values())
+            .select_related("uploaded_by", "reviewed_by")
+            .order_by("uploaded_at", "id")
+        ):
+            newest[agreement.decision_id] = agreement
         for pk, fact in facts.items():
             version = versions.get(pk)
             fact.version = version
@@ -146,6 +165,7 @@ class CaseFacts:
             fact.sign_offs = signed.get(version.pk, {}) if version else {}
             fact.decision = decisions.get(pk)
             fact.extended_by = extending.get(fact.decision.pk) if fact.decision else None
+            fact.agreement = newest.get(fact.decision.pk) if fact.decision else None
             fact.unpublished = pk in unpublished
         return facts
 
@@ -265,6 +285,40 @@ def is_ready(case, user, facts) -> str | None:
     return None
 
 
+def editor_or_publisher(case, user, facts):
+    if Role.PUBLISHER.value in roles_of(user) or is_case_editor(user, case):
+        return None
+    return NOT_FOR_THEM
+
+
+def agreement_waiting_for_review(case, user, facts) -> str | CaseChanged | None:
+    agreement = facts.agreement
+    if agreement is None or facts.decision.outcome == DecisionOutcome.REJECTED:
+        return "No grant agreement has been uploaded for this decision yet."
+    if agreement.is_waiting:
+        return None
+    reviewer = person(agreement.reviewed_by)
+    when = long_moment(agreement.reviewed_at)
+    if agreement.is_reviewed:
+        return CaseChanged(f"The grant agreement was already reviewed by {reviewer} on {when}.")
+    return CaseChanged(
+        f"The grant agreement was already rejected by {reviewer} on {when}. The case waits "
+        "for a corrected agreement to be uploaded."
+    )
+
+
+def did_not_upload(case, user, facts) -> str | None:
+    if facts.agreement is not None and facts.agreement.uploaded_by_id == user.pk:
+        return "You uploaded this grant agreement, so another publisher must review it."
+    return None
+
+
+def person(user) -> str:
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
 def owns_or_office(case, user, facts):
     if Role.DMPC_OFFICE.value in roles_of(user) or is_case_editor(user, case):
         return None
@@ -359,6 +413,7 @@ WAITING_FOR = {
     "office_return": "the DMPC office",
     "approve": "a decision", "reject": "a decision", "dmpc_return": "a decision",
     "withdraw": "a decision", "upload_agreement": "its grant agreement",
+    "review_agreement": "its grant agreement’s review",
     "accept_under_standing_authority": "offers under a standing authority",
     "publish": "publication", "correct": "a correction",
 }  # fmt: skip
@@ -369,6 +424,10 @@ STATE_REFUSALS = {
     "edit": "This case is {phrase}. It can only be changed after it is returned to draft.",
     "upload_agreement": (
         "A grant agreement can only be uploaded once the DMPC has approved the case. "
+        "This case is {phrase}."
+    ),
+    "review_agreement": (
+        "A grant agreement can only be reviewed once the DMPC has approved the case. "
         "This case is {phrase}."
     ),
     "start_next_case": ("A case can only be started from a decided case. This case is {phrase}."),
@@ -428,9 +487,13 @@ STEPS: dict[str, Step] = {
               "Only the case’s own grants managers or the DMPC office can withdraw it.",
               S.WITHDRAWN, AuditAction.WITHDRAWN),
         _step("upload_agreement", "Upload the signed grant agreement", DECIDED,
-              {Role.GRANTS_MANAGER}, (is_editor, approved),
-              "Only the case’s grants managers can upload its grant agreement.",
+              {Role.GRANTS_MANAGER, Role.PUBLISHER}, (editor_or_publisher, approved),
+              "Only the case’s grants managers and publishers can upload its grant agreement.",
               None, AuditAction.UPLOADED),
+        # A publisher other than the uploader confirms it is fit to publish, or rejects it.
+        _step("review_agreement", "Review the grant agreement", DECIDED, {Role.PUBLISHER},
+              (agreement_waiting_for_review, did_not_upload),
+              "Only publishers review grant agreements.", None, AuditAction.AGREEMENT_REVIEWED),
         _step("accept_under_standing_authority", "Accept an offer under the standing authority",
               DECIDED, {Role.GRANTS_MANAGER, Role.DMPC_OFFICE}, (has_standing_authority,),
               "Only grants managers and the DMPC office record offers under a standing "
@@ -533,6 +596,7 @@ BUTTONS: tuple[Button, ...] = (
     ),
     Button("Check clearance", "approvals:clearance", ("mark_ready",)),
     Button("Decide", "approvals:decide", DECISION_STEPS),
+    Button("Review the grant agreement", "approvals:review-agreement", ("review_agreement",)),
     Button("Upload the signed grant agreement", "approvals:upload-agreement",
            ("upload_agreement",)),
     Button("Accept an offer under the standing authority", "approvals:standing-authority",

@@ -18,7 +18,7 @@ from approvals.accounts.roles import Role
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import historic
 from approvals.publication import services as publishing
-from approvals.publication.agreements import upload_agreement
+from approvals.publication.agreements import CHECKLIST, confirm_agreement, upload_agreement
 from grants.document import case_document
 from grants.letters import upload_letter
 from grants.models import GrantCase
@@ -110,6 +110,7 @@ def build_world(people) -> SimpleNamespace:
         SimpleUploadedFile("agreement.pdf", tiny_pdf(), content_type="application/pdf"),
         by=people.manager,
     )
+    confirm_agreement(world.agreement, by=people.publisher, checks=CHECKLIST)
     world.publication = world.decision.publication
     publishing.publish_now(world.publication, by=people.publisher)
     world.published.refresh_from_db()
@@ -132,6 +133,14 @@ def build_world(people) -> SimpleNamespace:
     seed = create_seed_case(people.manager)
     to_ready(seed, people)
     world.standing = approve(seed, people)
+    # Its grant agreement waits for a publisher's review.
+    world.waiting_agreement = upload_agreement(
+        world.standing,
+        SimpleUploadedFile(
+            "unreviewed.pdf", tiny_pdf("Unreviewed"), content_type="application/pdf"
+        ),
+        by=people.manager,
+    )
 
     # Next year's cases started from earlier ones: one at IAM, extending the published
     # decision, its amounts confirmed; one a draft, extending the seed's decision.

@@ -56,6 +56,7 @@ SENT_FORMS = [
     ("owner", "approvals:withdraw", (W.pk_of("draft"),)),
     ("owner", "approvals:related-decisions", (W.pk_of("draft"),)),
     ("owner", "approvals:upload-agreement", (W.pk_of("published"),)),
+    ("publisher", "approvals:review-agreement", (W("standing.case_id"),)),
     ("owner", "approvals:standing-authority", (W.pk_of("standing"),)),
     ("legal", "approvals:sign-off", (W.pk_of("clearing"), "legal")),
     ("dmpc_office", "approvals:office-return", (W.pk_of("clearing"),)),

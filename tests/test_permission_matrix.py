@@ -398,9 +398,25 @@ MATRIX = [
     Row("approvals:history", (W("other_draft.pk"),), staff(404, other_manager=200, admin=200)),
     # Agreements, standing authorities and related decisions.
     Row(
-        "approvals:upload-agreement", (W("published.pk"),), under_review(403, owner=200), "approved"
+        "approvals:upload-agreement",
+        (W("published.pk"),),
+        under_review(403, owner=200, publisher=200),
+        "approved",
     ),
     Row("approvals:upload-agreement", (W("ready.pk"),), under_review(403), "not yet approved"),
+    Row(
+        "approvals:review-agreement",
+        (W("standing.case_id"),),
+        under_review(403, publisher=200),
+        "waiting for review",
+    ),
+    Row(
+        "approvals:review-agreement",
+        (W("published.pk"),),
+        under_review(403, publisher=Redirect("/staff/cases/{published.pk}/agreement/")),
+        "already reviewed",
+    ),
+    Row("approvals:review-agreement", (W("ready.pk"),), under_review(403), "not yet approved"),
     Row(
         "approvals:staff-agreement",
         (W("published.pk"), W("agreement.pk")),
@@ -627,6 +643,11 @@ DECISION = {
 }
 SIGN_OFF = {"outcome": "cleared_with_advice", "advice": "Content.", "seen_version": 1}
 WITHDRAW = {"reasons": "No longer needed."}
+REVIEW = {
+    "checks": ["signed", "right_agreement", "redacted"],
+    "outcome": "fit",
+    "agreement": W("waiting_agreement.pk"),
+}
 
 ATTEMPTS = [
     Attempt("approvals:submit", (W("draft.pk"),), "other_manager", 404, {}),
@@ -668,6 +689,15 @@ ATTEMPTS = [
         {"kind": "question", "text": "Let me in.", "seen_version": 0},
     ),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "owner", 403, {}),
+    *(
+        Attempt("approvals:review-agreement", (W("standing.case_id"),), role, status, REVIEW)
+        for role, status in (
+            ("owner", 403),
+            ("dmpc", 403),
+            ("admin", 403),
+            ("other_manager", 404),
+        )
+    ),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "dmpc", 403, {}),
     Attempt("approvals:publish-now", (W("deferred.pk"),), "admin", 403, {}),
     Attempt("approvals:defer", (W("publication.pk"),), "dmpc_office", 403, {"reason": "No."}),
@@ -761,7 +791,7 @@ ATTEMPTS = [
     Attempt("grants:start-from-earlier", (), "owner", 409, {"case": W("draft.pk")}),
     Attempt("grants:edit-section", (W("draft.pk"), "introduction"), "other_manager", 404, {}),
 ]
-UPLOADERS = [("iam", 403), ("finance", 403), ("dmpc", 403), ("publisher", 403), ("admin", 403)]
+UPLOADERS = [("iam", 403), ("finance", 403), ("dmpc", 403), ("admin", 403)]
 UPLOADERS += [("other_manager", 404)]
 
 
@@ -780,7 +810,7 @@ def stored_files() -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "status"), UPLOADERS)
-def test_only_the_cases_grants_managers_upload_its_agreement(world, role, status):
+def test_only_the_cases_grants_managers_and_publishers_upload_its_agreement(world, role, status):
     url = reverse("approvals:upload-agreement", args=[world.published.pk])
     files, before = stored_files(), snapshot()
     upload = SimpleUploadedFile("signed.pdf", tiny_pdf("Forged"), content_type="application/pdf")
@@ -829,6 +859,13 @@ def test_the_right_role_can_take_the_actions_the_wrong_ones_were_refused(world):
     )
     assert uploaded.status_code == 302
     assert world.decision.agreements.count() == 2
+    review = {key: _arg(world, value) for key, value in REVIEW.items()}
+    reviewed = client_for(people["publisher"]).post(
+        reverse("approvals:review-agreement", args=[world.standing.case_id]), review
+    )
+    assert reviewed.status_code == 302
+    world.waiting_agreement.refresh_from_db()
+    assert world.waiting_agreement.is_reviewed
     letter = SimpleUploadedFile("letter.pdf", tiny_pdf("Letter"), content_type="application/pdf")
     replaced = client_for(people["owner"]).post(
         reverse("grants:upload-offer-letter", args=[world.draft.pk, world.draft_offer.pk]),

@@ -6,6 +6,7 @@ from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, Aud
 from approvals.models.base import ImmutableModel, ImmutableRecordError
 from approvals.models.documents import DrawnPdf, IamPack
 from approvals.models.publication import (
+    AgreementReview,
     FilterOption,
     GrantAgreement,
     Publication,
@@ -39,6 +40,7 @@ from approvals.models.workflow import (
 
 __all__ = [
     "AgendaItem",
+    "AgreementReview",
     "Answer",
     "AttemptLock",
     "AuditAction",

@@ -45,6 +45,8 @@ class AuditAction(models.TextChoices):
     RATE_REMOVED = "rate_removed", "Grade removed from the rate card"
     OFFER_LETTER_UPLOADED = "offer_letter_uploaded", "Offer letter uploaded"
     OFFER_LETTER_REMOVED = "offer_letter_removed", "Offer letter removed"
+    AGREEMENT_REVIEWED = "agreement_reviewed", "Grant agreement reviewed: fit to publish"
+    AGREEMENT_REJECTED = "agreement_rejected", "Grant agreement rejected"
 
 
 class AuditEvent(models.Model):

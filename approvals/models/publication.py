@@ -17,8 +17,19 @@ def agreement_path(instance, filename: str) -> str:
     return f"agreements/{uuid.uuid4().hex}.pdf"
 
 
+class AgreementReview(models.TextChoices):
+    """Whether a publisher has looked at an uploaded agreement: only a reviewed one is
+    ever published."""
+
+    WAITING = "waiting", "Waiting for review"
+    REVIEWED = "reviewed", "Reviewed: fit to publish"
+    REJECTED = "rejected", "Rejected"
+
+
 class GrantAgreement(models.Model):
-    """The signed grant agreement for an approved decision, as a PDF."""
+    """The signed grant agreement for an approved decision, as a PDF. It stays staff-only
+    until a publisher other than its uploader reviews it; a rejected one goes back to the
+    uploader with the reason."""
 
     decision = models.ForeignKey(
         "approvals.Decision", on_delete=models.PROTECT, related_name="agreements"
@@ -31,12 +42,36 @@ class GrantAgreement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    review = models.CharField(
+        max_length=10, choices=AgreementReview, default=AgreementReview.WAITING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["decision", "-uploaded_at", "-id"]
 
     def __str__(self):
         return f"Grant agreement for {self.decision}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.review == AgreementReview.REVIEWED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.review == AgreementReview.REJECTED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.review == AgreementReview.WAITING
 
 
 class PublicationQuerySet(models.QuerySet):

@@ -171,3 +171,60 @@ class CorrectionForm(ErrorSummaryMixin, forms.Form):
     @property
     def changes(self) -> dict[str, str]:
         return {field: self.cleaned_data[field] for field in CORRECTABLE}
+
+
+FIT = "fit"
+NOT_FIT = "reject"
+
+
+class AgreementReviewForm(ErrorSummaryMixin, forms.Form):
+    """A publisher's review of an uploaded agreement: fit to publish, with every check of
+    the checklist made, or not, with the reason its uploader is told."""
+
+    checks = forms.MultipleChoiceField(
+        label="Before it is published, check the agreement",
+        choices=list(agreements.CHECKLIST.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Open the file above. Tick each check you have made.",
+        error_messages={"invalid_choice": "Choose checks from the list"},
+    )
+    outcome = forms.ChoiceField(
+        label="Is the agreement fit to publish?",
+        choices=[
+            (FIT, "Yes, publish it: I have made every check"),
+            (NOT_FIT, "No, send it back to the person who uploaded it"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the agreement is fit to publish",
+            "invalid_choice": "Select whether the agreement is fit to publish",
+        },
+    )
+    reason = _text(
+        "If not, why not?",
+        limit=("The reason", 5_000),
+        help_text="The person who uploaded it sees this on the case’s agreement page and on "
+        "their staff home, and is emailed it.",
+    )
+    # The agreement the page showed: a newer upload since then is refused.
+    agreement = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.checkboxes("checks", legend_size=Size.MEDIUM),
+            Field.radios("outcome", legend_size=Size.MEDIUM),
+            Field.textarea("reason", label_size=Size.SMALL, rows=4),
+            "agreement",
+            _submit("Save the review"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == FIT and set(data.get("checks") or ()) != set(agreements.CHECKLIST):
+            self.add_error("checks", agreements.TICK_EVERY_CHECK)
+        if outcome == NOT_FIT and not (data.get("reason") or "").strip():
+            self.add_error("reason", agreements.ENTER_A_REASON)
+        return data

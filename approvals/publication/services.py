@@ -24,6 +24,7 @@ from approvals.accounts.roles import Role
 from approvals.documents import decision_form
 from approvals.documents.decision_form import checklist
 from approvals.models import (
+    AgreementReview,
     AuditAction,
     Decision,
     GrantAgreement,
@@ -154,7 +155,13 @@ def note_later_events(decision_ids: Iterable[int]) -> None:
 
 
 def latest_agreement(decision: Decision) -> GrantAgreement | None:
-    return decision.agreements.order_by("-uploaded_at", "-id").first()
+    """The agreement publication puts on the register: the newest one a publisher has
+    reviewed. One waiting for review, or rejected, stays staff-only."""
+    return (
+        decision.agreements.filter(review=AgreementReview.REVIEWED)
+        .order_by("-uploaded_at", "-id")
+        .first()
+    )
 
 
 def _new_revision(publication: Publication, *, by, note: str, record: dict) -> PublishedRevision:
@@ -321,9 +328,10 @@ def due(now: datetime.datetime | None = None):
 
 
 def agreements_due():
-    """Published decisions whose newest signed agreement is not yet on the register."""
+    """Published decisions whose newest reviewed agreement is not yet on the register."""
     published = Publication.objects.filter(published_at__isnull=False).select_related("decision")
-    for publication in published.filter(decision__agreements__isnull=False).distinct():
+    reviewed = published.filter(decision__agreements__review=AgreementReview.REVIEWED)
+    for publication in reviewed.distinct():
         current = publication.current_revision()
         if latest_agreement(publication.decision) != current.agreement:
             yield publication

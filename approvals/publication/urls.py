@@ -32,6 +32,7 @@ public_urlpatterns = [
 
 staff_urlpatterns = [
     path("cases/<int:pk>/agreement/", staff.upload_agreement, name="upload-agreement"),
+    path("cases/<int:pk>/agreement/review/", staff.review_agreement, name="review-agreement"),
     path(
         "cases/<int:pk>/agreements/<int:agreement_pk>/",
         staff.staff_agreement,

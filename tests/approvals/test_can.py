@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from approvals import services
+from approvals.accounts.roles import roles_of
 from approvals.models import ClearanceArea, IamOutcome, Publication
 from approvals.publication import agreements
 from approvals.publication import services as publishing
@@ -18,7 +19,7 @@ from approvals.publication.agreements import AgreementError
 from approvals.publication.services import PublicationError
 from approvals.queues import QUEUES, queues_for
 from approvals.standing import StandingAuthorityError, accept_under_standing_authority
-from approvals.workflow import BUTTONS, STEPS, WorkflowError, can, case_actions
+from approvals.workflow import BUTTONS, STEPS, CaseFacts, WorkflowError, can, case_actions
 from grants import rollover
 from grants import services as editing
 from grants.permissions import cases_visible_to
@@ -87,6 +88,19 @@ def _cases(people) -> dict[str, object]:
     to_ready(cases["extended"], people)
     approve(cases["extended"], people)
     rollover.start_from_earlier(cases["extended"], by=people.manager)
+    # Approved, with a grant agreement: waiting for review, uploaded by the publisher (who
+    # may not review it), and rejected.
+    for label, uploader in (
+        ("agreement waiting", people.manager),
+        ("agreement uploaded by the publisher", people.publisher),
+        ("agreement rejected", people.manager),
+    ):
+        cases[label] = case(label.capitalize())
+        to_ready(cases[label], people)
+        decision = approve(cases[label], people)
+        pdf = SimpleUploadedFile("agreement.pdf", make_pdf(), content_type="application/pdf")
+        uploaded = agreements.upload_agreement(decision, pdf, by=uploader)
+    agreements.reject_agreement(uploaded, by=people.publisher, reason="Not signed.")
     cases["withdrawn"] = case("Withdrawn")
     services.withdraw(cases["withdrawn"], by=people.manager, reasons="No longer needed.")
     for made in cases.values():
@@ -133,6 +147,11 @@ def _take(step: str, case, user, meeting):
             raise NothingToActOn
         upload = SimpleUploadedFile("agreement.pdf", make_pdf(), content_type="application/pdf")
         return agreements.upload_agreement(decision, upload, by=user)
+    if step == "review_agreement":
+        newest = decision.agreements.order_by("-uploaded_at", "-id").first() if decision else None
+        if newest is None:
+            raise NothingToActOn
+        return agreements.confirm_agreement(newest, by=user, checks=agreements.CHECKLIST)
     if step == "accept_under_standing_authority":
         if decision is None:
             raise NothingToActOn
@@ -206,15 +225,21 @@ def test_buttons_and_queues_show_exactly_the_steps_can_allows(world):
             }
             assert shown == expected, (user.username, label)
             for queue in QUEUES:
+                # A queue may be for some of the roles that take its steps only, and list
+                # only some of the cases they may take them on (`only`).
+                for_them = not queue.roles or roles_of(user) & {r.value for r in queue.roles}
                 if queue.title not in queues:
-                    assert not any(name in allowed for name in queue.steps), (
+                    assert not for_them or not any(name in allowed for name in queue.steps), (
                         user.username,
                         label,
                         queue.title,
                     )
                     continue
                 listed = case in queues[queue.title]
-                wanted = case.pk in visible and any(name in allowed for name in queue.steps)
+                narrowed = queue.only is None or queue.only(CaseFacts(case))
+                wanted = (
+                    case.pk in visible and any(name in allowed for name in queue.steps) and narrowed
+                )
                 assert listed == wanted, (user.username, label, queue.title)
 
 

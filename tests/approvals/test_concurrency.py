@@ -154,3 +154,55 @@ def test_concurrent_starts_from_one_decision_make_one_draft(people):
     assert GrantCase.objects.filter(state=CaseState.DRAFT).count() == 1
     assert RelatedDecision.objects.count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CASE_CREATED, case=started[0]).count() == 1
+
+
+def test_two_publishers_reviewing_one_agreement_at_once_give_one_outcome(
+    people, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from approvals.accounts.roles import Role
+    from approvals.models import AgreementReview, GrantAgreement
+    from approvals.publication.agreements import (
+        CHECKLIST,
+        confirm_agreement,
+        reject_agreement,
+        upload_agreement,
+    )
+    from tests.factories import make_pdf, make_user
+    from tests.workflow import approve
+
+    settings.MEDIA_ROOT = tmp_path
+    case = make_case(people.manager)
+    to_ready(case, people)
+    decision = approve(case, people)
+    agreement = upload_agreement(
+        decision,
+        SimpleUploadedFile("agreement.pdf", make_pdf(), content_type="application/pdf"),
+        by=people.manager,
+    )
+    second = make_user("second-publisher", Role.PUBLISHER)
+    actions = iter(
+        [
+            lambda: confirm_agreement(agreement, by=people.publisher, checks=CHECKLIST),
+            lambda: reject_agreement(agreement, by=second, reason="Not signed."),
+        ]
+    )
+    lock = threading.Lock()
+
+    def review():
+        with lock:
+            action = next(actions)
+        return action()
+
+    results = run_at_once(2, review)
+    reviewed = [r for r in results if isinstance(r, GrantAgreement)]
+    refused = [r for r in results if isinstance(r, CaseChanged)]
+    assert len(reviewed) == 1 and len(refused) == 1, results
+    assert "was already" in str(refused[0])
+    stored = GrantAgreement.objects.get(pk=agreement.pk)
+    assert stored.review == reviewed[0].review != AgreementReview.WAITING
+    events = AuditEvent.objects.filter(
+        action__in=[AuditAction.AGREEMENT_REVIEWED, AuditAction.AGREEMENT_REJECTED]
+    )
+    assert events.count() == 1

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from approvals.demo import create_demo_users
 from approvals.models import Decision, GrantAgreement, IamOutcome, Publication, SignOff
+from approvals.publication.agreements import CHECKLIST, TICK_EVERY_CHECK
 from grants.models import CaseState, GrantCase
 from tests.browser.helpers import ARTIFACTS, assert_accessible
 from tests.factories import PASSWORD, make_pdf
@@ -436,14 +437,35 @@ def agreement_pdf() -> bytes:
 
 
 def manager_uploads_the_agreement(manager: Person, pdf):
-    # No staff home queue lists approved cases waiting for their agreement, so the
-    # manager finds the case in the list of all cases.
-    manager.follow(manager.link("All grant cases you can see"))
-    open_case(manager)
-    manager.follow(manager.button("Upload the signed grant agreement"))
+    # The staff home lists the approved case, waiting for its agreement, linked to the
+    # agreement's page.
+    queue = manager.page.get_by_role("table", name="Approved, waiting for the signed agreement")
+    expect(queue).to_contain_text("Grant agreement not uploaded yet")
+    manager.follow(queue.get_by_role("link", name=TITLE))
     manager.page.get_by_label("Upload the signed grant agreement").set_input_files(pdf)
     manager.follow(manager.button("Upload the agreement"))
     assert f"‘{pdf.name}’ has been uploaded." in manager.banner()
+    # Not published yet: it waits for a publisher's review, as the agreement's page says.
+    manager.follow(manager.button("Upload the signed grant agreement"))
+    expect(manager.page.get_by_text("is waiting for a publisher to review it")).to_be_visible()
+
+
+def publisher_reviews_the_agreement(publisher: Person, pdf):
+    page = publisher.page
+    queue = page.get_by_role("table", name="Agreements waiting for review")
+    expect(queue).to_contain_text(pdf.name)
+    publisher.follow(queue.get_by_role("link", name=TITLE))
+    # Saying it is fit without the checks is refused, in the error summary.
+    page.get_by_label("Yes, publish it: I have made every check").check()
+    publisher.follow(publisher.button("Save the review"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text(TICK_EVERY_CHECK)
+    for label in CHECKLIST.values():
+        page.get_by_label(label).check()
+    publisher.follow(publisher.button("Save the review"))
+    assert f"‘{pdf.name}’ is reviewed. It will be published with the decision." in (
+        publisher.banner()
+    )
+    publisher.visit("/staff/")
 
 
 def publisher_publishes(publisher: Person):
@@ -555,7 +577,9 @@ def test_a_grant_decision_from_a_blank_case_to_the_public_register(
     dmpc_office_marks_ready(as_user("dmpc-office"))
     dmpc_approves_with_a_declaration(as_user("dmpc"))
     manager_uploads_the_agreement(as_user("manager"), pdf)
-    publisher_publishes(as_user("publisher"))
+    publisher = as_user("publisher")
+    publisher_reviews_the_agreement(publisher, pdf)
+    publisher_publishes(publisher)
 
     visitor = open_browser("public")
     people.append(visitor)
@@ -583,5 +607,7 @@ def test_a_grant_decision_from_a_blank_case_to_the_public_register(
     assert SignOff.objects.filter(version__case=case).count() == 4
     decision = Decision.objects.get(case=case)
     assert decision.interests_declared and decision.decided_by.username == "dmpc"
-    assert GrantAgreement.objects.get(decision=decision).uploaded_by.username == "manager"
+    agreement = GrantAgreement.objects.get(decision=decision)
+    assert agreement.uploaded_by.username == "manager"
+    assert agreement.is_reviewed and agreement.reviewed_by.username == "publisher"
     assert Publication.objects.get(decision=decision).published_at is not None

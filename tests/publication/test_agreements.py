@@ -1,5 +1,7 @@
 """Signed grant agreements: what is accepted, what is refused and that a refused or failed
-upload leaves nothing behind; the upload page, the staff download and the public file."""
+upload leaves nothing behind; the upload page, the staff download and the public file,
+which is published only once a publisher has reviewed it (tests/publication/
+test_agreement_review.py tests the review itself)."""
 
 import hashlib
 import io
@@ -25,7 +27,12 @@ from approvals.audit import verify_chain
 from approvals.models import AuditAction, AuditEvent, GrantAgreement
 from approvals.publication import agreements
 from approvals.publication import services as publication
-from approvals.publication.agreements import AgreementError, upload_agreement
+from approvals.publication.agreements import (
+    CHECKLIST,
+    AgreementError,
+    confirm_agreement,
+    upload_agreement,
+)
 from approvals.services import decide
 from tests.factories import PASSWORD, PDF, make_case, make_pdf, make_user
 from tests.workflow import approve, to_ready
@@ -117,6 +124,8 @@ def test_two_uploads_of_the_same_name_are_two_files(media, decision, people):
     second = upload_agreement(decision, upload("agreement.pdf", second_pdf), by=people.manager)
     assert first.file.name != second.file.name
     assert stored(media) == sorted([first.file.name, second.file.name])
+    assert publication.latest_agreement(decision) is None  # neither reviewed yet
+    confirm_agreement(second, by=people.publisher, checks=CHECKLIST)
     assert publication.latest_agreement(decision) == second
 
 
@@ -234,12 +243,19 @@ def test_a_storage_failure_part_way_through_leaves_no_partial_file(
     assert_nothing_stored(media)
 
 
-def test_only_the_cases_grants_managers_may_upload(media, decision, people):
+def test_only_the_cases_grants_managers_and_publishers_may_upload(media, decision, people):
     other_manager = make_user("other-manager", Role.GRANTS_MANAGER)
-    for person in (other_manager, people.publisher, people.dmpc):
-        with pytest.raises(AgreementError, match="Only the case’s grants managers"):
+    for person in (other_manager, people.dmpc, people.iam):
+        with pytest.raises(AgreementError, match="Only the case’s grants managers and publishers"):
             upload_agreement(decision, upload("agreement.pdf", PDF), by=person)
     assert_nothing_stored(media)
+
+
+def test_a_publisher_may_upload_and_it_waits_for_review(media, decision, people):
+    agreement = upload_agreement(decision, upload("agreement.pdf", PDF), by=people.publisher)
+    assert agreement.uploaded_by == people.publisher
+    assert agreement.is_waiting
+    assert publication.latest_agreement(decision) is None
 
 
 def test_a_collaborator_may_upload(media, decision, people):
@@ -285,7 +301,7 @@ def test_the_upload_page_is_a_multipart_govuk_file_upload(media, decision, manag
     assert 'enctype="multipart/form-data"' in page
     assert 'type="file"' in page and 'class="govuk-file-upload"' in page
     assert "A PDF, smaller than 20MB, without a password." in page
-    assert "Current agreement" not in page
+    assert "Newest upload" not in page
 
 
 def test_uploading_through_the_page_stores_it_and_returns_to_the_report(
@@ -296,14 +312,15 @@ def test_uploading_through_the_page_stores_it_and_returns_to_the_report(
     )
     assert response.redirect_chain == [(f"/staff/cases/{decision.case_id}/", 302)]
     assert (
-        "‘Signed agreement.pdf’ has been uploaded. It will be published with the decision."
-        in response.content.decode()
+        "‘Signed agreement.pdf’ has been uploaded. Once a publisher has reviewed it, it will "
+        "be published with the decision." in response.content.decode()
     )
     agreement = GrantAgreement.objects.get()
     assert stored(media) == [agreement.file.name]
 
     page = manager_client.get(agreement_url(decision.case_id)).content.decode()
-    assert "Current agreement" in page
+    assert "Newest upload" in page
+    assert "waiting for a publisher to review it" in page
     assert "Signed agreement.pdf" in page
     assert agreement.sha256 in page
     assert f"/staff/cases/{decision.case_id}/agreements/{agreement.pk}/" in page
@@ -367,10 +384,12 @@ def test_the_upload_page_checks_the_csrf_token(media, decision, people):
 def test_the_upload_page_refuses_everyone_else(media, decision, people, client):
     url = agreement_url(decision.case_id)
     assert client.get(url).status_code == 302  # to sign in
-    client.force_login(people.publisher)
+    client.force_login(people.dmpc)
     response = client.get(url)
     assert response.status_code == 403
-    assert "Only the case’s grants managers can upload" in response.content.decode()
+    assert "Only the case’s grants managers and publishers can upload" in (
+        response.content.decode()
+    )
     assert client.post(url, {"file": upload("a.pdf", PDF)}).status_code == 403
     client.force_login(make_user("nobody"))
     assert client.get(url).status_code == 404  # may not see the case at all
@@ -645,9 +664,10 @@ def test_staff_who_can_see_the_case_download_the_agreement(media, decision, peop
 
 def test_the_public_get_the_agreement_only_once_it_is_published(media, decision, people, client):
     url = f"/decisions/{decision.publication.slug}/agreement.pdf"
-    upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
+    signed = upload_agreement(decision, upload("agreement.pdf", PDF), by=people.manager)
     assert client.get(url).status_code == 404  # uploaded, not published
 
+    confirm_agreement(signed, by=people.publisher, checks=CHECKLIST)
     publication.publish_now(decision.publication, by=people.publisher)
     response = client.get(url)
     assert response.status_code == 200
@@ -658,9 +678,13 @@ def test_the_public_get_the_agreement_only_once_it_is_published(media, decision,
     etag = response["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
-    # A replacement is not public until publication adds it as a new revision.
+    # A replacement is not public until it is reviewed, and publication adds it as a new
+    # revision.
     replacement = make_pdf("Corrected agreement")
-    upload_agreement(decision, upload("agreement-v2.pdf", replacement), by=people.manager)
+    second = upload_agreement(decision, upload("agreement-v2.pdf", replacement), by=people.manager)
+    assert publication.publish_due() == []
+    assert b"".join(client.get(url).streaming_content) == PDF
+    confirm_agreement(second, by=people.publisher, checks=CHECKLIST)
     assert b"".join(client.get(url).streaming_content) == PDF
     publication.publish_due()
     response = client.get(url)

@@ -4,8 +4,10 @@ Distinctive words are planted wherever unpublished or exempt information lives: 
 (whose exemption ground alone is published, on the decision form), a draft's title and
 sections, a case under review, an approved decision not yet published, a deferred one and
 its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
-unpublished decision, and the published decision's offer letter (its name, its text and
-its hash: offer letters are never published), and the references of unpublished
+unpublished decision, agreements uploaded for the published decision that no publisher
+has reviewed yet or that one rejected (their names, text and hashes: an agreement is
+published only once reviewed), the published decision's offer letter (its name, its text
+and its hash: offer letters are never published), and the references of unpublished
 decisions that a published one's case was linked to (staff notes, never Part 1). Then
 every public URL is fetched, including searches for each planted word, and none may
 appear."""
@@ -25,12 +27,13 @@ from pypdf import PdfReader, PdfWriter
 from approvals import services
 from approvals.models import (
     AgendaItem,
+    AgreementReview,
     ClearanceArea,
     GrantAgreement,
     IamMeeting,
     Publication,
 )
-from approvals.publication import historic
+from approvals.publication import agreements, historic
 from approvals.publication import services as publishing
 from approvals.publication.historic import ImportRefused
 from approvals.standing import link_decision
@@ -60,6 +63,11 @@ PLANTED = {
     "place": "zqxiamplace",
     "invitees": "zqxiaminvitees",
     "agreement name": "zqxagreementname",
+    "unreviewed agreement name": "zqxunreviewedagreementname",
+    "unreviewed agreement text": "zqxunreviewedagreementtext",
+    "rejected agreement name": "zqxrejectedagreementname",
+    "rejected agreement text": "zqxrejectedagreementtext",
+    "rejection reason": "zqxrejectionreason",
     "offer letter name": "zqxofferlettername",
     "offer letter text": "zqxofferlettertext",
     "refused import": "zqxrefusedimport",
@@ -97,8 +105,8 @@ def blank_pdf() -> bytes:
     return out.getvalue()
 
 
-def add_agreement(decision, by, *, name: str) -> GrantAgreement:
-    content = blank_pdf()
+def add_agreement(decision, by, *, name: str, content: bytes | None = None) -> GrantAgreement:
+    content = blank_pdf() if content is None else content
     return GrantAgreement.objects.create(
         decision=decision,
         file=ContentFile(content, name="agreement.pdf"),
@@ -107,6 +115,10 @@ def add_agreement(decision, by, *, name: str) -> GrantAgreement:
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=by,
     )
+
+
+def unreviewed_agreements() -> list[GrantAgreement]:
+    return list(GrantAgreement.objects.exclude(review=AgreementReview.REVIEWED))
 
 
 @pytest.fixture
@@ -146,8 +158,27 @@ def planted(people, settings, tmp_path):
         )
     services.mark_ready(case, by=people.dmpc_office)
     published = approve(case, people)
-    add_agreement(published, people.manager, name="Signed agreement.pdf")
+    signed = add_agreement(published, people.manager, name="Signed agreement.pdf")
+    agreements.confirm_agreement(signed, by=people.publisher, checks=agreements.CHECKLIST)
     publishing.publish_now(published.publication, by=people.publisher)
+    # Uploaded for it since: one rejected, one waiting for review. Neither is published,
+    # however often publication runs.
+    rejected = add_agreement(
+        published,
+        people.manager,
+        name=f"{PLANTED['rejected agreement name']}.pdf",
+        content=make_pdf(f"Agreement {PLANTED['rejected agreement text']}"),
+    )
+    agreements.reject_agreement(
+        rejected, by=people.publisher, reason=f"Unsigned: {PLANTED['rejection reason']}."
+    )
+    add_agreement(
+        published,
+        people.manager,
+        name=f"{PLANTED['unreviewed agreement name']}.pdf",
+        content=make_pdf(f"Agreement {PLANTED['unreviewed agreement text']}"),
+    )
+    publishing.publish_due()
 
     # Not published, at each stage.
     make_case(
@@ -158,7 +189,12 @@ def planted(people, settings, tmp_path):
     )
     to_iam(make_case(people.manager, title=PLANTED["under review"]), people)
     unpublished = decide_only(people, title=PLANTED["unpublished title"])
-    add_agreement(unpublished, people.manager, name=f"{PLANTED['agreement name']}.pdf")
+    add_agreement(
+        unpublished,
+        people.manager,
+        name=f"{PLANTED['agreement name']}.pdf",
+        content=make_pdf("An agreement of a decision not yet published"),
+    )
     deferred = decide_only(people, title=PLANTED["deferred title"])
     publishing.defer(
         deferred.publication,
@@ -221,6 +257,8 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     assert GrantCase.objects.filter(title=PLANTED["draft title"]).exists()
     assert GrantAgreement.objects.filter(original_name__contains=PLANTED["agreement name"])
     letter = OfferLetter.objects.get(original_name__contains=PLANTED["offer letter name"])
+    unreviewed = unreviewed_agreements()
+    assert len(unreviewed) == 3  # the unpublished decision's, and the published one's two
     unpublished_references = [
         re.compile(rf"\b{re.escape(reference.casefold())}\b")
         for reference in Publication.objects.filter(published_at__isnull=True).values_list(
@@ -247,6 +285,8 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
         assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
+        for agreement in unreviewed:
+            assert agreement.sha256 not in text, f"{agreement.original_name}'s hash at {url}"
         for reference in unpublished_references:
             assert not reference.search(text), f"{reference.pattern} is named at {url}"
     # The published decision was really visited, and only it.
@@ -254,6 +294,9 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses["/sitemap-1.xml"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
+    # Its reviewed agreement is public, and only it.
+    assert statuses[f"/decisions/{slug}/agreement.pdf"] == 200
+    assert planted.current_revision().agreement.original_name == "Signed agreement.pdf"
     # The money totals were drawn, from the two published decisions' offers alone (the
     # published grant's, and the one linked to unpublished decisions).
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
@@ -290,6 +333,25 @@ def test_the_published_page_says_there_is_a_part_2_without_showing_it(client, pl
     assert "a published grant" in pdf_text
     assert EXEMPTION_GROUND in pdf_text
     assert PLANTED["part2"] not in pdf_text
+
+
+def test_the_unreviewed_agreements_are_there_to_be_leaked_for_staff_only(client, planted, people):
+    """The planted agreements' words are found where they are served: to staff, never at
+    a public URL (above)."""
+    client.force_login(people.dmpc)
+    for agreement in unreviewed_agreements():
+        case = agreement.decision.case_id
+        response = client.get(f"/staff/cases/{case}/agreements/{agreement.pk}/")
+        assert response.status_code == 200
+        assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == (
+            agreement.sha256
+        )
+    texts = [
+        readable(client.get(f"/staff/cases/{a.decision.case_id}/agreements/{a.pk}/"))
+        for a in unreviewed_agreements()
+    ]
+    assert any(PLANTED["unreviewed agreement text"] in text for text in texts)
+    assert any(PLANTED["rejected agreement text"] in text for text in texts)
 
 
 def test_the_offer_letter_is_there_to_be_leaked_for_staff_only(client, planted, people):

@@ -160,8 +160,8 @@ def test_a_publisher_publishes_now(publisher_client, people, scheduled):
     response = publisher_client.post(url("publish", scheduled), follow=True)
     assert response.redirect_chain == [(url("detail", scheduled), 302)]
     assert messages_of(response) == [
-        "PCD 1 has been published without its grant agreement, which will be added when a "
-        "grants manager uploads it."
+        "PCD 1 has been published without its grant agreement, which will be added once one "
+        "is uploaded and reviewed."
     ]
     scheduled.refresh_from_db()
     assert scheduled.published_at is not None

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from approvals.models import GrantAgreement, Publication
+from approvals.models import AgreementReview, GrantAgreement, Publication
 from approvals.publication import services as publishing
 from tests.factories import make_case, make_user
 from tests.workflow import approve, bulk_publish, decide_only, publish, to_ready
@@ -376,7 +376,8 @@ def test_the_signed_agreement_is_linked_once_it_is_published(client, people, set
         original_name="Signed agreement.pdf",
         size=2048,
         sha256=hashlib.sha256(b"%PDF-1.4 agreement").hexdigest(),
-        uploaded_by=people.publisher,
+        uploaded_by=people.manager,
+        review=AgreementReview.REVIEWED,  # only a reviewed agreement is published
     )
     publishing.publish_now(decision.publication, by=people.publisher)
     html = client.get(f"/decisions/{decision.publication.slug}/").content.decode()

@@ -39,6 +39,7 @@ def test_an_agreement_goes_to_s3_and_is_published_from_there(bucket, decision, p
 
     url = f"/decisions/{decision.publication.slug}/agreement.pdf"
     assert client.get(url).status_code == 404  # not published yet
+    agreements.confirm_agreement(agreement, by=people.publisher, checks=agreements.CHECKLIST)
     publication.publish_now(decision.publication, by=people.publisher)
     response = client.get(url)
     assert response.status_code == 200

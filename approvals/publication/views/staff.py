@@ -2,8 +2,9 @@
 
 Publishers see what is waiting to be published, publish it, defer it or publish a
 correction, and check that decisions were published on time; every change goes through
-approvals.publication. A case's grants managers upload its signed grant agreement once
-it is approved (approvals.publication.agreements), and anyone who can see the case can download it.
+approvals.publication. A case's grants managers, or a publisher, upload its signed grant
+agreement once it is approved (approvals.publication.agreements); another publisher reviews
+it before it is published; anyone who can see the case can download it.
 """
 
 from dataclasses import dataclass
@@ -19,21 +20,30 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from approvals.accounts.roles import Role, role_required
-from approvals.models import DecisionOutcome, GrantAgreement, Publication, PublishedRevision
+from approvals.accounts.roles import Role, role_required, roles_of
+from approvals.models import (
+    AgreementReview,
+    DecisionOutcome,
+    GrantAgreement,
+    Publication,
+    PublishedRevision,
+)
 from approvals.publication import agreements
 from approvals.publication import services as publication
 from approvals.publication.agreements import AgreementError, agreement_response
 from approvals.publication.forms import (
+    FIT,
     PUBLISH_AT_TEXT,
     AgreementForm,
+    AgreementReviewForm,
     CorrectionForm,
     DeferForm,
 )
 from approvals.publication.record import decision_facts
 from approvals.publication.services import PublicationError
 from approvals.uploads import UploadLimit
-from approvals.workflow import refusal
+from approvals.views import forbid_unless_role
+from approvals.workflow import CaseChanged, CaseFacts, WorkflowError, can, refusal
 from grants.formatting import long_date
 from grants.permissions import get_case_for_user
 from grants.views.pages import form_page, posted_data
@@ -69,8 +79,11 @@ def _with_agreements(publications):
         "-uploaded_at", "-id"
     )
     current = PublishedRevision.objects.filter(publication=OuterRef("pk")).current()
+    reviewed = newest.filter(review=AgreementReview.REVIEWED)
     return publications.annotate(
         newest_agreement=Subquery(newest.values("pk")[:1]),
+        newest_review=Subquery(newest.values("review")[:1]),
+        reviewed_agreement=Subquery(reviewed.values("pk")[:1]),
         published_agreement=Subquery(current.values("agreement")[:1]),
     )
 
@@ -114,6 +127,7 @@ def _detail_context(item: Publication) -> dict:
         "revisions": revisions,
         "current": current,
         "newest_agreement": newest_agreement,
+        "newest_upload": item.decision.agreements.order_by("-uploaded_at", "-id").first(),
         "agreement_waiting": newest_agreement is not None
         and (current is None or current.agreement_id != newest_agreement.pk),
         "approved": item.decision.outcome != DecisionOutcome.REJECTED,
@@ -154,7 +168,8 @@ def publish_now(request, publication_pk):
         published = f"{item.reference} has been published"
         if revision.agreement is None and item.decision.outcome != DecisionOutcome.REJECTED:
             published += (
-                " without its grant agreement, which will be added when a grants manager uploads it"
+                " without its grant agreement, which will be added once one is uploaded"
+                " and reviewed"
             )
         messages.success(request, published + ".")
     return redirect("approvals:publication", item.pk)
@@ -327,7 +342,8 @@ def upload_agreement(request, pk):
 @csrf_protect
 def _upload_agreement(request, pk, limit: UploadLimit):
     case = get_case_for_user(request.user, pk)
-    error = refusal(request.user, "upload_agreement", case)
+    facts = CaseFacts(case)
+    error = refusal(request.user, "upload_agreement", case, facts)
     if error is not None:
         raise PermissionDenied(str(error))
     decision = agreements.approved_decision(case)
@@ -347,24 +363,104 @@ def _upload_agreement(request, pk, limit: UploadLimit):
             published = Publication.objects.filter(
                 decision=decision, published_at__isnull=False
             ).exists()
-            when = (
-                "It will be added to the published decision shortly."
+            # A publisher may not review their own upload.
+            publisher = Role.PUBLISHER.value in roles_of(request.user)
+            who = "another publisher" if publisher else "a publisher"
+            then = (
+                "be added to the published decision"
                 if published
-                else "It will be published with the decision."
+                else "be published with the decision"
             )
+            when = f"Once {who} has reviewed it, it will {then}."
             messages.success(request, f"‘{agreement.original_name}’ has been uploaded. {when}")
             return redirect("grants:report", case.pk)
     return form_page(
         request,
         "publication/upload_agreement.html",
+        {"case": case, "decision": decision, "form": form, **_history(request, case, facts)},
+    )
+
+
+def _history(request, case, facts: CaseFacts) -> dict:
+    """Every agreement uploaded for the case's decision, newest first, with its review, and
+    whether this person may review the newest one now."""
+    decision = agreements.approved_decision(case)
+    return {
+        "agreements": list(
+            decision.agreements.select_related("uploaded_by", "reviewed_by").order_by(
+                "-uploaded_at", "-id"
+            )
+        ),
+        "published_agreement": _published_agreement_pk(decision),
+        "may_review": can(request.user, "review_agreement", case, facts) is None,
+    }
+
+
+@login_required
+@form_view
+def review_agreement(request, pk):
+    case = get_case_for_user(request.user, pk)
+    forbid_unless_role(request.user, "review_agreement")
+    facts = CaseFacts(case)
+    error = refusal(request.user, "review_agreement", case, facts)
+    if request.method != "POST" and error is not None:
+        # Nothing to review here: say why. A POST goes to the service, which asks again on
+        # the locked case.
+        if isinstance(error, CaseChanged) and facts.agreement is not None:
+            # Reviewed already, by someone else: the agreement's page shows how.
+            messages.warning(request, str(error))
+            return redirect("approvals:upload-agreement", case.pk)
+        raise PermissionDenied(str(error))
+    newest = facts.agreement
+    form = AgreementReviewForm(
+        posted_data(request), initial={"agreement": newest.pk if newest else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        agreement = get_object_or_404(
+            GrantAgreement.objects.select_related("decision"),
+            pk=form.cleaned_data["agreement"],
+            decision__case=case,
+        )
+        try:
+            if form.cleaned_data["outcome"] == FIT:
+                agreements.confirm_agreement(
+                    agreement, by=request.user, checks=form.cleaned_data["checks"]
+                )
+            else:
+                agreements.reject_agreement(
+                    agreement, by=request.user, reason=form.cleaned_data["reason"]
+                )
+        except CaseChanged as changed:
+            messages.warning(request, str(changed))
+            return redirect("approvals:upload-agreement", case.pk)
+        except (WorkflowError, AgreementError) as refused:
+            form.add_error(None, str(refused))
+        else:
+            if form.cleaned_data["outcome"] == FIT:
+                published = Publication.objects.filter(
+                    decision=agreement.decision, published_at__isnull=False
+                ).exists()
+                text = (
+                    "It will be added to the published decision shortly."
+                    if published
+                    else "It will be published with the decision."
+                )
+                messages.success(request, f"‘{agreement.original_name}’ is reviewed. {text}")
+            else:
+                messages.success(
+                    request,
+                    f"‘{agreement.original_name}’ is rejected. Its uploader has been told why.",
+                )
+            return redirect("approvals:upload-agreement", case.pk)
+    return form_page(
+        request,
+        "publication/review_agreement.html",
         {
             "case": case,
-            "decision": decision,
+            "decision": agreements.approved_decision(case),
             "form": form,
-            "agreements": list(
-                decision.agreements.select_related("uploaded_by").order_by("-uploaded_at", "-id")
-            ),
-            "published_agreement": _published_agreement_pk(decision),
+            "agreement": newest,
+            **_history(request, case, facts),
         },
     )
 
