@@ -45,6 +45,9 @@ class AuditAction(models.TextChoices):
     RATE_REMOVED = "rate_removed", "Grade removed from the rate card"
     OFFER_LETTER_UPLOADED = "offer_letter_uploaded", "Offer letter uploaded"
     OFFER_LETTER_REMOVED = "offer_letter_removed", "Offer letter removed"
+    PLANNED = "planned", "Added to the forward plan"
+    PLAN_CHANGED = "plan_changed", "Forward plan entry changed"
+    UNPLANNED = "unplanned", "Taken off the forward plan"
 
 
 class AuditEvent(models.Model):
