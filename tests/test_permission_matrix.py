@@ -146,6 +146,8 @@ MATRIX = [
     Row("decisions-csv", (), everyone(200)),
     Row("decisions-json", (), everyone(200)),
     Row("decisions-feed", (), everyone(200)),
+    Row("forward-plan", (), everyone(200)),
+    Row("forward-plan-feed", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
     Row("audit-anchors-json", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
@@ -440,6 +442,16 @@ MATRIX = [
         publisher_only(Redirect("/staff/publications/{deferred.pk}/")),
         "not yet published",
     ),
+    # The DMPC office's forward plan.
+    Row("approvals:plan", (), staff(403, dmpc_office=200)),
+    Row("approvals:plan-entry", (W("clearing.pk"),), staff(403, dmpc_office=200), "planned"),
+    Row("approvals:plan-entry", (W("at_iam.pk"),), staff(403, dmpc_office=200), "not planned"),
+    Row("approvals:plan-entry", (W("published.pk"),), staff(403, dmpc_office=200), "decided"),
+    Row("approvals:plan-entry", (W("draft.pk"),), staff(403, dmpc_office=404), "a draft"),
+    Row("approvals:plan-entry", (99999,), staff(403, dmpc_office=404), "unknown"),
+    Row("approvals:plan-remove", (W("clearing.pk"),), staff(403, dmpc_office=200), "planned"),
+    Row("approvals:plan-remove", (W("at_iam.pk"),), staff(403, dmpc_office=200), "not planned"),
+    Row("approvals:plan-remove", (99999,), staff(403, dmpc_office=404), "unknown"),
     # IAM meetings.
     Row("approvals:meetings", (), iam_only()),
     Row("approvals:meeting-create", (), iam_only()),
@@ -551,7 +563,7 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
         if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
             continue
         sent = response.get("Cache-Control")
-        if row.pattern.startswith(("register", "decision", "audit-anchors")):
+        if row.pattern.startswith(("register", "decision", "audit-anchors", "forward-plan")):
             assert sent == "public, max-age=300", row.id
         else:
             assert sent is None, row.id
@@ -608,6 +620,12 @@ DECISION = {
 }
 SIGN_OFF = {"outcome": "cleared_with_advice", "advice": "Content.", "seen_version": 1}
 WITHDRAW = {"reasons": "No longer needed."}
+PLAN = {
+    "title": "Let me in",
+    "funders": ["Home Office"],
+    "needed_by_month": "1",
+    "needed_by_year": "2099",
+}
 
 ATTEMPTS = [
     Attempt("approvals:submit", (W("draft.pk"),), "other_manager", 404, {}),
@@ -615,6 +633,11 @@ ATTEMPTS = [
     Attempt("approvals:submit", (W("draft.pk"),), "admin", 403, {}),
     Attempt("approvals:withdraw", (W("at_iam.pk"),), "finance", 403, WITHDRAW),
     Attempt("approvals:withdraw", (W("at_iam.pk"),), "other_manager", 404, WITHDRAW),
+    Attempt("approvals:plan-entry", (W("at_iam.pk"),), "owner", 403, PLAN),
+    Attempt("approvals:plan-entry", (W("at_iam.pk"),), "publisher", 403, PLAN),
+    Attempt("approvals:plan-entry", (W("draft.pk"),), "dmpc_office", 404, PLAN),
+    Attempt("approvals:plan-remove", (W("clearing.pk"),), "iam", 403, {}),
+    Attempt("approvals:plan-remove", (W("clearing.pk"),), "admin", 403, {}),
     Attempt("approvals:decide", (W("ready.pk"),), "owner", 403, DECISION),
     Attempt("approvals:decide", (W("ready.pk"),), "dmpc_office", 403, DECISION),
     Attempt("approvals:decide", (W("ready.pk"),), "admin", 403, DECISION),

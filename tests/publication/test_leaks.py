@@ -5,8 +5,10 @@ Distinctive words are planted wherever unpublished or exempt information lives: 
 sections, a case under review, an approved decision not yet published, a deferred one and
 its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
 unpublished decision, and the published decision's offer letter (its name, its text and
-its hash: offer letters are never published). Then every public URL is fetched, including
-searches for each planted word, and none may appear."""
+its hash: offer letters are never published), and forward plan entries whose case was
+withdrawn, whose entry was taken off or whose decision is published (the plan shows the
+under-review case only by the title the DMPC office gave it). Then every public URL is
+fetched, including searches for each planted word, and none may appear."""
 
 import hashlib
 import io
@@ -18,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from approvals import services
+from approvals import forward_plan, services
 from approvals.models import (
     AgendaItem,
     ClearanceArea,
@@ -57,8 +59,13 @@ PLANTED = {
     "offer letter name": "zqxofferlettername",
     "offer letter text": "zqxofferlettertext",
     "refused import": "zqxrefusedimport",
+    "published plan title": "zqxpublishedplantitle",
+    "withdrawn plan title": "zqxwithdrawnplantitle",
+    "taken off plan title": "zqxtakenoffplantitle",
 }
-STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
+# On the forward plan, for the case under review: the plan shows this, not the case's title.
+ON_THE_PLAN = "A decision on violence reduction, expected"
+STATIC_PAGES = ["/", "/accessibility/", "/privacy/", "/forward-plan/", "/forward-plan/feed/"]
 LISTS = [
     "/decisions/",
     "/decisions.csv",
@@ -90,6 +97,16 @@ def add_agreement(decision, by, *, name: str) -> GrantAgreement:
     )
 
 
+def on_plan(people, case, title: str):
+    forward_plan.plan_decision(
+        case,
+        by=people.dmpc_office,
+        title=title,
+        funders=["Home Office"],
+        needed_by=timezone.localdate(),
+    )
+
+
 @pytest.fixture
 def planted(people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -111,6 +128,7 @@ def planted(people, settings, tmp_path):
         by=people.manager,
     )
     to_dmpc_review(case, people)
+    on_plan(people, case, PLANTED["published plan title"])
     IamMeeting.objects.update(
         minutes=f"Minutes: {PLANTED['minutes']}.",
         attendees=f"Chair {PLANTED['attendees']}",
@@ -137,7 +155,17 @@ def planted(people, settings, tmp_path):
         executive_summary=f"Summary {PLANTED['draft section']}.",
         introduction=f"Introduction {PLANTED['draft section']}.",
     )
-    to_iam(make_case(people.manager, title=PLANTED["under review"]), people)
+    under_review = make_case(people.manager, title=PLANTED["under review"])
+    to_iam(under_review, people)
+    on_plan(people, under_review, ON_THE_PLAN)
+    withdrawn = make_case(people.manager, title="A withdrawn request")
+    to_iam(withdrawn, people)
+    on_plan(people, withdrawn, PLANTED["withdrawn plan title"])
+    services.withdraw(withdrawn, by=people.manager, reasons="The funder withdrew the offer.")
+    taken_off = make_case(people.manager, title="A request taken off the plan")
+    to_iam(taken_off, people)
+    on_plan(people, taken_off, PLANTED["taken off plan title"])
+    forward_plan.take_off_plan(taken_off, by=people.dmpc_office)
     unpublished = decide_only(people, title=PLANTED["unpublished title"])
     add_agreement(unpublished, people.manager, name=f"{PLANTED['agreement name']}.pdf")
     deferred = decide_only(people, title=PLANTED["deferred title"])
@@ -199,6 +227,9 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
         assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
+    # The forward plan was really visited, with an entry on it.
+    assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/"))
+    assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/feed/"))
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
