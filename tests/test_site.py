@@ -78,7 +78,12 @@ def all_url_paths():
 
 ANONYMOUS_ALLOWED = {"/", "/accessibility/", "/privacy/", "/healthz", "/accounts/login/"}
 # The forgotten-password pages are for people who cannot sign in.
-ANONYMOUS_ALLOWED_PREFIXES = ("/decisions", "/audit-anchors", "/accounts/password-reset/")
+ANONYMOUS_ALLOWED_PREFIXES = (
+    "/decisions",
+    "/audit-anchors",
+    "/forward-plan",
+    "/accounts/password-reset/",
+)
 
 
 def test_every_staff_page_sends_an_anonymous_visitor_to_sign_in(client):

@@ -115,11 +115,11 @@ def take_off(request, pk):
         else:
             messages.success(request, f"‘{entry.title}’ has been taken off the forward plan.")
             return redirect("approvals:plan")
-    elif entry is None:
+    else:
         error = can(request.user, "unplan_decision", case)
     return render(
         request,
         "approvals/forward_plan/remove.html",
-        {"case": case, "entry": entry, "error": error},
+        {"case": case, "entry": None if error else entry, "error": error},
         status=400 if error and request.method == "POST" else 200,
     )
