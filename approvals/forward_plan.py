@@ -84,7 +84,13 @@ def plan_decision(
             after = _facts(entry)
             if after == before:
                 return entry
-            changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+            # In document_changes()'s shape, so the case's history shows them as it shows
+            # other changes.
+            changed = [
+                {"field": key, "before": before[key], "after": after[key]}
+                for key in after
+                if before[key] != after[key]
+            ]
             action, details = AuditAction.PLAN_CHANGED, {"changes": changed}
         audit.record(action, actor=by, case=locked, details=details)
     return entry

@@ -119,11 +119,15 @@ def test_changing_an_entry_is_audited_with_what_changed(people, office):
         people.dmpc_office,
     )
     event = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED)
-    assert event.details["changes"] == {
-        "title": ["Grant to reduce violence", "A new title"],
-        "needed_by": [f"{NEXT_YEAR}-03", f"{NEXT_YEAR}-05"],
-    }
+    assert event.details["changes"] == [
+        {"field": "title", "before": "Grant to reduce violence", "after": "A new title"},
+        {"field": "needed_by", "before": f"{NEXT_YEAR}-03", "after": f"{NEXT_YEAR}-05"},
+    ]
     assert "A new title" in office.get(PLAN_URL).content.decode()
+    history = office.get(reverse("approvals:history", args=[case.pk])).content.decode()
+    assert "Added to the forward plan" in history
+    assert "Forward plan entry changed" in history
+    assert "A new title" in history
 
 
 def test_saving_an_entry_unchanged_writes_no_event(people):
