@@ -148,6 +148,8 @@ MATRIX = [
     Row("decisions-feed", (), everyone(200)),
     Row("forward-plan", (), everyone(200)),
     Row("forward-plan-feed", (), everyone(200)),
+    Row("decisions-datapackage", (), everyone(200)),
+    Row("open-data", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
     Row("audit-anchors-json", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
@@ -889,4 +891,4 @@ def test_searching_the_register_for_part_2_finds_nothing(world):
     assert client.get("/decisions/", {"q": "published decision"}).content.count(b"PCD 1") > 0
     csv = _public_text(client.get("/decisions.csv", {"q": PART2}))
     assert csv.strip().count("\n") == 0  # the header only
-    assert json.loads(_public_text(client.get("/decisions.json", {"q": PART2}))) == []
+    assert json.loads(_public_text(client.get("/decisions.json", {"q": PART2})))["decisions"] == []

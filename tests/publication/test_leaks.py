@@ -12,6 +12,7 @@ fetched, including searches for each planted word, and none may appear."""
 
 import hashlib
 import io
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -65,12 +66,20 @@ PLANTED = {
 }
 # On the forward plan, for the case under review: the plan shows this, not the case's title.
 ON_THE_PLAN = "A decision on violence reduction, expected"
-STATIC_PAGES = ["/", "/accessibility/", "/privacy/", "/forward-plan/", "/forward-plan/feed/"]
+STATIC_PAGES = [
+    "/",
+    "/accessibility/",
+    "/privacy/",
+    "/open-data/",
+    "/forward-plan/",
+    "/forward-plan/feed/",
+]
 LISTS = [
     "/decisions/",
     "/decisions.csv",
     "/decisions.json",
     "/decisions/feed/",
+    "/decisions/datapackage.json",
     "/audit-anchors/",
     "/audit-anchors.json",
 ]
@@ -223,6 +232,12 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
         if searched and url.startswith("/decisions/?"):
             # The search page repeats what was searched for; it must find nothing.
             assert "0 decisions" in text, url
+            text = text.replace(searched, "")
+        if searched and url.startswith("/decisions.json?"):
+            # The JSON's metadata repeats the search its rows match; it must match none.
+            document = json.loads(text[text.index("\n{") :])
+            assert document["metadata"]["filters"] == {"q": searched}, url
+            assert document["metadata"]["count"] == 0 and document["decisions"] == [], url
             text = text.replace(searched, "")
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"

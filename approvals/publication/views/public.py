@@ -15,7 +15,13 @@ from html import escape
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +33,7 @@ from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
-from approvals.publication import part1
+from approvals.publication import opendata, part1
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
@@ -350,6 +356,8 @@ def decision_document(request, slug, version: Version | None):
 
 
 def _export(request, *, content_type: str, filename: str, write: Callable):
+    """An open-data file of the decisions matching the register's filters, streamed:
+    `write(queryset, filters)` gives its text."""
     form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
     if form.errors:
@@ -358,8 +366,8 @@ def _export(request, *, content_type: str, filename: str, write: Callable):
             "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
         )
     # A HEAD request needs the headers only: the query is not run.
-    rows = reg.open_data_rows(reg.filtered(filters)) if request.method == "GET" else []
-    response = StreamingHttpResponse(write(rows), content_type=content_type)
+    queryset = reg.filtered(filters) if request.method == "GET" else reg.published().none()
+    response = StreamingHttpResponse(write(queryset, filters), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -374,18 +382,51 @@ def decisions_csv(request, version: Version):
         request,
         content_type="text/csv; charset=utf-8; header=present",
         filename="grant-decisions.csv",
-        write=reg.csv_lines,
+        write=lambda queryset, filters: reg.csv_lines(reg.open_data_rows(queryset)),
     )
 
 
 @require_safe
 @open_data
 def decisions_json(request, version: Version):
+    def document(queryset, filters):
+        generated_at = timezone.now()
+        return reg.json_document(
+            queryset,
+            lambda count: opendata.json_metadata(
+                count=count, filters=filters, generated_at=generated_at
+            ),
+        )
+
     return _export(
         request,
         content_type="application/json",
         filename="grant-decisions.json",
-        write=reg.json_array,
+        write=document,
+    )
+
+
+@require_safe
+@open_data
+def data_package(request, version: Version):
+    """The register's open data described as a Frictionless Data Package: the CSV, its
+    Table Schema and its licence."""
+    package = opendata.data_package(version.data.last_modified)
+    response = JsonResponse(package, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'inline; filename="datapackage.json"'
+    return response
+
+
+@require_safe
+def about_open_data(request):
+    return render(
+        request,
+        "public/open_data.html",
+        {
+            "fields": opendata.documented_fields(),
+            "licence": opendata.LICENCE,
+            "formula_note": opendata.FORMULA_NOTE,
+        },
     )
 
 
