@@ -76,7 +76,14 @@ def all_url_paths():
     return sorted(set(walk(get_resolver().url_patterns, "")))
 
 
-ANONYMOUS_ALLOWED = {"/", "/accessibility/", "/privacy/", "/healthz", "/accounts/login/"}
+ANONYMOUS_ALLOWED = {
+    "/",
+    "/accessibility/",
+    "/privacy/",
+    "/open-data/",
+    "/healthz",
+    "/accounts/login/",
+}
 # The forgotten-password pages are for people who cannot sign in.
 ANONYMOUS_ALLOWED_PREFIXES = (
     "/decisions",
