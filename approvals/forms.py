@@ -28,7 +28,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind, SignOffOutcome
+from approvals.models import (
+    ForwardPlanEntry,
+    IamOutcome,
+    QuestionKind,
+    RelatedDecisionKind,
+    SignOffOutcome,
+)
 from approvals.models.questions import TEXT_LIMIT as QUESTION_TEXT_LIMIT
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.forms import (
@@ -816,7 +822,7 @@ class ForwardPlanForm(ErrorSummaryMixin, forms.Form):
     def __init__(self, *args, funders: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["funders"].choices = [(name, name) for name in funders]
-        self.title_limit = 300
+        self.title_limit = ForwardPlanEntry._meta.get_field("title").max_length
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
