@@ -152,6 +152,8 @@ MATRIX = [
     Row("open-data", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
     Row("audit-anchors-json", (), everyone(200)),
+    Row("grants-accepted", (), everyone(200)),
+    Row("grants-accepted-csv", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
     Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
     Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),
@@ -422,6 +424,11 @@ MATRIX = [
     Row("approvals:compliance", (), publisher_only()),
     # The DMPC office's pipeline.
     Row("approvals:pipeline", (), staff(403, dmpc_office=200, dmpc=200)),
+    Row(
+        "approvals:money",
+        (),
+        staff(403, owner=200, other_manager=200, iam=200, finance=200, dmpc_office=200, dmpc=200),
+    ),
     Row("approvals:pipeline-csv", (), staff(403, dmpc_office=200, dmpc=200)),
     Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
     Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
@@ -565,7 +572,9 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
         if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
             continue
         sent = response.get("Cache-Control")
-        if row.pattern.startswith(("register", "decision", "audit-anchors", "forward-plan")):
+        if row.pattern.startswith(
+            ("register", "decision", "audit-anchors", "grants-accepted", "forward-plan")
+        ):
             assert sent == "public, max-age=300", row.id
         else:
             assert sent is None, row.id

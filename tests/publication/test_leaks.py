@@ -35,6 +35,7 @@ from approvals.publication.historic import ImportRefused
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
 from tests.factories import make_case, make_pdf
+from tests.money import decided_with_offers, deferred_with_offers
 from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
@@ -63,6 +64,12 @@ PLANTED = {
     "published plan title": "zqxpublishedplantitle",
     "withdrawn plan title": "zqxwithdrawnplantitle",
     "taken off plan title": "zqxtakenoffplantitle",
+    "unpublished funder": "zqxunpublishedfunder",
+    "unpublished amount": "98,765.43",
+    "unpublished amount in data": "98765.43",
+    "deferred funder": "zqxdeferredfunder",
+    "deferred amount": "87,654.32",
+    "deferred amount in data": "87654.32",
 }
 # On the forward plan, for the case under review: the plan shows this, not the case's title.
 ON_THE_PLAN = "A decision on violence reduction, expected"
@@ -82,6 +89,8 @@ LISTS = [
     "/decisions/datapackage.json",
     "/audit-anchors/",
     "/audit-anchors.json",
+    "/grants-accepted/",
+    "/grants-accepted.csv",
 ]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
@@ -184,6 +193,9 @@ def planted(people, settings, tmp_path):
         until=timezone.now() + timezone.timedelta(days=30),
         reason=f"Operation {PLANTED['deferral reason']}.",
     )
+    # Money not yet published: no total, chart or CSV may name its funder or amount.
+    decided_with_offers(people, [("Zqxunpublishedfunder", "98765.43")], title="Awaiting")
+    deferred_with_offers(people, [("Zqxdeferredfunder", "87654.32")], title="Deferred money")
     # An import of the earlier register refused for one bad row: its good rows are not
     # published either.
     refused = [
@@ -249,8 +261,11 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
+    # The money totals were drawn, from the published decision's offer alone.
+    assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
+    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
-    assert unpublished.count() == 2
+    assert unpublished.count() == 4
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404

@@ -28,12 +28,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from approvals import anchors
+from approvals import anchors, charts
 from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
-from approvals.publication import opendata, part1
+from approvals.publication import opendata, part1, totals
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
@@ -428,6 +428,50 @@ def about_open_data(request):
             "formula_note": opendata.FORMULA_NOTE,
         },
     )
+
+
+# ---- Money at a glance: grants accepted, by funder and by financial year -------------------
+
+
+def _accepted_charts(accepted: totals.AcceptedTotals) -> dict:
+    return {
+        "funder_chart": charts.bar_chart(
+            "funder-chart",
+            "Grants accepted by funder",
+            [(t.label, t.amount) for t in accepted.by_funder],
+        ),
+        "year_chart": charts.bar_chart(
+            "year-chart",
+            "Grants accepted by financial year",
+            [(t.label, t.amount) for t in accepted.by_year],
+        ),
+    }
+
+
+@require_safe
+@public(register_page_version, cache_key=lambda request: ())
+def grants_accepted(request, version: Version):
+    accepted = totals.accepted_totals()
+    return render(
+        request,
+        "public/grants_accepted.html",
+        {
+            "totals": accepted,
+            "total_text": format_pounds(accepted.total),
+            **_accepted_charts(accepted),
+        },
+    )
+
+
+@require_safe
+@open_data
+def grants_accepted_csv(request, version: Version):
+    response = HttpResponse(
+        totals.csv_text(totals.accepted_totals()),
+        content_type="text/csv; charset=utf-8; header=present",
+    )
+    response["Content-Disposition"] = 'attachment; filename="grants-accepted.csv"'
+    return response
 
 
 # ---- Audit anchors: the chain's head at each publication, for anyone to keep --------------
