@@ -89,6 +89,7 @@ ANONYMOUS_ALLOWED_PREFIXES = (
     "/decisions",
     "/audit-anchors",
     "/forward-plan",
+    "/grants-accepted",
     "/accounts/password-reset/",
 )
 
