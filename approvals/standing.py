@@ -25,6 +25,7 @@ from grants import services as editing
 from grants.formatting import long_date
 from grants.models import GrantCase
 from grants.money import financial_year_label, format_millions
+from grants.permissions import cases_visible_to
 
 NEW_CASE_NEEDED = "A new grant case is needed."
 
@@ -118,15 +119,39 @@ def accept_under_standing_authority(
     return acceptance
 
 
+class LinkRefused(editing.EditRefused):
+    """A reference the case cannot be linked to: the answer is about the reference typed."""
+
+
+def citable_decision(user, reference: str) -> Decision | None:
+    """The decision a case may be linked to by that reference: one on the public register,
+    or one whose case the user can see. Any other is answered as if there were none, so
+    the answer says nothing about decisions the user may not see."""
+    found = (
+        Decision.objects.filter(reference__iexact=" ".join(reference.split()))
+        .select_related("publication")
+        .first()
+    )
+    if found is None:
+        return None
+    publication = getattr(found, "publication", None)
+    if publication is not None and publication.published_at is not None:
+        return found
+    return found if cases_visible_to(user).filter(pk=found.case_id).exists() else None
+
+
 def link_decision(
     case: GrantCase, *, by, reference: str, kind: RelatedDecisionKind, lock_version: int | None
 ) -> RelatedDecision:
-    """Link a case in draft to an earlier decision it varies, extends or supersedes."""
-    decision = Decision.objects.filter(reference__iexact=" ".join(reference.split())).first()
+    """Link a case in draft to an earlier decision it varies, extends or supersedes. Part 1
+    names the decision only once it is published; until then the link is a staff note."""
+    decision = citable_decision(by, reference)
     if decision is None:
-        raise editing.EditRefused(f"There is no decision {reference.strip()}. Check the reference.")
+        raise LinkRefused(
+            f"There is no published decision {' '.join(reference.split())}. Check the reference."
+        )
     if decision.case_id == case.pk:
-        raise editing.EditRefused("A case cannot refer to its own decision.")
+        raise LinkRefused("A case cannot refer to its own decision.")
     try:
         with editing.editing(case, by=by, lock_version=lock_version), transaction.atomic():
             note_later_events([decision.pk])
@@ -134,7 +159,7 @@ def link_decision(
                 case=case, decision=decision, kind=kind, added_by=by
             )
     except IntegrityError:
-        raise editing.EditRefused(f"The case already refers to {decision.reference}.") from None
+        raise LinkRefused(f"The case already refers to {decision.reference}.") from None
 
 
 def unlink_decision(case: GrantCase, link_pk: int, *, by, lock_version: int | None) -> None:
@@ -154,14 +179,9 @@ def public_annex(decision_id: int) -> dict:
         .order_by("financial_year", "id")
         .values("recommendation", "funder", "financial_year", "amount", "offer_date")
     )
-    cited_by = [
-        {
-            "kind": RelatedDecisionKind(row["kind"]).label.lower(),
-            "reference": row["case__decisions__reference"],
-            "slug": row["case__decisions__publication__slug"],
-            "title": row["case__decisions__publication__title"],
-        }
-        for row in RelatedDecision.objects.filter(
+    reference = Decision.objects.filter(pk=decision_id).values_list("reference", flat=True).first()
+    rows = (
+        RelatedDecision.objects.filter(
             decision_id=decision_id, case__decisions__publication__published_at__isnull=False
         )
         .order_by("case__decisions__decided_at")
@@ -170,6 +190,22 @@ def public_annex(decision_id: int) -> dict:
             "case__decisions__reference",
             "case__decisions__publication__slug",
             "case__decisions__publication__title",
+            "case__decisions__version__document__related_decisions",
+        )
+    )
+    # Only a later decision whose published Part 1 names this one: a link made while this
+    # decision was unpublished stayed a staff note, and its version does not name it.
+    cited_by = [
+        {
+            "kind": RelatedDecisionKind(row["kind"]).label.lower(),
+            "reference": row["case__decisions__reference"],
+            "slug": row["case__decisions__publication__slug"],
+            "title": row["case__decisions__publication__title"],
+        }
+        for row in rows
+        if any(
+            named.get("reference") == reference
+            for named in row["case__decisions__version__document__related_decisions"] or []
         )
     ]
     return {"acceptances": acceptances, "cited_by": cited_by}

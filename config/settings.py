@@ -66,7 +66,11 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 SERVICE_NAME = "Grant decisions"
 SERVICE_OWNER = "MOPAC"
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address every absolute link is built on (open data, feeds, PDFs, emails,
+# audit anchors). Outside DEBUG, `check --deploy` requires it to be set, and https
+# (approvals.checks); the development server's address stands in until then.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:8000"
+SITE_URL = (os.environ.get("SITE_URL", "").strip() or DEVELOPMENT_SITE_URL).rstrip("/")
 # Where people ask for information in an accessible format and report accessibility
 # problems (the accessibility statement), and how many working days a reply takes; and
 # where the phase banner's feedback goes.
@@ -104,7 +108,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages, open data and the feed, compressed for anonymous visitors only: it
+    # reads the response after the views and every middleware below it.
+    "approvals.publication.compression.CompressPublicMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,7 +218,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The built files only (npm run build): static/src holds their sources, which pages
+# never load.
+STATICFILES_DIRS = [("dist", BASE_DIR / "static" / "dist")]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # Uploaded files: a local folder, or S3-compatible object storage that every app server
@@ -236,7 +246,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_BACKEND",
-            "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            "config.storage.StaticFilesStorage",
         )
     },
 }
@@ -312,6 +322,32 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
+}
+
+# Browser features no page here uses, off for every page and whatever it embeds
+# (config/permissions_policy.py). An empty list: allowed to no origin.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 
 # Multi-factor sign-in for staff (TOTP, with recovery codes). On unless DEBUG, so a

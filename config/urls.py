@@ -8,6 +8,7 @@ from config import views
 urlpatterns = [
     *public_urlpatterns,
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("approvals.accounts.urls")),
     path("staff/", approvals_views.staff_home, name="staff-home"),
     path("staff/cases/", include("grants.urls")),

@@ -1,9 +1,11 @@
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 
 @require_GET
@@ -17,6 +19,16 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever a page links: sent to the
+    fingerprinted icon, which is kept for good. A release may change its name, so the
+    redirect itself is kept for a day."""
+    response = HttpResponseRedirect(static("dist/assets/images/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
 
 
 def csrf_failure(request, reason=""):

@@ -129,6 +129,19 @@ def _unit(unit) -> dict:
     return row
 
 
+def _part2_exemption(case) -> str:
+    if not (case.part2_content or "").strip():
+        return ""
+    return (case.part2_exemption_reason or "").strip()
+
+
+def related_decision_notes(case) -> list:
+    """The case's links to decisions not yet published: staff notes, never in Part 1, the
+    version's document or the decision form, until the case is submitted again once the
+    decision is published."""
+    return [link for link in case.related_decisions.all() if not link.cites_published_decision]
+
+
 def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
     """Turn a case (loaded with GrantCase.objects.with_contents()) into plain data."""
     figures = reconciliation or reconcile_case(case)
@@ -201,10 +214,16 @@ def case_document(case, reconciliation: Reconciliation | None = None) -> dict:
             "variance": money_string(figures.variance),
             "grant_fte": _fte(figures.grant_fte),
         },
+        # Part 1 names only decisions on the public register: a link to one not yet
+        # published is a staff note (related_decision_notes), outside the document.
         "related_decisions": [
             {"kind": link.kind, "reference": link.decision.reference}
             for link in case.related_decisions.all()
+            if link.cites_published_decision
         ],
+        # Why Part 2 is exempt, when there is one: published in Part 1. Documents made
+        # before it was added have no such key, and keep their Part 1 and its SHA-256.
+        "part2_exemption": _part2_exemption(case),
         "part2": {
             "content": case.part2_content,
             "exemption_reason": case.part2_exemption_reason,

@@ -73,7 +73,7 @@ class GrantCaseQuerySet(models.QuerySet):
             ),
             "recommendations",
             "budget_years",
-            "related_decisions__decision",
+            "related_decisions__decision__publication",
         )
 
 

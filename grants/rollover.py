@@ -19,7 +19,7 @@ from approvals import audit
 from approvals.models import AuditAction, RelatedDecision, RelatedDecisionKind
 from approvals.publication.services import note_later_events
 from approvals.workflow import CaseFacts, check
-from grants.document import case_document, document_changes
+from grants.document import document_changes
 from grants.models import (
     BudgetYear,
     CostLine,
@@ -30,6 +30,7 @@ from grants.models import (
     Recommendation,
     YearAllocation,
 )
+from grants.services import audited_document
 
 # Fields of a case that belong to the case's own life, not to what it says.
 CASE_LIFE = frozenset(
@@ -123,7 +124,9 @@ def start_from_earlier(earlier: GrantCase, *, by: AbstractBaseUser) -> GrantCase
             case=case, decision=decision, kind=RelatedDecisionKind.EXTENDS, added_by=by
         )
         note_later_events([decision.pk])
-        document = case_document(GrantCase.objects.with_contents().get(pk=case.pk))
+        # As its edits are audited: the link is a staff note while the decision it extends
+        # is unpublished.
+        document = audited_document(case)
         audit.record(
             AuditAction.CASE_CREATED,
             actor=by,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from approvals import audit
 from approvals.models import AuditAction
 from grants import letters
-from grants.document import case_document, document_changes
+from grants.document import case_document, document_changes, related_decision_notes
 from grants.models import (
     BudgetYear,
     CostLine,
@@ -77,12 +77,12 @@ def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) 
         if not allowed:
             raise EditRefused(reason)
         ensure_current(locked, lock_version)
-        before = _document(case)
+        before = audited_document(case)
         yield
         GrantCase.objects.filter(pk=case.pk).update(
             lock_version=F("lock_version") + 1, updated_at=timezone.now()
         )
-        changes = document_changes(before, _document(case))
+        changes = document_changes(before, audited_document(case))
         if changes:
             audit.record(
                 AuditAction.CASE_EDITED, actor=by, case=locked, details={"changes": changes}
@@ -90,8 +90,15 @@ def editing(case: GrantCase, *, by: AbstractBaseUser, lock_version: int | None) 
     case.lock_version = locked.lock_version + 1
 
 
-def _document(case: GrantCase) -> dict:
-    return case_document(GrantCase.objects.with_contents().get(pk=case.pk))
+def audited_document(case: GrantCase) -> dict:
+    """The draft as its edits are audited: its document, and its staff notes of links to
+    decisions not yet published (which no version's document holds)."""
+    loaded = GrantCase.objects.with_contents().get(pk=case.pk)
+    notes = [
+        {"kind": link.kind, "reference": link.decision.reference}
+        for link in related_decision_notes(loaded)
+    ]
+    return {**case_document(loaded), "related_decision_notes": notes}
 
 
 def _update_case(case: GrantCase, **values) -> None:
@@ -114,7 +121,7 @@ def create_case(
             AuditAction.CASE_CREATED,
             actor=by,
             case=case,
-            details={"changes": document_changes(None, _document(case))},
+            details={"changes": document_changes(None, audited_document(case))},
         )
     return case
 

@@ -14,6 +14,7 @@ PRODUCTION = {
     "AUDIT_KEY": "a-long-random-production-audit-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "decisions.example.org",
     "DATABASE_URL": "postgres://grants:secret@db.example.org:5432/grants",
+    "SITE_URL": "https://decisions.example.org",
 }
 
 
@@ -25,6 +26,7 @@ def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
         "SECRET_KEY",
         "AUDIT_KEY",
         "ALLOWED_HOSTS",
+        "SITE_URL",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     )
     clean = {k: v for k, v in os.environ.items() if k not in configured}

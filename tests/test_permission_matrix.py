@@ -154,6 +154,11 @@ MATRIX = [
     Row("audit-anchors-json", (), everyone(200)),
     Row("grants-accepted", (), everyone(200)),
     Row("grants-accepted-csv", (), everyone(200)),
+    Row("robots", (), everyone(200)),
+    Row("sitemap", (), everyone(200)),
+    Row("sitemap-page", (1,), everyone(200), "the first"),
+    Row("sitemap-page", (99,), everyone(404), "beyond the last"),
+    Row("favicon", (), everyone(Redirect("/static/dist/assets/images/favicon.ico"))),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
     Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
     Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),
@@ -564,8 +569,9 @@ def test_each_role_gets_the_expected_status_from_every_url(world, role):
 
 
 def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
-    """The register, its decisions and the audit anchors are cached publicly; the other
-    public pages send no Cache-Control, as before (and /healthz is never cached)."""
+    """The register, its decisions, the audit anchors and the sitemap are cached publicly
+    (robots.txt for a day); the other public pages send no Cache-Control, as before (and
+    /healthz is never cached)."""
     for row in PUBLIC_ROWS:
         url = row.url(world)
         response = Client().get(url)
@@ -573,9 +579,18 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
             continue
         sent = response.get("Cache-Control")
         if row.pattern.startswith(
-            ("register", "decision", "audit-anchors", "grants-accepted", "forward-plan")
+            (
+                "register",
+                "decision",
+                "audit-anchors",
+                "grants-accepted",
+                "sitemap",
+                "forward-plan",
+            )
         ):
             assert sent == "public, max-age=300", row.id
+        elif row.pattern == "robots":
+            assert sent == "public, max-age=86400", row.id
         else:
             assert sent is None, row.id
 

@@ -72,6 +72,64 @@ def test_check_deploy_requires_an_audit_key_of_its_own():
     assert "approvals.E002" in short.stderr
 
 
+def test_check_deploy_fails_naming_site_url_when_it_is_not_set():
+    production = {name: value for name, value in PRODUCTION.items() if name != "SITE_URL"}
+    result = run_python(["manage.py", "check", "--deploy"], production)
+    assert result.returncode != 0
+    assert "approvals.E003" in result.stderr
+    assert "SITE_URL is not set" in result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "error"),
+    [
+        ("http://decisions.example.org", "approvals.E004"),
+        ("decisions.example.org", "approvals.E004"),
+        ("https://", "approvals.E004"),
+        ("https://decisions.example.org/register", "approvals.E005"),
+        ("https://decisions.example.org/?a=1", "approvals.E005"),
+    ],
+)
+def test_check_deploy_requires_site_url_to_be_an_https_address(site_url, error):
+    result = run_python(["manage.py", "check", "--deploy"], {**PRODUCTION, "SITE_URL": site_url})
+    assert result.returncode != 0
+    assert error in result.stderr
+    assert "SITE_URL must be" in result.stderr
+
+
+def test_site_url_is_taken_without_its_trailing_slash_and_passes_the_check():
+    production = {**PRODUCTION, "SITE_URL": "https://decisions.example.org/"}
+    assert settings_in(production, "settings.SITE_URL") == "https://decisions.example.org"
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_runs_without_site_url_on_the_development_address():
+    assert settings_in({"DEBUG": "1"}, "settings.SITE_URL") == "http://127.0.0.1:8000"
+    result = run_python(["manage.py", "check"], {"DEBUG": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SITE_URL" not in result.stderr
+
+
+def test_every_absolute_link_is_built_on_site_url_not_on_the_request():
+    """No code builds a link from the request's host, or names the development address
+    of its own."""
+    sources = [
+        path
+        for folder in ("approvals", "grants", "config")
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+    templates = list((ROOT / "templates").rglob("*.html")) + list(
+        (ROOT / "templates").rglob("*.txt")
+    )
+    for path in sources + templates:
+        text = path.read_text()
+        assert "build_absolute_uri" not in text, path
+        assert "127.0.0.1:8000" not in text or path.name == "settings.py", path
+
+
 def test_a_bad_contact_email_fails_loudly():
     result = run_python(
         ["-c", "import django; django.setup()"], {"ACCESSIBILITY_CONTACT_EMAIL": "nobody"}

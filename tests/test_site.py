@@ -83,12 +83,15 @@ ANONYMOUS_ALLOWED = {
     "/open-data/",
     "/healthz",
     "/accounts/login/",
+    "/robots.txt",
+    "/favicon.ico",
 }
 # The forgotten-password pages are for people who cannot sign in.
 ANONYMOUS_ALLOWED_PREFIXES = (
     "/decisions",
     "/audit-anchors",
     "/forward-plan",
+    "/sitemap",
     "/grants-accepted",
     "/accounts/password-reset/",
 )

@@ -299,6 +299,13 @@ class RelatedDecision(models.Model):
     def __str__(self):
         return f"{self.case} {self.get_kind_display().lower()} {self.decision}"
 
+    @property
+    def cites_published_decision(self) -> bool:
+        """Whether Part 1 may name the decision: only once it is on the public register.
+        Until then the link is a staff note, kept outside Part 1 and the signed document."""
+        publication = getattr(self.decision, "publication", None)
+        return publication is not None and publication.published_at is not None
+
 
 class StandingAuthorityAcceptance(models.Model):
     """A later year's offer accepted under an approved standing authority."""

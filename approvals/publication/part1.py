@@ -20,7 +20,7 @@ PART1_TEMPLATE = "includes/part1.html"
 # Change this whenever a change to the Part 1 templates, grants.presentation, the
 # formatting of text, money or dates, or the libraries behind them changes how a published
 # Part 1 is drawn; then every drawing is out of date until render_published runs.
-LAYOUT = "2026-12-02"
+LAYOUT = "2026-12-04"
 REDRAW_BATCH = 100
 
 

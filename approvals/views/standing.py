@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from approvals.forms import AcceptanceForm, RelatedDecisionForm
 from approvals.models import Decision, RelatedDecision
 from approvals.standing import (
+    LinkRefused,
     StandingAuthorityError,
     link_decision,
     unlink_decision,
@@ -80,26 +81,38 @@ def related_decisions(request, pk):
                 messages.success(request, "The link has been removed.")
                 return redirect("approvals:related-decisions", case.pk)
             if form.is_valid():
-                link_decision(
+                link = link_decision(
                     case,
                     by=request.user,
                     reference=form.cleaned_data["reference"],
                     kind=form.cleaned_data["kind"],
                     lock_version=form.seen_version(),
                 )
-                messages.success(request, "The link has been added.")
+                messages.success(request, _added(link))
                 return redirect("approvals:related-decisions", case.pk)
+        except LinkRefused as refused:
+            form.add_error("reference", str(refused))
         except editing.EditRefused as refused:
             if request.POST.get("action") == "remove":
                 messages.error(request, str(refused))
                 return redirect("approvals:related-decisions", case.pk)
             form.add_error(None, str(refused))
-    links = RelatedDecision.objects.filter(case=case).select_related("decision")
+    links = RelatedDecision.objects.filter(case=case).select_related("decision__publication")
     return render(
         request,
         "approvals/standing/related.html",
         {"case": case, "links": links, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+def _added(link: RelatedDecision) -> str:
+    if link.cites_published_decision:
+        return "The link has been added."
+    reference = link.decision.reference
+    return (
+        f"The link has been added as a staff note: {reference} is not yet published. The "
+        f"report will name it once {reference} is published and the case is submitted again."
     )
 
 

@@ -1,7 +1,8 @@
+import html
 from decimal import Decimal
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from grants.formatting import (
@@ -26,6 +27,14 @@ register = template.Library()
 def formatted(text: str) -> str:
     """Lightly formatted text (Markdown) as sanitised GOV.UK-styled HTML."""
     return mark_safe(render_text(text))  # render_text sanitises with nh3
+
+
+@register.filter
+def plain_text(text: str) -> str:
+    """Lightly formatted text as one line of plain words, for a page's meta description:
+    the Markdown drawn and its tags dropped (escaped again where it is output)."""
+    drawn = html.unescape(strip_tags(render_text(text)))
+    return " ".join(drawn.split())
 
 
 @register.filter
@@ -107,6 +116,15 @@ def extended_decision(case):
         .order_by("pk")
         .first()
     )
+
+
+@register.filter
+def item(sequence, index):
+    """The item at a position of a list: a figure's column heading, for its data-label."""
+    try:
+        return sequence[int(index)]
+    except (IndexError, TypeError, ValueError):
+        return ""
 
 
 @register.filter

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from approvals.models import AgendaItem
 from approvals.questions import open_questions
 from approvals.workflow import CaseFacts, can, case_actions
-from grants.document import case_document
+from grants.document import case_document, related_decision_notes
 from grants.models import CaseState, GrantCase
 from grants.permissions import (
     can_create_case,
@@ -45,6 +45,7 @@ def case_report(request, pk):
             "iam_items": AgendaItem.objects.filter(case=case)
             .select_related("meeting", "version")
             .order_by("meeting__date", "meeting__time", "pk"),
+            "related_decision_notes": related_decision_notes(case),
             **report_context(case_document(case, figures)),
         },
     )

@@ -130,6 +130,9 @@ def test_the_acceptance_page_records_an_offer_and_refuses_one_above_the_cap(
 
 
 def test_a_case_links_to_an_earlier_decision_and_the_version_keeps_it(seed_decision, people):
+    from approvals.publication import services as publication
+
+    publication.publish_now(seed_decision.publication, by=people.publisher)
     later = make_case(people.manager, title="Later grant")
     link_decision(
         later,
@@ -150,7 +153,7 @@ def test_linking_an_unknown_reference_or_with_a_stale_page_is_refused(seed_decis
 
     later = make_case(people.manager, title="Later grant")
     current = GrantCase.objects.get(pk=later.pk).lock_version
-    with pytest.raises(EditRefused, match="There is no decision PCD 999"):
+    with pytest.raises(EditRefused, match="There is no published decision PCD 999"):
         link_decision(later, by=people.manager, reference="PCD 999", kind="varies",
                       lock_version=current)  # fmt: skip
     with pytest.raises(CaseChanged):
@@ -160,6 +163,9 @@ def test_linking_an_unknown_reference_or_with_a_stale_page_is_refused(seed_decis
 
 
 def test_the_related_decisions_page_adds_and_removes_links(client, seed_decision, people):
+    from approvals.publication import services as publication
+
+    publication.publish_now(seed_decision.publication, by=people.publisher)
     later = make_case(people.manager, title="Later grant")
     client.force_login(people.manager)
     url = f"/staff/cases/{later.pk}/related/"

@@ -17,6 +17,11 @@ MAX_CSV_SECONDS = {SMALL: 2.0, LARGE: 5.0}  # the slowest download's
 MAX_CSV_GROWTH_MB = 20.0
 # At 100,000 a page keeps this share of its first-render throughput at 10,000.
 MIN_RETENTION = 0.85
+# A decision's page as sent compressed, its status line, headers and body, is smaller
+# than 15 KB, counted as the documents' table counts KB (1,024 bytes).
+MAX_WIRE_BYTES = 15 * 1024
+# What the decision page is fetched asking for: each compression, and none to compare.
+ENCODINGS = ("br", "gzip", "identity")
 
 
 @dataclass
@@ -211,6 +216,41 @@ def tables(scenarios: list[Scenario]) -> str:
             ),
         ]
     )
+
+
+def wire_verdict(sent: dict, asked: str) -> str:
+    """A compressed fetch meets the target if it came back 200, in the encoding asked
+    for, and smaller than MAX_WIRE_BYTES with its headers; the uncompressed one is there
+    to compare with."""
+    if asked == "identity":
+        return ""
+    target = f"< {MAX_WIRE_BYTES / 1024:g} KB"
+    if sent["status"] != 200:
+        return f"{target}: MISSED (status {sent['status']})"
+    if sent["encoding"] != asked:
+        return f"{target}: MISSED (sent {sent['encoding']})"
+    return f"{target}: {'met' if sent['total'] < MAX_WIRE_BYTES else 'MISSED'}"
+
+
+def wire_table(path: str, wire: dict[int, dict[str, dict]]) -> str:
+    """The decision page's bytes on the wire at each size, by what the client accepts."""
+    lines = [
+        f"### The decision page on the wire (`{path}`)",
+        "",
+        "| Decisions | Accept-Encoding | Content-Encoding sent | Body bytes "
+        "| With headers | Target |",
+        "| ---: | --- | --- | ---: | ---: | --- |",
+    ]
+    for size in SIZES:
+        for asked in ENCODINGS:
+            sent = wire.get(size, {}).get(asked)
+            if sent is None:
+                continue
+            lines.append(
+                f"| {size:,} | {asked} | {sent['encoding']} | {sent['body']:,} "
+                f"| {sent['total']:,} | {wire_verdict(sent, asked)} |"
+            )
+    return "\n".join(lines)
 
 
 def write_results(text: str) -> None:

@@ -16,6 +16,9 @@ with wrk where it is installed and otherwise tests/bench/loadgen.py:
 2. with the page cache on (Django's cache: local memory, or Redis when REDIS_URL is
    set), repeat requests of the same published pages.
 
+At each size it also fetches a decision's page once asking for brotli, once for gzip
+and once for neither, and reports its bytes on the wire (target: under 15 KB compressed).
+
 Then, at 100,000, it imports 2,000 of the earlier register's decisions with a PDF each
 (`manage.py import_decisions`, tests/bench/historic.py; target under 60 s).
 
@@ -44,6 +47,7 @@ from pathlib import Path
 
 from tests.bench.report import (
     CONNECTIONS,
+    ENCODINGS,
     LARGE,
     RESULTS,
     ROOT,
@@ -54,6 +58,7 @@ from tests.bench.report import (
     machine,
     tables,
     versions,
+    wire_table,
     write_results,
 )
 
@@ -235,6 +240,31 @@ def get(path: str, timeout: float = 30) -> tuple[int, bytes]:
         connection.close()
 
 
+def wire_bytes(path: str, accept: str) -> dict:
+    """One fetch of the page as a browser asking for `accept` gets it: its status, the
+    encoding sent, and its bytes as sent (not decompressed), alone and with the status
+    line and headers."""
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": accept})
+        response = connection.getresponse()
+        body = response.read()
+        head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2
+        head += sum(len(f"{name}: {value}\r\n") for name, value in response.getheaders())
+        return {
+            "status": response.status,
+            "encoding": response.getheader("Content-Encoding") or "identity",
+            "body": len(body),
+            "total": head + len(body),
+        }
+    finally:
+        connection.close()
+
+
+def measure_wire(path: str) -> dict[str, dict]:
+    return {accept: wire_bytes(path, accept) for accept in ENCODINGS}
+
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -403,9 +433,13 @@ def scenarios_for(detail: str) -> tuple[list[Scenario], Scenario, list[Scenario]
     return first, export, repeat
 
 
-def measure(env, load, first, export, repeat, decisions: int, notes: dict) -> None:
+def measure(env, load, first, export, repeat, decisions: int, notes: dict, wire: dict) -> None:
     print(f"Measuring at {decisions:,} decisions, {SECONDS:g} s a page…")
     with Server(env, page_cache=False) as server:
+        detail = next(s for s in first if s.name == "Decision page").path
+        wire[decisions] = measure_wire(detail)
+        sizes = ", ".join(f"{name} {sent['total']:,} B" for name, sent in wire[decisions].items())
+        print(f"  Decision page on the wire: {sizes}")
         measure_in_turns(first, load, decisions)
         for scenario in first:
             print(f"  {scenario.name}: {scenario.results[decisions]['rps']:,.0f} req/s")
@@ -450,7 +484,7 @@ def main() -> int:
     from tests.bench import generate
     from tests.bench import historic as bench_historic
 
-    generated_in, load_after = {}, {}
+    generated_in, load_after, wire = {}, {}, {}
     try:
         call_command("migrate", verbosity=0)
         first = export = repeat = documents = None
@@ -471,7 +505,7 @@ def main() -> int:
             count_queries([*first[1:], export, *repeat], size)
             first[0].queries[size] = 0
             connections.close_all()
-            measure(env, load, first, export, repeat, size, load_after)
+            measure(env, load, first, export, repeat, size, load_after, wire)
         print(f"Importing {bench_historic.ROWS:,} decisions of the earlier register…")
         historic = bench_historic.measure()
     finally:
@@ -519,6 +553,8 @@ turns, or had a failed one, misses its target.
 
 {tables(scenarios)}
 
+{wire_table(detail, wire)}
+
 {bench_documents.table(documents)}
 
 {bench_historic.table(historic)}
@@ -526,6 +562,7 @@ turns, or had a failed one, misses its target.
     report = re.sub(r"\n{3,}", "\n\n", report)
     print()
     print(tables(scenarios))
+    print(wire_table(detail, wire))
     print(bench_documents.table(documents))
     print(bench_historic.table(historic))
     write_results(report)

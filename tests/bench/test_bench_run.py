@@ -231,3 +231,91 @@ def test_the_historic_benchmarks_file_is_one_the_import_accepts(tmp_path):
     rows = read_rows(path.read_bytes(), files=tmp_path / "pdfs")
     assert len(rows) == 360
     assert len({row.pdf_sha256 for row in rows}) == 360
+
+
+# ---- The decision page's bytes on the wire ------------------------------------------------
+
+
+def sent(encoding: str, body: int, total: int, status: int = 200) -> dict:
+    return {"status": status, "encoding": encoding, "body": body, "total": total}
+
+
+def test_the_wire_table_gives_each_encoding_at_each_size_against_15_kb():
+    from tests.bench.report import wire_table
+
+    wire = {
+        size: {
+            "br": sent("br", 9_800, 11_000),
+            "gzip": sent("gzip", 12_100, 13_300),
+            "identity": sent("identity", 59_000, 60_200),
+        }
+        for size in (SMALL, LARGE)
+    }
+    table = wire_table("/decisions/pcd-1/", wire)
+    assert "`/decisions/pcd-1/`" in table.splitlines()[0]
+    lines = [line for line in table.splitlines() if line.startswith("| 100,000")]
+    assert [cell.strip() for cell in lines[0].strip("|").split("|")] == [
+        "100,000",
+        "br",
+        "br",
+        "9,800",
+        "11,000",
+        "< 15 KB: met",
+    ]
+    assert lines[1].endswith("| gzip | gzip | 12,100 | 13,300 | < 15 KB: met |")
+    # Uncompressed is there to compare with: no target.
+    assert lines[2].endswith("| identity | identity | 59,000 | 60,200 |  |")
+
+
+def test_the_wire_target_is_missed_when_too_big_or_not_compressed_as_asked():
+    from tests.bench.report import wire_verdict
+
+    assert wire_verdict(sent("br", 14_000, 15_360), "br") == "< 15 KB: MISSED"
+    assert wire_verdict(sent("br", 13_000, 15_359), "br") == "< 15 KB: met"
+    assert wire_verdict(sent("identity", 500, 900), "gzip") == "< 15 KB: MISSED (sent identity)"
+    assert wire_verdict(sent("br", 500, 900, status=404), "br") == "< 15 KB: MISSED (status 404)"
+
+
+def test_the_bytes_on_the_wire_are_counted_as_sent_with_their_headers(monkeypatch):
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tests.bench import run
+
+    page = b"<p>A decision</p>" * 500
+    packed = gzip.compress(page)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            compress = "gzip" in self.headers.get("Accept-Encoding", "")
+            body = packed if compress else page
+            self.send_response(200)
+            if compress:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(run, "PORT", server.server_port)
+    try:
+        wire = run.measure_wire("/decisions/pcd-1/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert wire["gzip"]["encoding"] == "gzip"
+    assert wire["gzip"]["body"] == len(packed)
+    assert wire["identity"] == {
+        "status": 200,
+        "encoding": "identity",
+        "body": len(page),
+        "total": wire["identity"]["total"],
+    }
+    assert len(page) + 50 < wire["identity"]["total"] < len(page) + 400
+    # This server does not speak brotli: the fetch says so, and misses the target.
+    assert wire["br"]["encoding"] == "identity"

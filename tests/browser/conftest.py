@@ -7,10 +7,12 @@ not the test checked it. Where Chromium or Java is absent on a developer's machi
 these tests skip; in CI (CI=true) a missing browser or Java is an error instead.
 """
 
+import gzip
 import os
 import shutil
 from pathlib import Path
 
+import brotli
 import pytest
 from django.core.handlers.base import BaseHandler
 
@@ -82,6 +84,16 @@ def html_checker():
     stop_nu_checker()
 
 
+def decompressed(response) -> bytes:
+    """A page's bytes as drawn: public pages reach the browser compressed."""
+    encoding = response.get("Content-Encoding")
+    if encoding == "br":
+        return brotli.decompress(response.content)
+    if encoding == "gzip":
+        return gzip.decompress(response.content)
+    return response.content
+
+
 @pytest.fixture
 def served_pages(monkeypatch):
     """The HTML pages the service sends during a test: (path, status, HTML)."""
@@ -95,7 +107,7 @@ def served_pages(monkeypatch):
             and response.get("Content-Type", "").startswith("text/html")
             and response.content
         ):
-            html = response.content.decode(response.charset)
+            html = decompressed(response).decode(response.charset)
             pages.append((request.get_full_path(), response.status_code, html))
         return response
 

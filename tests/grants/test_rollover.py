@@ -197,7 +197,8 @@ def test_the_new_case_extends_the_earlier_decision_audited_with_the_copy(
         seed_decision.case.pk,
     )
     changed = {tuple(change["field"]) for change in event.details["changes"]}
-    assert ("related_decisions", "1", "kind") in changed
+    # The earlier decision is not yet published: the link is a staff note, audited as one.
+    assert ("related_decision_notes", "1", "kind") in changed
     assert ("offers", "1", "amount_to_be_confirmed") in changed
     assert audit.verify_chain().intact
 

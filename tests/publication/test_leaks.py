@@ -5,14 +5,17 @@ Distinctive words are planted wherever unpublished or exempt information lives: 
 sections, a case under review, an approved decision not yet published, a deferred one and
 its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
 unpublished decision, and the published decision's offer letter (its name, its text and
-its hash: offer letters are never published), and forward plan entries whose case was
-withdrawn, whose entry was taken off or whose decision is published (the plan shows the
-under-review case only by the title the DMPC office gave it). Then every public URL is
-fetched, including searches for each planted word, and none may appear."""
+its hash: offer letters are never published), the references of unpublished decisions
+that a published one's case was linked to (staff notes, never Part 1), and forward plan
+entries whose case was withdrawn, whose entry was taken off or whose decision is
+published (the plan shows the under-review case only by the title the DMPC office gave
+it). Then every public URL is fetched, including searches for each planted word, and none
+may appear."""
 
 import hashlib
 import io
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -32,12 +35,13 @@ from approvals.models import (
 from approvals.publication import historic
 from approvals.publication import services as publishing
 from approvals.publication.historic import ImportRefused
+from approvals.standing import link_decision
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
 from tests.factories import make_case, make_pdf
 from tests.money import decided_with_offers, deferred_with_offers
 from tests.publication.historic_files import csv_bytes, historic_row
-from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
+from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam, to_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +95,11 @@ LISTS = [
     "/audit-anchors.json",
     "/grants-accepted/",
     "/grants-accepted.csv",
+    "/sitemap.xml",
+    "/sitemap-1.xml",
 ]
+# Whatever the decision, public and the same for everyone.
+SITE_FILES = ["/robots.txt", "/favicon.ico"]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
 
@@ -196,6 +204,19 @@ def planted(people, settings, tmp_path):
     # Money not yet published: no total, chart or CSV may name its funder or amount.
     decided_with_offers(people, [("Zqxunpublishedfunder", "98765.43")], title="Awaiting")
     deferred_with_offers(people, [("Zqxdeferredfunder", "87654.32")], title="Deferred money")
+    # A published decision whose case was linked to both unpublished decisions while they
+    # were unpublished: those links are staff notes, so their references are never shown.
+    citing = make_case(people.manager, title="A published grant citing unpublished ones")
+    for earlier in (unpublished, deferred):
+        link_decision(
+            citing,
+            by=people.manager,
+            reference=earlier.reference,
+            kind="varies",
+            lock_version=GrantCase.objects.get(pk=citing.pk).lock_version,
+        )
+    to_ready(citing, people)
+    publishing.publish_now(approve(citing, people).publication, by=people.publisher)
     # An import of the earlier register refused for one bad row: its good rows are not
     # published either.
     refused = [
@@ -208,7 +229,7 @@ def planted(people, settings, tmp_path):
 
 
 def public_urls() -> list[str]:
-    urls = STATIC_PAGES + LISTS
+    urls = STATIC_PAGES + LISTS + SITE_FILES
     # Every decision's URLs, published or not: the unpublished ones must answer 404.
     for slug in Publication.objects.values_list("slug", flat=True):
         urls += [f"/decisions/{slug}{suffix}" for suffix in PER_DECISION]
@@ -235,6 +256,13 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     assert GrantCase.objects.filter(title=PLANTED["draft title"]).exists()
     assert GrantAgreement.objects.filter(original_name__contains=PLANTED["agreement name"])
     letter = OfferLetter.objects.get(original_name__contains=PLANTED["offer letter name"])
+    unpublished_references = [
+        re.compile(rf"\b{re.escape(reference.casefold())}\b")
+        for reference in Publication.objects.filter(published_at__isnull=True).values_list(
+            "reference", flat=True
+        )
+    ]
+    assert len(unpublished_references) == 4
     statuses = {}
     for url in public_urls():
         response = client.get(url)
@@ -254,21 +282,32 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
         assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
+        for reference in unpublished_references:
+            assert not reference.search(text), f"{reference.pattern} is named at {url}"
     # The forward plan was really visited, with an entry on it.
     assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/"))
     assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/feed/"))
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
+    assert statuses["/sitemap-1.xml"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
-    # The money totals were drawn, from the published decision's offer alone.
+    # The money totals were drawn, from the two published decisions' offers alone (the
+    # published grant's, and the one linked to unpublished decisions).
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
-    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
+    assert "funder,home office,,2000.00,2" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
     assert unpublished.count() == 4
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+
+
+def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):
+    listed = client.get("/sitemap-1.xml").content.decode()
+    assert f"/decisions/{planted.slug}/" in listed
+    for other in Publication.objects.exclude(pk=planted.pk):
+        assert f"/decisions/{other.slug}/" not in listed
 
 
 def test_searching_for_unpublished_words_finds_nothing(client, planted):

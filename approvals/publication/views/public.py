@@ -25,6 +25,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
@@ -33,7 +34,7 @@ from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, PublishedRevision
 from approvals.pagination import govuk_pagination
-from approvals.publication import opendata, part1, totals
+from approvals.publication import opendata, part1, sitemap, totals
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
@@ -505,6 +506,31 @@ def audit_anchors_json(request, version: Version):
     response = StreamingHttpResponse(anchors.json_document(), content_type="application/json")
     response["Content-Disposition"] = 'inline; filename="audit-anchors.json"'
     return response
+
+
+# ---- For search engines: robots.txt and the sitemap of published decisions -------------
+
+
+@require_safe
+def robots(request):
+    response = HttpResponse(sitemap.robots_txt(), content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
+
+
+@require_safe
+@open_data
+def sitemap_index(request, version: Version):
+    return HttpResponse(sitemap.index_xml(), content_type="application/xml; charset=utf-8")
+
+
+@require_safe
+@open_data
+def sitemap_page(request, number: int, version: Version):
+    xml = sitemap.page_xml(number)
+    if xml is None:
+        raise Http404("No published decision is on a sitemap page of that number")
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
 
 
 # ---- Published files: a decision's record and Part 1 as a PDF, and its signed grant
