@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from weasyprint import HTML
 
-from approvals import audit, services
+from approvals import audit, forward_plan, services
 from approvals.accounts.roles import Role, ensure_role_groups
 from approvals.models import AuditAction, ClearanceArea, IamOutcome
 from approvals.publication import services as publication
@@ -88,7 +88,7 @@ def create_demo_cases(password: str) -> list[GrantCase]:
          _to_deferred),
         (VICTIMS_TITLE,
          lambda: create_complete_case(manager, VICTIMS_TITLE, "Ministry of Justice", "268660"),
-         _to_iam_agenda),
+         _to_iam_and_forward_plan),
         (DRAFT_TITLE, lambda: create_draft_case(manager), None),
     ]  # fmt: skip
     cases = []
@@ -120,6 +120,17 @@ def _meeting(people):
 def _to_iam_agenda(case, people, password):
     services.submit(case, by=people["manager"])
     services.add_to_agenda(_meeting(people), case, by=people["iam"])
+
+
+def _to_iam_and_forward_plan(case, people, password):
+    _to_iam_agenda(case, people, password)
+    forward_plan.plan_decision(
+        case,
+        by=people["dmpc-office"],
+        title="Accepting the Ministry of Justice’s grant for the care of victims of modern slavery",
+        funders=forward_plan.offered_funders(case),
+        needed_by=timezone.localdate() + datetime.timedelta(days=62),
+    )
 
 
 def _to_dmpc_review(case, people, password):

@@ -7,7 +7,9 @@ the workflow's own rules (who may act, in which state, on which version) stay in
 approvals.workflow and approvals.services, whose refusals the views show on the same forms.
 """
 
+import calendar
 import datetime
+import re
 
 from crispy_forms.utils import TEMPLATE_PACK, render_field
 from crispy_forms_gds.helper import FormHelper
@@ -26,7 +28,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from approvals.models import IamOutcome, QuestionKind, RelatedDecisionKind, SignOffOutcome
+from approvals.models import (
+    ForwardPlanEntry,
+    IamOutcome,
+    QuestionKind,
+    RelatedDecisionKind,
+    SignOffOutcome,
+)
 from approvals.models.questions import TEXT_LIMIT as QUESTION_TEXT_LIMIT
 from approvals.services import IAM_NOTE_REQUIRED
 from grants.forms import (
@@ -44,6 +52,8 @@ from grants.sections import PART_1_SECTIONS
 # year (2062 for 2026), and a meeting that far off has no agenda yet.
 MEETING_HORIZON_YEARS = 2
 EARLIEST_MEETING = datetime.date(2000, 1, 1)
+# How far ahead the forward plan looks; a month beyond it is a typo in the year.
+PLAN_HORIZON_YEARS = 5
 
 
 def _submit(text: str) -> Button:
@@ -788,3 +798,89 @@ class CompareForm(forms.Form):
         if data.get("from") is not None and data.get("from") == data.get("to"):
             self.add_error("to", "Choose two different versions to compare")
         return data
+
+
+class ForwardPlanForm(ErrorSummaryMixin, forms.Form):
+    """A case's entry on the public forward plan: what the public reads of it, typed or
+    confirmed by the DMPC office. The month is two boxes (month, year), as GOV.UK's date
+    input without the day."""
+
+    title = forms.CharField(
+        label="Title on the forward plan",
+        help_text="The public reads this. Say what the decision is about, in plain words.",
+        required=False,
+    )
+    funders = forms.MultipleChoiceField(
+        label="Funders",
+        help_text="The funders of the case’s offers. Untick any the public should not yet read.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    needed_by_month = forms.CharField(label="Month", required=False)
+    needed_by_year = forms.CharField(label="Year", required=False)
+
+    def __init__(self, *args, funders: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funders"].choices = [(name, name) for name in funders]
+        self.title_limit = ForwardPlanEntry._meta.get_field("title").max_length
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise forms.ValidationError("Enter the title the forward plan shows")
+        if len(title) > self.title_limit:
+            raise forms.ValidationError(f"The title must be {self.title_limit} characters or fewer")
+        return title
+
+    def clean(self):
+        data = super().clean()
+        month = (data.get("needed_by_month") or "").strip()
+        year = (data.get("needed_by_year") or "").strip()
+        if not month and not year:
+            self.add_error("needed_by_month", "Enter the month the decision is needed by")
+            return data
+        if not month:
+            self.add_error(
+                "needed_by_month", "The month the decision is needed by must include a month"
+            )
+            return data
+        if not year:
+            self.add_error(
+                "needed_by_year", "The month the decision is needed by must include a year"
+            )
+            return data
+        # ASCII digits only: isdecimal() passes others ("２") that int() reads.
+        number = int(month) if re.fullmatch(r"[0-9]{1,2}", month) else None
+        if number is None:
+            number = _MONTH_NAMES.get(month.lower())
+        if number is None or not 1 <= number <= 12:
+            self.add_error(
+                "needed_by_month",
+                "The month the decision is needed by must be a real month, like 3 or March",
+            )
+            return data
+        if not re.fullmatch(r"[0-9]{4}", year):
+            self.add_error("needed_by_year", "The year must have 4 numbers, like 2027")
+            return data
+        needed_by = datetime.date(int(year), number, 1)
+        this_month = timezone.localdate().replace(day=1)
+        if needed_by < this_month:
+            self.add_error(
+                "needed_by_month", "The month the decision is needed by must be this month or later"
+            )
+        elif needed_by.year > this_month.year + PLAN_HORIZON_YEARS:
+            self.add_error(
+                "needed_by_year",
+                "The month the decision is needed by must be within the next "
+                f"{PLAN_HORIZON_YEARS} years",
+            )
+        else:
+            data["needed_by"] = needed_by
+        return data
+
+
+_MONTH_NAMES = {
+    name.lower(): number
+    for number, name in [*enumerate(calendar.month_name), *enumerate(calendar.month_abbr)]
+    if name
+}

@@ -24,6 +24,7 @@ from approvals.models import (
     Decision,
     DecisionOutcome,
     GrantAgreement,
+    ForwardPlanEntry,
     IamOutcome,
     Publication,
     RelatedDecision,
@@ -356,6 +357,14 @@ def not_yet_extended(case, user, facts) -> CaseChanged | None:
     return None
 
 
+def on_forward_plan(case, user, facts) -> CaseChanged | None:
+    if facts.unpublished is False and facts.decision is not None:
+        return CaseChanged("This case’s decision is published, so it has left the forward plan.")
+    if not ForwardPlanEntry.objects.filter(case=case).exists():
+        return CaseChanged("This case is not on the forward plan. Nothing has been changed.")
+    return None
+
+
 def waiting_to_be_published(case, user, facts) -> str | None:
     if not facts.unpublished:
         return "This decision is already published."
@@ -395,6 +404,8 @@ class Step:
 
 S = CaseState
 DECIDED = {S.APPROVED, S.PUBLISHED}
+LIVE = {S.DRAFT, S.IAM_REVIEW, S.DMPC_REVIEW}
+PLAN_REFUSAL = "Only the DMPC office keeps the forward plan."
 IAM_REFUSAL = "Only the IAM secretariat records what IAM meetings advised."
 DMPC_REFUSAL = "Only the Deputy Mayor for Policing and Crime decides cases."
 SIGN_OFF_ROLES: dict[ClearanceArea, Role] = {
@@ -416,6 +427,7 @@ WAITING_FOR = {
     "review_agreement": "its grant agreement’s review",
     "accept_under_standing_authority": "offers under a standing authority",
     "publish": "publication", "correct": "a correction",
+    "plan_decision": "a decision", "unplan_decision": "publication",
 }  # fmt: skip
 
 
@@ -431,6 +443,13 @@ STATE_REFUSALS = {
         "This case is {phrase}."
     ),
     "start_next_case": ("A case can only be started from a decided case. This case is {phrase}."),
+    "plan_decision": (
+        "Only a case still on its way to a decision (in draft, at IAM review or at DMPC "
+        "review) can be put on the forward plan. This case is {phrase}."
+    ),
+    "unplan_decision": (
+        "This case is {phrase}: it is no longer on the forward plan. Nothing has been changed."
+    ),
 }
 
 
@@ -508,6 +527,12 @@ STEPS: dict[str, Step] = {
               None, AuditAction.PUBLISHED),
         _step("correct", "Publish a correction", {S.REJECTED, S.PUBLISHED}, {Role.PUBLISHER},
               (published,), "Only publishers publish decisions.", None, AuditAction.PUBLISHED),
+        # The forward plan: adding or changing a live case's entry, and taking it off while
+        # it still shows (until its decision is published).
+        _step("plan_decision", "Forward plan", LIVE, {Role.DMPC_OFFICE}, (), PLAN_REFUSAL,
+              None, AuditAction.PLANNED),
+        _step("unplan_decision", "Take off the forward plan", {*LIVE, S.APPROVED, S.REJECTED},
+              {Role.DMPC_OFFICE}, (on_forward_plan,), PLAN_REFUSAL, None, AuditAction.UNPLANNED),
     )
 }  # fmt: skip
 
@@ -604,6 +629,7 @@ BUTTONS: tuple[Button, ...] = (
     Button("Start the next case from this one", "grants:start-from-earlier",
            ("start_next_case",), secondary=True),
     Button("Publication", "approvals:publication", ("publish", "correct"), secondary=True),
+    Button("Forward plan", "approvals:plan-entry", ("plan_decision",), secondary=True),
     Button("Withdraw the case", "approvals:withdraw", ("withdraw",), secondary=True),
 )  # fmt: skip
 

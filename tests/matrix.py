@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from approvals import questions
 from approvals.accounts.roles import Role
+from approvals.forward_plan import plan_decision
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import historic
 from approvals.publication import services as publishing
@@ -75,9 +76,16 @@ def build_world(people) -> SimpleNamespace:
     world.meeting = to_iam(world.at_iam, people)
     world.item = AgendaItem.objects.get(case=world.at_iam)
 
-    # At DMPC review, no adviser has signed off yet.
+    # At DMPC review, no adviser has signed off yet; on the forward plan.
     world.clearing = make_case(people.manager, title="A case in clearance")
     to_dmpc_review(world.clearing, people)
+    world.plan_entry = plan_decision(
+        world.clearing,
+        by=people.dmpc_office,
+        title="A decision expected",
+        funders=["Home Office"],
+        needed_by=timezone.localdate(),
+    )
 
     world.ready = make_case(
         people.manager,

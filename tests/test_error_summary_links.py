@@ -60,6 +60,7 @@ SENT_FORMS = [
     ("owner", "approvals:standing-authority", (W.pk_of("standing"),)),
     ("legal", "approvals:sign-off", (W.pk_of("clearing"), "legal")),
     ("dmpc_office", "approvals:office-return", (W.pk_of("clearing"),)),
+    ("dmpc_office", "approvals:plan-entry", (W.pk_of("at_iam"),)),
     ("legal", "approvals:questions", (W.pk_of("ready"),)),
     ("dmpc", "approvals:decide", (W.pk_of("ready"),)),
     ("iam", "approvals:meeting-create", ()),
@@ -83,6 +84,8 @@ REFUSED_ACTIONS = [
     ("administrator", "approvals:person-reset-authenticator", (W("users.administrator.pk"),)),
     # Another manager has no decision to start from, so nothing is chosen.
     ("other_manager", "grants:start-from-earlier", ()),
+    # A case that is not on the forward plan cannot be taken off it.
+    ("dmpc_office", "approvals:plan-remove", (W.pk_of("at_iam"),)),
 ]
 # (who, URL name, arguments, query): pages whose forms are sent by GET.
 ASKED_FORMS = [

@@ -146,6 +146,8 @@ MATRIX = [
     Row("decisions-csv", (), everyone(200)),
     Row("decisions-json", (), everyone(200)),
     Row("decisions-feed", (), everyone(200)),
+    Row("forward-plan", (), everyone(200)),
+    Row("forward-plan-feed", (), everyone(200)),
     Row("decisions-datapackage", (), everyone(200)),
     Row("open-data", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
@@ -470,6 +472,16 @@ MATRIX = [
         publisher_only(Redirect("/staff/publications/{deferred.pk}/")),
         "not yet published",
     ),
+    # The DMPC office's forward plan.
+    Row("approvals:plan", (), staff(403, dmpc_office=200)),
+    Row("approvals:plan-entry", (W("clearing.pk"),), staff(403, dmpc_office=200), "planned"),
+    Row("approvals:plan-entry", (W("at_iam.pk"),), staff(403, dmpc_office=200), "not planned"),
+    Row("approvals:plan-entry", (W("published.pk"),), staff(403, dmpc_office=200), "decided"),
+    Row("approvals:plan-entry", (W("draft.pk"),), staff(403, dmpc_office=404), "a draft"),
+    Row("approvals:plan-entry", (99999,), staff(403, dmpc_office=404), "unknown"),
+    Row("approvals:plan-remove", (W("clearing.pk"),), staff(403, dmpc_office=200), "planned"),
+    Row("approvals:plan-remove", (W("at_iam.pk"),), staff(403, dmpc_office=200), "not planned"),
+    Row("approvals:plan-remove", (99999,), staff(403, dmpc_office=404), "unknown"),
     # IAM meetings.
     Row("approvals:meetings", (), iam_only()),
     Row("approvals:meeting-create", (), iam_only()),
@@ -583,7 +595,14 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
             continue
         sent = response.get("Cache-Control")
         if row.pattern.startswith(
-            ("register", "decision", "audit-anchors", "grants-accepted", "sitemap")
+            (
+                "register",
+                "decision",
+                "audit-anchors",
+                "grants-accepted",
+                "sitemap",
+                "forward-plan",
+            )
         ):
             assert sent == "public, max-age=300", row.id
         elif row.pattern == "robots":
@@ -648,6 +667,12 @@ REVIEW = {
     "outcome": "fit",
     "agreement": W("waiting_agreement.pk"),
 }
+PLAN = {
+    "title": "Let me in",
+    "funders": ["Home Office"],
+    "needed_by_month": "1",
+    "needed_by_year": "2099",
+}
 
 ATTEMPTS = [
     Attempt("approvals:submit", (W("draft.pk"),), "other_manager", 404, {}),
@@ -655,6 +680,11 @@ ATTEMPTS = [
     Attempt("approvals:submit", (W("draft.pk"),), "admin", 403, {}),
     Attempt("approvals:withdraw", (W("at_iam.pk"),), "finance", 403, WITHDRAW),
     Attempt("approvals:withdraw", (W("at_iam.pk"),), "other_manager", 404, WITHDRAW),
+    Attempt("approvals:plan-entry", (W("at_iam.pk"),), "owner", 403, PLAN),
+    Attempt("approvals:plan-entry", (W("at_iam.pk"),), "publisher", 403, PLAN),
+    Attempt("approvals:plan-entry", (W("draft.pk"),), "dmpc_office", 404, PLAN),
+    Attempt("approvals:plan-remove", (W("clearing.pk"),), "iam", 403, {}),
+    Attempt("approvals:plan-remove", (W("clearing.pk"),), "admin", 403, {}),
     Attempt("approvals:decide", (W("ready.pk"),), "owner", 403, DECISION),
     Attempt("approvals:decide", (W("ready.pk"),), "dmpc_office", 403, DECISION),
     Attempt("approvals:decide", (W("ready.pk"),), "admin", 403, DECISION),

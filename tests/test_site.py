@@ -90,6 +90,7 @@ ANONYMOUS_ALLOWED = {
 ANONYMOUS_ALLOWED_PREFIXES = (
     "/decisions",
     "/audit-anchors",
+    "/forward-plan",
     "/sitemap",
     "/grants-accepted",
     "/accounts/password-reset/",

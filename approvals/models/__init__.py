@@ -5,6 +5,7 @@ from approvals.models.accounts import AttemptLock, RecoveryCode, RecoveryCodeDev
 from approvals.models.audit import AuditAction, AuditAnchor, AuditChainHead, AuditEvent
 from approvals.models.base import ImmutableModel, ImmutableRecordError
 from approvals.models.documents import DrawnPdf, IamPack
+from approvals.models.forward_plan import ForwardPlanEntry
 from approvals.models.publication import (
     AgreementReview,
     FilterOption,
@@ -54,6 +55,7 @@ __all__ = [
     "DecisionOutcome",
     "DrawnPdf",
     "FilterOption",
+    "ForwardPlanEntry",
     "GrantAgreement",
     "IamMeeting",
     "IamOutcome",

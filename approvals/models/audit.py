@@ -47,6 +47,9 @@ class AuditAction(models.TextChoices):
     OFFER_LETTER_REMOVED = "offer_letter_removed", "Offer letter removed"
     AGREEMENT_REVIEWED = "agreement_reviewed", "Grant agreement reviewed: fit to publish"
     AGREEMENT_REJECTED = "agreement_rejected", "Grant agreement rejected"
+    PLANNED = "planned", "Added to the forward plan"
+    PLAN_CHANGED = "plan_changed", "Forward plan entry changed"
+    UNPLANNED = "unplanned", "Taken off the forward plan"
 
 
 class AuditEvent(models.Model):

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_safe
 
 from approvals import anchors
 from approvals.publication import register as reg
+from approvals.publication.cache import Version, public
+from approvals.publication.views.forward_plan import plan_entries, plan_tag
 from approvals.publication.views.public import open_data
 from grants.formatting import render_text
 
@@ -118,3 +120,68 @@ class DecisionsFeed(Feed):
 
     def item_categories(self, item):
         return reg.split_list(item.funders)
+
+
+class ForwardPlanFeed(Feed):
+    """The forward plan as Atom: an entry for each decision expected, soonest first."""
+
+    feed_type = Atom1Feed
+    title = "Forward plan of grant decisions – MOPAC"
+    subtitle = (
+        "Decisions the Mayor’s Office for Policing and Crime expects to take in the coming "
+        "months on grants offered to the Metropolitan Police."
+    )
+    author_name = "Mayor’s Office for Policing and Crime"
+
+    def __call__(self, request, *args, **kwargs):
+        return require_safe(public(_plan_feed_version, per_user=False)(self._render))(
+            request, *args, **kwargs
+        )
+
+    def _render(self, request, *args, version, **kwargs):
+        request.plan_entries = version.data
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, *args, **kwargs):
+        return request.plan_entries
+
+    def link(self):
+        return _absolute("forward-plan")
+
+    def feed_url(self):
+        return _absolute("forward-plan-feed")
+
+    def items(self, entries):
+        return entries
+
+    def item_title(self, item):
+        return item["title"]
+
+    def item_link(self, item):
+        return f"{_absolute('forward-plan')}#entry-{item['pk']}"
+
+    def item_guid(self, item):
+        return f"{_absolute('forward-plan')}#entry-{item['pk']}"
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_updateddate(self, item):
+        return item["changed_at"] or item["added_at"]
+
+    def item_description(self, item):
+        funders = ", ".join(item["funders"]) or "Not yet confirmed"
+        return format_html(
+            "<p>Needed by: {}.</p><p>Funders: {}.</p><p>Decision maker: {}.</p>",
+            item["needed_by"].strftime("%B %Y"),
+            funders,
+            item["decision_maker"],
+        )
+
+    def item_categories(self, item):
+        return item["funders"]
+
+
+def _plan_feed_version(request) -> Version:
+    entries = plan_entries()
+    return Version(f'W/"{plan_tag(entries)}"', None, entries)

@@ -4,8 +4,9 @@ site's root; approvals/urls.py adds the staff ones to the approvals namespace.""
 
 from django.urls import path
 
-from approvals.publication.feeds import DecisionsFeed
-from approvals.publication.views import public, staff
+from approvals.publication.feeds import DecisionsFeed, ForwardPlanFeed
+from approvals.publication.views import forward_plan, public, staff
+from approvals.publication.views import forward_plan_staff as staff_plan
 
 public_urlpatterns = [
     path("", public.home, name="home"),
@@ -15,6 +16,8 @@ public_urlpatterns = [
     path("decisions.csv", public.decisions_csv, name="decisions-csv"),
     path("decisions.json", public.decisions_json, name="decisions-json"),
     path("decisions/feed/", DecisionsFeed(), name="decisions-feed"),
+    path("forward-plan/", forward_plan.forward_plan, name="forward-plan"),
+    path("forward-plan/feed/", ForwardPlanFeed(), name="forward-plan-feed"),
     path("decisions/datapackage.json", public.data_package, name="decisions-datapackage"),
     path("open-data/", public.about_open_data, name="open-data"),
     path("grants-accepted/", public.grants_accepted, name="grants-accepted"),
@@ -38,6 +41,9 @@ staff_urlpatterns = [
         staff.staff_agreement,
         name="staff-agreement",
     ),
+    path("forward-plan/", staff_plan.plan, name="plan"),
+    path("cases/<int:pk>/forward-plan/", staff_plan.plan_entry, name="plan-entry"),
+    path("cases/<int:pk>/forward-plan/remove/", staff_plan.take_off, name="plan-remove"),
     path("publications/", staff.publication_list, name="publications"),
     path("publications/compliance/", staff.compliance, name="compliance"),
     path("publications/<int:publication_pk>/", staff.publication_detail, name="publication"),

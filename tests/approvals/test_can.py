@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from approvals import services
+from approvals import forward_plan, services
 from approvals.accounts.roles import roles_of
 from approvals.models import ClearanceArea, IamOutcome, Publication
 from approvals.publication import agreements
@@ -166,6 +166,12 @@ def _take(step: str, case, user, meeting):
         )
     if step == "start_next_case":
         return rollover.start_from_earlier(case, by=user)
+    if step == "plan_decision":
+        return forward_plan.plan_decision(
+            case, by=user, title="Expected.", funders=[], needed_by=datetime.date.today()
+        )
+    if step == "unplan_decision":
+        return forward_plan.take_off_plan(case, by=user)
     publication = Publication.objects.filter(decision__case=case).first()
     if publication is None:
         raise NothingToActOn

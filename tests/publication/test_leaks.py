@@ -7,10 +7,12 @@ its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for
 unpublished decision, agreements uploaded for the published decision that no publisher
 has reviewed yet or that one rejected (their names, text and hashes: an agreement is
 published only once reviewed), the published decision's offer letter (its name, its text
-and its hash: offer letters are never published), and the references of unpublished
-decisions that a published one's case was linked to (staff notes, never Part 1). Then
-every public URL is fetched, including searches for each planted word, and none may
-appear."""
+and its hash: offer letters are never published), the references of unpublished
+decisions that a published one's case was linked to (staff notes, never Part 1), and
+forward plan entries whose case was withdrawn, whose entry was taken off or whose
+decision is published (the plan shows the under-review case only by the title the DMPC
+office gave it). Then every public URL is fetched, including searches for each planted
+word, and none may appear."""
 
 import hashlib
 import io
@@ -24,7 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from approvals import services
+from approvals import forward_plan, services
 from approvals.models import (
     AgendaItem,
     AgreementReview,
@@ -71,6 +73,9 @@ PLANTED = {
     "offer letter name": "zqxofferlettername",
     "offer letter text": "zqxofferlettertext",
     "refused import": "zqxrefusedimport",
+    "published plan title": "zqxpublishedplantitle",
+    "withdrawn plan title": "zqxwithdrawnplantitle",
+    "taken off plan title": "zqxtakenoffplantitle",
     "unpublished funder": "zqxunpublishedfunder",
     "unpublished amount": "98,765.43",
     "unpublished amount in data": "98765.43",
@@ -78,7 +83,16 @@ PLANTED = {
     "deferred amount": "87,654.32",
     "deferred amount in data": "87654.32",
 }
-STATIC_PAGES = ["/", "/accessibility/", "/privacy/", "/open-data/"]
+# On the forward plan, for the case under review: the plan shows this, not the case's title.
+ON_THE_PLAN = "A decision on violence reduction, expected"
+STATIC_PAGES = [
+    "/",
+    "/accessibility/",
+    "/privacy/",
+    "/open-data/",
+    "/forward-plan/",
+    "/forward-plan/feed/",
+]
 LISTS = [
     "/decisions/",
     "/decisions.csv",
@@ -121,6 +135,16 @@ def unreviewed_agreements() -> list[GrantAgreement]:
     return list(GrantAgreement.objects.exclude(review=AgreementReview.REVIEWED))
 
 
+def on_plan(people, case, title: str):
+    forward_plan.plan_decision(
+        case,
+        by=people.dmpc_office,
+        title=title,
+        funders=["Home Office"],
+        needed_by=timezone.localdate(),
+    )
+
+
 @pytest.fixture
 def planted(people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -142,6 +166,7 @@ def planted(people, settings, tmp_path):
         by=people.manager,
     )
     to_dmpc_review(case, people)
+    on_plan(people, case, PLANTED["published plan title"])
     IamMeeting.objects.update(
         minutes=f"Minutes: {PLANTED['minutes']}.",
         attendees=f"Chair {PLANTED['attendees']}",
@@ -187,7 +212,17 @@ def planted(people, settings, tmp_path):
         executive_summary=f"Summary {PLANTED['draft section']}.",
         introduction=f"Introduction {PLANTED['draft section']}.",
     )
-    to_iam(make_case(people.manager, title=PLANTED["under review"]), people)
+    under_review = make_case(people.manager, title=PLANTED["under review"])
+    to_iam(under_review, people)
+    on_plan(people, under_review, ON_THE_PLAN)
+    withdrawn = make_case(people.manager, title="A withdrawn request")
+    to_iam(withdrawn, people)
+    on_plan(people, withdrawn, PLANTED["withdrawn plan title"])
+    services.withdraw(withdrawn, by=people.manager, reasons="The funder withdrew the offer.")
+    taken_off = make_case(people.manager, title="A request taken off the plan")
+    to_iam(taken_off, people)
+    on_plan(people, taken_off, PLANTED["taken off plan title"])
+    forward_plan.take_off_plan(taken_off, by=people.dmpc_office)
     unpublished = decide_only(people, title=PLANTED["unpublished title"])
     add_agreement(
         unpublished,
@@ -289,6 +324,9 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
             assert agreement.sha256 not in text, f"{agreement.original_name}'s hash at {url}"
         for reference in unpublished_references:
             assert not reference.search(text), f"{reference.pattern} is named at {url}"
+    # The forward plan was really visited, with an entry on it.
+    assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/"))
+    assert ON_THE_PLAN.casefold() in readable(client.get("/forward-plan/feed/"))
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
@@ -311,7 +349,8 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
 def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):
     listed = client.get("/sitemap-1.xml").content.decode()
     assert f"/decisions/{planted.slug}/" in listed
-    for other in Publication.objects.exclude(pk=planted.pk):
+    # The decision citing an unpublished one is published too; no unpublished one is named.
+    for other in Publication.objects.filter(published_at__isnull=True):
         assert f"/decisions/{other.slug}/" not in listed
 
 
