@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from approvals.accounts.roles import Role, roles_of
-from approvals.models import ClearanceArea
+from approvals.models import ClearanceArea, Withdrawal
 from approvals.pipeline import entered_state
 from approvals.publication.services import working_days_between
 from approvals.workflow import (
@@ -22,6 +22,7 @@ from approvals.workflow import (
     can,
     holds_role_for,
     sign_off_step,
+    withdrawal_refusal,
 )
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
@@ -105,3 +106,21 @@ def queues_for(user) -> list[Queue]:
     if watch is not None:
         queues.append(watch)
     return queues
+
+
+def withdrawals_waiting(user) -> list | None:
+    """For a publisher, the withdrawal requests waiting for a second publisher, oldest
+    first, each with why this person may not confirm it (None: they may); None for
+    anyone who takes no part in withdrawals."""
+    if not holds_role_for(user, STEPS["confirm_withdrawal"]):
+        return None
+    waiting = list(
+        Withdrawal.objects.open()
+        .select_related("publication__decision__case", "revision", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+    for withdrawal in waiting:
+        withdrawal.refusal = withdrawal_refusal(
+            user, withdrawal, case=withdrawal.publication.decision.case
+        )
+    return waiting

@@ -13,6 +13,7 @@ from approvals.models.publication import (
     PublishedRevision,
     RegisterCount,
     RegisterEntry,
+    Withdrawal,
     agreement_path,
 )
 from approvals.models.questions import Answer, Question, QuestionKind, Resolution
@@ -76,5 +77,6 @@ __all__ = [
     "SignOff",
     "SignOffOutcome",
     "StandingAuthorityAcceptance",
+    "Withdrawal",
     "agreement_path",
 ]

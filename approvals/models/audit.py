@@ -45,6 +45,9 @@ class AuditAction(models.TextChoices):
     RATE_REMOVED = "rate_removed", "Grade removed from the rate card"
     OFFER_LETTER_UPLOADED = "offer_letter_uploaded", "Offer letter uploaded"
     OFFER_LETTER_REMOVED = "offer_letter_removed", "Offer letter removed"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested", "Withdrawal from the register requested"
+    WITHDRAWAL_CONFIRMED = "withdrawal_confirmed", "Withdrawn from the register"
+    WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Withdrawal from the register cancelled"
 
 
 class AuditEvent(models.Model):

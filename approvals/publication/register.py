@@ -34,6 +34,7 @@ from approvals.models import (
     PublishedRevision,
     RegisterCount,
     RegisterEntry,
+    Withdrawal,
 )
 from grants.forms import ErrorSummaryMixin, GovukRadioSelect
 from grants.money import financial_year_label, parse_financial_year
@@ -273,6 +274,18 @@ def add_filter_options(publications: Iterable[Publication]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def remove_from_counts(publication: Publication) -> None:
+    """Take a decision whose every revision was withdrawn out of the register's counts and
+    filtered lists, in the transaction that withdraws it; publishing it again adds it
+    back (add_filter_options). Rows in the order _add_counts takes them, so the two never
+    deadlock."""
+    for funder, year, outcome in sorted(_combinations(publication)):
+        RegisterCount.objects.filter(funder=funder, year=year, outcome=outcome).update(
+            count=F("count") - 1
+        )
+    RegisterEntry.objects.filter(publication=publication).delete()
 
 
 def normalise_financial_year(text: str) -> str | None:
@@ -521,7 +534,12 @@ def _kept(key: str, read):
 def forget_versions(slugs: Iterable[str] = ()) -> None:
     """Forget the register's version and these decisions': now, and again once the
     change commits, in case a request read the old ones from the database meanwhile."""
-    keys = [REGISTER_VERSION_KEY, *(_decision_version_key(slug) for slug in slugs)]
+    slugs = list(slugs)
+    keys = [
+        REGISTER_VERSION_KEY,
+        *(_decision_version_key(slug) for slug in slugs),
+        *(_decision_version_key("withdrawn:" + slug) for slug in slugs),
+    ]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
@@ -529,7 +547,8 @@ def forget_versions(slugs: Iterable[str] = ()) -> None:
 def register_version() -> RegisterVersion:
     """Changes whenever a decision is published or a correction changes a published
     decision: each adds a published revision, and revisions are never changed or
-    removed (nor is a publication once it has one)."""
+    removed (nor is a publication once it has one); and whenever a withdrawal is
+    confirmed, which takes something off the register."""
     return _kept(REGISTER_VERSION_KEY, _read_register_version)
 
 
@@ -540,7 +559,18 @@ def _read_register_version() -> RegisterVersion:
     if newest is None:
         return RegisterVersion("empty", None)
     revision_id, latest = newest
-    return RegisterVersion(f"{revision_id}-{latest.timestamp():.6f}", latest)
+    tag = f"{revision_id}-{latest.timestamp():.6f}"
+    # Withdrawals are few: read from their own index, only when there are any.
+    withdrawn = (
+        Withdrawal.objects.confirmed()
+        .order_by("-confirmed_at")
+        .values_list("id", "confirmed_at")
+        .first()
+    )
+    if withdrawn is not None:
+        tag += f"-w{withdrawn[0]}-{withdrawn[1].timestamp():.6f}"
+        latest = max(latest, withdrawn[1])
+    return RegisterVersion(tag, latest)
 
 
 def decision_version(slug: str) -> dict | None:
@@ -548,14 +578,14 @@ def decision_version(slug: str) -> dict | None:
 
 
 def _read_decision_version(slug: str) -> dict | None:
-    """What a published decision's pages show depends on: its current revision (pk,
-    number, time and document hash) and how many times what its page shows of later
-    events has changed; or None when no decision with that slug is published.
+    """What a published decision's pages show depends on: the revision they show (pk,
+    number, time and document hash: the newest not withdrawn) and how many times what
+    its page shows of later events (withdrawals among them) has changed; or None when no
+    decision with that slug is published, or every revision of it is withdrawn.
 
     Revisions never change, so these together identify everything its pages show."""
     return (
-        PublishedRevision.objects.public()
-        .current()
+        PublishedRevision.objects.shown()
         .filter(publication__slug=slug)
         .values(
             "pk",
@@ -566,6 +596,21 @@ def _read_decision_version(slug: str) -> dict | None:
             later_events=F("publication__later_events"),
         )
         .first()
+    )
+
+
+def withdrawn_version(slug: str) -> dict | None:
+    """A published decision whose every revision is withdrawn: what its page shows then
+    depends on (the withdrawals, counted by later_events); None for any other slug."""
+    return _kept(
+        _decision_version_key("withdrawn:" + slug),
+        lambda: (
+            Publication.objects.filter(
+                slug=slug, published_at__isnull=False, withdrawn_at__isnull=False
+            )
+            .values("pk", "withdrawn_at", "later_events")
+            .first()
+        ),
     )
 
 
