@@ -347,7 +347,7 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["-confirmed_at"], name="withdrawal_confirmed")]
+        indexes = [models.Index(fields=["-confirmed_at", "-id"], name="withdrawal_confirmed")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(revision__isnull=True) ^ Q(agreement__isnull=True),

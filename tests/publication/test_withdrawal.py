@@ -137,7 +137,7 @@ def test_the_database_refuses_two_open_requests_for_one_revision(published, peop
 
 @pytest.mark.parametrize("reason", ["", "   \n ", "x" * (withdrawing.MAX_REASON_LENGTH + 1)])
 def test_an_empty_or_overlong_reason_is_refused(published, people, reason):
-    with pytest.raises(WithdrawalError, match="Enter why|characters or fewer"):
+    with pytest.raises(WithdrawalError, match=r"Enter why|characters or fewer"):
         withdrawing.request_withdrawal(
             published.current_revision(), by=people.publisher, reason=reason
         )
@@ -193,9 +193,7 @@ def test_each_step_is_audited(published, people, second):
     withdrawing.cancel_withdrawal(asked, by=second)
     asked = withdrawing.request_withdrawal(revision, by=people.publisher, reason=REASON)
     withdrawing.confirm_withdrawal(asked, by=second)
-    events = list(
-        AuditEvent.objects.filter(action__startswith="withdrawal_").order_by("sequence")
-    )
+    events = list(AuditEvent.objects.filter(action__startswith="withdrawal_").order_by("sequence"))
     assert [(e.action, e.actor) for e in events] == [
         (AuditAction.WITHDRAWAL_REQUESTED, people.publisher),
         (AuditAction.WITHDRAWAL_CANCELLED, second),
@@ -239,9 +237,10 @@ def test_a_withdrawn_correction_leaves_the_page_which_shows_the_revision_before(
     assert "0 decisions" in body(client.get("/decisions/?q=Zqxsmith"))
     document = client.get(f"/decisions/{slug}/document.json")
     assert document.status_code == 200
-    assert hashlib.sha256(document.content).hexdigest() == published.revisions.get(
-        number=1
-    ).document_sha256
+    assert (
+        hashlib.sha256(document.content).hexdigest()
+        == published.revisions.get(number=1).document_sha256
+    )
     assert register_total() == 1
 
 
@@ -272,9 +271,7 @@ def test_when_every_revision_is_withdrawn_the_decision_leaves_the_register(
     assert "0 decisions" in body(client.get("/decisions/?outcome=approved"))
 
 
-def test_a_corrected_revision_after_a_withdrawal_is_public_again(
-    client, published, people, second
-):
+def test_a_corrected_revision_after_a_withdrawal_is_public_again(client, published, people, second):
     withdraw(published.current_revision(), people, second)
     assert register_total() == 0
     revision = correct(published, people, note="Republished without the name.", title="Grant")
@@ -294,9 +291,7 @@ def test_a_correction_follows_the_revision_the_public_sees(published, people, se
     assert "Zqxsmith" not in json.dumps(third.record)
 
 
-def test_a_withdrawn_agreement_is_gone_and_a_newer_one_is_published(
-    client, people, second, media
-):
+def test_a_withdrawn_agreement_is_gone_and_a_newer_one_is_published(client, people, second, media):
     publication = publish(people, title="Agreement grant")
     add_agreement(publication.decision, people.manager, text="Agreement naming Zqxsmith")
     publishing.publish_due()
