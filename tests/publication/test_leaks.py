@@ -4,9 +4,11 @@ Distinctive words are planted wherever unpublished or exempt information lives: 
 (whose exemption ground alone is published, on the decision form), a draft's title and
 sections, a case under review, an approved decision not yet published, a deferred one and
 its reason, advisers' advice, IAM minutes, the name of an agreement uploaded for an
-unpublished decision, and the published decision's offer letter (its name, its text and
-its hash: offer letters are never published). Then every public URL is fetched, including
-searches for each planted word, and none may appear."""
+unpublished decision, the published decision's offer letter (its name, its text and
+its hash: offer letters are never published), and what was published and then withdrawn:
+a correction, an agreement (its name and its text) and a decision's only revision. Then
+every public URL is fetched, including searches for each planted word, and none may
+appear."""
 
 import hashlib
 import io
@@ -19,6 +21,7 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from approvals import services
+from approvals.accounts.roles import Role
 from approvals.models import (
     AgendaItem,
     ClearanceArea,
@@ -28,10 +31,12 @@ from approvals.models import (
 )
 from approvals.publication import historic
 from approvals.publication import services as publishing
+from approvals.publication import withdrawal as withdrawing
+from approvals.publication.agreements import upload_agreement
 from approvals.publication.historic import ImportRefused
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
-from tests.factories import make_case, make_pdf
+from tests.factories import make_case, make_pdf, make_user
 from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
@@ -57,6 +62,12 @@ PLANTED = {
     "offer letter name": "zqxofferlettername",
     "offer letter text": "zqxofferlettertext",
     "refused import": "zqxrefusedimport",
+    "withdrawn correction title": "zqxwithdrawntitle",
+    "withdrawn correction reasons": "zqxwithdrawnreasons",
+    "withdrawn correction note": "zqxwithdrawnnote",
+    "withdrawn agreement name": "zqxwithdrawnagreementname",
+    "withdrawn agreement text": "zqxwithdrawnagreementtext",
+    "withdrawn decision title": "zqxwithdrawndecision",
 }
 STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
 LISTS = [
@@ -155,7 +166,48 @@ def planted(people, settings, tmp_path):
     ]
     with pytest.raises(ImportRefused):
         historic.import_decisions(csv_bytes(refused))
+
+    plant_withdrawals(people)
     return published.publication
+
+
+def plant_withdrawals(people) -> None:
+    """Published, then withdrawn with a second publisher's confirmation: a correction and
+    an agreement of a decision that stays published, and a decision's only revision."""
+    second = make_user("second-publisher", Role.PUBLISHER)
+
+    def withdraw(thing):
+        asked = withdrawing.request_withdrawal(
+            thing, by=people.publisher, reason="Published in error."
+        )
+        withdrawing.confirm_withdrawal(asked, by=second)
+
+    corrected = decide_only(people, title="A corrected grant")
+    agreement = upload_agreement(
+        corrected,
+        SimpleUploadedFile(
+            f"{PLANTED['withdrawn agreement name']}.pdf",
+            make_pdf(f"Agreement {PLANTED['withdrawn agreement text']}"),
+            content_type="application/pdf",
+        ),
+        by=people.manager,
+    )
+    publishing.publish_now(corrected.publication, by=people.publisher)
+    correction = publishing.publish_correction(
+        Publication.objects.get(pk=corrected.publication.pk),
+        by=people.publisher,
+        note=f"Added {PLANTED['withdrawn correction note']}.",
+        changes={
+            "title": f"A corrected grant {PLANTED['withdrawn correction title']}",
+            "reasons": f"Reasons {PLANTED['withdrawn correction reasons']}.",
+        },
+    )
+    withdraw(correction)
+    withdraw(agreement)
+
+    gone = decide_only(people, title=f"Grant {PLANTED['withdrawn decision title']}")
+    publishing.publish_now(gone.publication, by=people.publisher)
+    withdraw(Publication.objects.get(pk=gone.publication.pk).current_revision())
 
 
 def public_urls() -> list[str]:
@@ -208,6 +260,31 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+    # What was withdrawn was really published, and its pages were visited: the corrected
+    # decision's page shows its first revision; the withdrawn decision's page says only
+    # that it was withdrawn, and its files are gone.
+    # Listed again under the title of the revision it shows.
+    corrected = Publication.objects.get(title="A corrected grant")
+    assert (
+        PLANTED["withdrawn correction title"] in corrected.revisions.get(number=2).record["title"]
+    )
+    assert statuses[f"/decisions/{corrected.slug}/"] == 200
+    assert statuses[f"/decisions/{corrected.slug}/agreement.pdf"] == 410
+    gone = Publication.objects.get(withdrawn_at__isnull=False)
+    assert statuses[f"/decisions/{gone.slug}/"] == 200
+    for suffix in PER_DECISION[1:]:
+        assert statuses[f"/decisions/{gone.slug}{suffix}"] == 410
+
+
+def test_what_was_withdrawn_is_kept_for_the_staff(client, planted, people):
+    """The withdrawn agreement's words are in the file the staff can still download."""
+    agreement = GrantAgreement.objects.get(
+        original_name__contains=PLANTED["withdrawn agreement name"]
+    )
+    client.force_login(people.publisher)
+    response = client.get(f"/staff/cases/{agreement.decision.case_id}/agreements/{agreement.pk}/")
+    assert response.status_code == 200
+    assert PLANTED["withdrawn agreement text"] in readable(response)
 
 
 def test_searching_for_unpublished_words_finds_nothing(client, planted):
