@@ -334,3 +334,126 @@ def test_the_register_version_changes_with_a_withdrawal(client, published, peopl
     again = client.get("/decisions.csv", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200
     assert again["ETag"] != etag
+
+
+# The staff pages ---------------------------------------------------------------------------
+
+
+def detail_url(publication) -> str:
+    return f"/staff/publications/{publication.pk}/"
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_publication_page_offers_to_withdraw_each_revision_and_the_agreement(
+    client, people, media
+):
+    publication = publish(people, title="Agreement grant")
+    agreement = add_agreement(publication.decision, people.manager)
+    publishing.publish_due()
+    client.force_login(people.publisher)
+    page = body(client.get(detail_url(publication)))
+    assert f"{detail_url(publication)}revisions/1/withdraw/" in page
+    assert f"{detail_url(publication)}revisions/2/withdraw/" in page
+    assert f"{detail_url(publication)}agreements/{agreement.pk}/withdraw/" in page
+    assert "Withdraw this revision" in page
+    assert "Withdraw the agreement" in page
+
+
+def test_asking_through_the_page_keeps_what_was_typed_on_an_error(client, published, people):
+    client.force_login(people.publisher)
+    url = f"{detail_url(published)}revisions/1/withdraw/"
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "without repeating the personal data" in body(form)
+    refused = client.post(url, {"reason": "   "})
+    assert refused.status_code == 400
+    assert 'href="#id_reason"' in body(refused)
+    assert "Enter why it is being withdrawn" in body(refused)
+    too_long = "y" * (withdrawing.MAX_REASON_LENGTH + 1)
+    refused = client.post(url, {"reason": too_long})
+    assert too_long in body(refused)
+    assert not Withdrawal.objects.exists()
+
+    asked = client.post(url, {"reason": REASON})
+    assert asked.status_code == 302
+    assert Withdrawal.objects.get().reason == REASON
+    again = client.post(url, {"reason": "Once more"})
+    assert "already waiting for a second publisher" in body(again)
+    assert "Once more" in body(again)
+
+
+def test_the_page_shows_each_request_its_state_and_who_confirmed_it(
+    client, published, people, second
+):
+    asked = withdrawing.request_withdrawal(
+        published.current_revision(), by=people.publisher, reason=REASON
+    )
+    client.force_login(people.publisher)
+    own = body(client.get(detail_url(published)))
+    assert "Waiting for a second publisher" in own
+    assert "A second publisher must confirm the withdrawal" in own
+    assert f"withdrawals/{asked.pk}/confirm/" not in own
+    assert f"withdrawals/{asked.pk}/cancel/" in own
+
+    client.force_login(second)
+    theirs = body(client.get(detail_url(published)))
+    assert f"withdrawals/{asked.pk}/confirm/" in theirs
+    response = client.post(f"{detail_url(published)}withdrawals/{asked.pk}/confirm/")
+    assert response.status_code == 302
+    assert messages_of(client.get(detail_url(published)))
+    page = body(client.get(detail_url(published)))
+    assert "Confirmed by Second-Publisher" in page
+    assert "Withdrawn" in page
+    # Still listed for the staff, with the file the public can no longer fetch.
+    assert "Revision 1" in page
+
+
+def test_confirming_ones_own_request_through_the_page_is_refused(client, published, people):
+    asked = withdrawing.request_withdrawal(
+        published.current_revision(), by=people.publisher, reason=REASON
+    )
+    client.force_login(people.publisher)
+    response = client.post(f"{detail_url(published)}withdrawals/{asked.pk}/confirm/", follow=True)
+    assert "A second publisher must confirm the withdrawal" in messages_of(response)[0]
+    assert Withdrawal.objects.get().state == Withdrawal.State.REQUESTED
+
+
+def test_a_request_of_another_decision_is_not_found(client, published, people, second):
+    other = publish(people, title="Another grant")
+    asked = withdrawing.request_withdrawal(
+        published.current_revision(), by=people.publisher, reason=REASON
+    )
+    client.force_login(second)
+    for action in ("confirm", "cancel"):
+        response = client.post(f"{detail_url(other)}withdrawals/{asked.pk}/{action}/")
+        assert response.status_code == 404
+    assert client.get(f"{detail_url(published)}withdrawals/{asked.pk}/confirm/").status_code == 405
+    assert Withdrawal.objects.get().state == Withdrawal.State.REQUESTED
+
+
+def test_the_withdrawn_agreement_stays_downloadable_for_staff(client, people, second, media):
+    publication = publish(people, title="Agreement grant")
+    agreement = add_agreement(publication.decision, people.manager)
+    publishing.publish_due()
+    withdraw(agreement, people, second)
+    client.force_login(people.publisher)
+    response = client.get(f"/staff/cases/{publication.decision.case_id}/agreements/{agreement.pk}/")
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == agreement.sha256
+    assert "private" in response["Cache-Control"]
+
+
+def test_waiting_requests_are_queued_on_publishers_homes(client, published, people, second):
+    withdrawing.request_withdrawal(published.current_revision(), by=people.publisher, reason=REASON)
+    client.force_login(second)
+    for url in ("/staff/", "/staff/publications/"):
+        page = body(client.get(url))
+        assert "Withdrawals waiting for a second publisher" in page
+        assert f'href="{detail_url(published)}#withdrawals"' in page
+    client.force_login(people.publisher)
+    assert "A second publisher must confirm" in body(client.get("/staff/"))
+    client.force_login(people.manager)
+    assert "Withdrawals waiting for a second publisher" not in body(client.get("/staff/"))
