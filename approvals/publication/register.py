@@ -597,6 +597,10 @@ def _read_decision_version(slug: str) -> dict | None:
             "document_sha256",
             "publication__decision_id",
             later_events=F("publication__later_events"),
+            # Whether its page must say what was withdrawn (read only then).
+            has_withdrawals=Exists(
+                Withdrawal.objects.confirmed().filter(publication=OuterRef("publication"))
+            ),
         )
         .first()
     )

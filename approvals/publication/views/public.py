@@ -331,7 +331,11 @@ def decision(request, slug, version: Version | None):
         else []
     )
     record = revision.record
-    withdrawals = _withdrawals(revision.publication_id)
+    withdrawals = (
+        _withdrawals(revision.publication_id)
+        if current["has_withdrawals"]
+        else {"revisions": {}, "agreements": {}}
+    )
     for earlier_revision in earlier:
         earlier_revision.withdrawal = withdrawals["revisions"].get(earlier_revision.pk)
     if revision.publication.imported:

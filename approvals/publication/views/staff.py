@@ -154,7 +154,6 @@ def _withdrawal_context(item: Publication, revisions: list[PublishedRevision]) -
     published_agreements = {r.agreement_id: r.agreement for r in revisions if r.agreement_id}
     return {
         "withdrawals": requests,
-        "withdrawable_revisions": [r for r in revisions if r.pk not in taken_revisions],
         "withdrawable_agreements": [
             a for pk, a in published_agreements.items() if pk not in taken_agreements
         ],
