@@ -457,3 +457,17 @@ def test_waiting_requests_are_queued_on_publishers_homes(client, published, peop
     assert "A second publisher must confirm" in body(client.get("/staff/"))
     client.force_login(people.manager)
     assert "Withdrawals waiting for a second publisher" not in body(client.get("/staff/"))
+
+
+def test_the_publication_page_says_which_revision_the_public_sees(
+    client, published, people, second
+):
+    correction = correct(published, people, title="Knife crime grant, corrected")
+    withdraw(correction, people, second)
+    client.force_login(people.publisher)
+    page = body(client.get(detail_url(published)))
+    assert "Revision 2 is withdrawn: the public sees revision 1." in page
+    withdraw(published.revisions.get(number=1), people, second)
+    page = body(client.get(detail_url(published)))
+    assert "every revision is withdrawn" in page
+    assert f"/decisions/{published.slug}/decision.pdf" not in page

@@ -157,7 +157,16 @@ def _withdrawal_context(item: Publication, revisions: list[PublishedRevision]) -
         "withdrawable_agreements": [
             a for pk, a in published_agreements.items() if pk not in taken_agreements
         ],
-        "withdrawn_agreements": taken_agreements,
+        "withdrawn_agreements": {pk for pk, w in taken_agreements.items() if w.confirmed_at},
+        # The revision the public sees: the newest not withdrawn.
+        "shown": next(
+            (
+                r
+                for r in revisions
+                if not (taken_revisions.get(r.pk) and taken_revisions[r.pk].confirmed_at)
+            ),
+            None,
+        ),
     }
 
 
