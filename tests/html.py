@@ -83,3 +83,58 @@ def page_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return " ".join("".join(parser.parts).split())
+
+
+class _Charts(HTMLParser):
+    """Each server-drawn chart's title and groups of bars, as the text drawn in the SVG."""
+
+    def __init__(self):
+        super().__init__()
+        self.charts: dict[str, list[tuple[str, ...]]] = {}
+        self._chart = None
+        self._title = None
+        self._group = None
+        self._text = None
+        self._part = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg" and "app-bar-chart__svg" in (attrs.get("class") or ""):
+            self._chart, self._title = [], None
+        elif tag == "title" and self._chart is not None and self._title is None:
+            self._text = []
+        elif tag == "g" and self._chart is not None:
+            self._group = {"label": "", "amounts": []}
+        elif tag == "text" and self._group is not None:
+            self._text = []
+            self._part = attrs.get("class", "")
+
+    def handle_endtag(self, tag):
+        if tag == "title" and self._text is not None and self._title is None:
+            self._title = "".join(self._text).strip()
+            self._text = None
+        elif tag == "text" and self._text is not None and self._group is not None:
+            text = "".join(self._text).strip()
+            if "amount" in self._part:
+                self._group["amounts"].append(text)
+            else:
+                self._group["label"] = text
+            self._text = None
+        elif tag == "g" and self._group is not None:
+            self._chart.append((self._group["label"], *self._group["amounts"]))
+            self._group = None
+        elif tag == "svg" and self._chart is not None:
+            self.charts[self._title] = self._chart
+            self._chart = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def chart_bars(html: str) -> dict[str, list[tuple[str, ...]]]:
+    """{chart title: [(group label, each bar's amount as drawn, ...), ...]} for every
+    server-drawn bar chart."""
+    parser = _Charts()
+    parser.feed(html)
+    return parser.charts

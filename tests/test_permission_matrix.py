@@ -146,8 +146,12 @@ MATRIX = [
     Row("decisions-csv", (), everyone(200)),
     Row("decisions-json", (), everyone(200)),
     Row("decisions-feed", (), everyone(200)),
+    Row("decisions-datapackage", (), everyone(200)),
+    Row("open-data", (), everyone(200)),
     Row("audit-anchors", (), everyone(200)),
     Row("audit-anchors-json", (), everyone(200)),
+    Row("grants-accepted", (), everyone(200)),
+    Row("grants-accepted-csv", (), everyone(200)),
     Row("decision", (W("publication.slug"),), everyone(200), "published"),
     Row("decision", (W("deferred.slug"),), everyone(404), "deferred"),
     Row("decision", (W("standing.publication.slug"),), everyone(404), "scheduled"),
@@ -423,6 +427,11 @@ MATRIX = [
     Row("approvals:compliance", (), publisher_only()),
     # The DMPC office's pipeline.
     Row("approvals:pipeline", (), staff(403, dmpc_office=200, dmpc=200)),
+    Row(
+        "approvals:money",
+        (),
+        staff(403, owner=200, other_manager=200, iam=200, finance=200, dmpc_office=200, dmpc=200),
+    ),
     Row("approvals:pipeline-csv", (), staff(403, dmpc_office=200, dmpc=200)),
     Row("approvals:publication", (W("publication.pk"),), publisher_only(), "published"),
     Row("approvals:publication", (W("deferred.pk"),), publisher_only(), "deferred"),
@@ -596,7 +605,7 @@ def test_public_pages_keep_their_public_caching_for_anonymous_visitors(world):
         if response.status_code != 200 or row.pattern == "healthz" or url.startswith(STAFF_PATHS):
             continue
         sent = response.get("Cache-Control")
-        if row.pattern.startswith(("register", "decision", "audit-anchors")):
+        if row.pattern.startswith(("register", "decision", "audit-anchors", "grants-accepted")):
             assert sent == "public, max-age=300", row.id
         else:
             assert sent is None, row.id
@@ -911,4 +920,4 @@ def test_searching_the_register_for_part_2_finds_nothing(world):
     assert client.get("/decisions/", {"q": "published decision"}).content.count(b"PCD 1") > 0
     csv = _public_text(client.get("/decisions.csv", {"q": PART2}))
     assert csv.strip().count("\n") == 0  # the header only
-    assert json.loads(_public_text(client.get("/decisions.json", {"q": PART2}))) == []
+    assert json.loads(_public_text(client.get("/decisions.json", {"q": PART2})))["decisions"] == []

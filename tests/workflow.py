@@ -17,6 +17,7 @@ from approvals.models import (
     Decision,
     IamOutcome,
     Publication,
+    PublishedOffer,
     PublishedPart1,
     PublishedRevision,
 )
@@ -131,6 +132,39 @@ def _as_json(value):
     return value
 
 
+def _offers_of(row: dict, template: Publication, template_offers: list[dict]) -> list[dict]:
+    """The offers a copied decision's totals count: the template's, unless the row gives
+    its own funders, years or total, when the total is shared between each funder and
+    year (the remainder in pence to the first), so the totals agree with its listing."""
+    listed = ("funders", "financial_years", "total_grant_amount")
+    if all(row[key] == getattr(template, key) for key in listed):
+        return [
+            {
+                "funder": offer["funder"],
+                "scheme": offer.get("scheme") or "",
+                "financial_year": offer["financial_year"],
+                "amount": Decimal(offer["amount"]),
+            }
+            for offer in template_offers
+        ]
+    pairs = [
+        (funder, year)
+        for funder in row["funders"].split("; ")
+        for year in row["financial_years"].split("; ")
+    ]
+    pence = int(row["total_grant_amount"] * 100)
+    share, remainder = divmod(pence, len(pairs))
+    return [
+        {
+            "funder": funder,
+            "scheme": "",
+            "financial_year": year,
+            "amount": Decimal(share + (remainder if index == 0 else 0)) / 100,
+        }
+        for index, (funder, year) in enumerate(pairs)
+    ]
+
+
 def bulk_publish(template: Publication, rows, *, drawings: bool = True) -> list[Publication]:
     """More published decisions copied from a real one in a few queries: `rows` is a
     number, or one dict of Publication fields to override for each. Unless a row says
@@ -236,6 +270,15 @@ def bulk_publish(template: Publication, rows, *, drawings: bool = True) -> list[
         )
         _copy_from(PublishedPart1, "html", drawing.pk, [d.pk for d in drawings_made])
     add_filter_options(publications)
+    template_offers = revision.document.get("offers", [])
+    PublishedOffer.objects.bulk_create(
+        (
+            PublishedOffer(publication=publication, **offer)
+            for row, publication in zip(fields, publications, strict=True)
+            for offer in _offers_of(row, template, template_offers)
+        ),
+        batch_size=BATCH,
+    )
     forget_versions(publication.slug for publication in publications)
     return publications
 

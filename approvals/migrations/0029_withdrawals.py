@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0027_rate_card_and_offer_letter_actions"),
+        ("approvals", "0032_register_totals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

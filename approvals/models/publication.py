@@ -390,3 +390,25 @@ class Withdrawal(models.Model):
         if self.revision_id:
             return f"revision {self.revision.number}"
         return "the grant agreement"
+
+
+class PublishedOffer(models.Model):
+    """A grant offer as a published decision's Part 1 states it: funder, scheme, financial
+    year and amount. Copied from the document when the decision is first published, in the
+    same transaction (approvals.publication.totals.add_published_offers), so the register's
+    money totals are added up in SQL rather than from every document. A correction
+    republishes the same decided version, so its offers never change."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="published_offers"
+    )
+    funder = models.CharField(max_length=200)
+    scheme = models.CharField(max_length=200, blank=True)
+    financial_year = models.CharField(max_length=7, help_text="Like '2023/24'.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["publication", "id"]
+
+    def __str__(self):
+        return f"{self.funder} {self.financial_year}: {self.amount}"

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -36,6 +36,7 @@ from approvals.models import (
     RegisterEntry,
     Withdrawal,
 )
+from approvals.publication import opendata
 from grants.forms import ErrorSummaryMixin, GovukRadioSelect
 from grants.money import financial_year_label, parse_financial_year
 
@@ -51,17 +52,7 @@ EXPORT_CHUNK_BYTES = 64 * 1024
 SEPARATOR = "; "
 
 # The open data contract (DESIGN.md §6): these fields, in this order, in CSV and JSON.
-OPEN_DATA_FIELDS = (
-    "reference",
-    "title",
-    "outcome",
-    "decision_date",
-    "published_at",
-    "funders",
-    "total_grant_amount",
-    "financial_years",
-    "url",
-)
+OPEN_DATA_FIELDS = opendata.FIELD_NAMES
 # The open data's words for an outcome (DESIGN.md §6), where they differ from the stored value.
 OPEN_DATA_OUTCOMES = {"partly_approved": "partly approved"}
 # What the register lists and exports, as stored (the url is built from the slug).
@@ -643,22 +634,53 @@ def _pounds(amount: Decimal | None) -> str:
     return "" if amount is None else f"{amount:.2f}"
 
 
+def _open_data_row(row: dict, url_for) -> dict[str, str]:
+    return {
+        "reference": row["reference"],
+        "title": row["title"],
+        "outcome": OPEN_DATA_OUTCOMES.get(row["outcome"], row["outcome"]),
+        "decision_date": row["decision_date"].isoformat(),
+        "published_at": _utc_iso(row["published_at"]),
+        "funders": row["funders"],
+        "total_grant_amount": _pounds(row["total_grant_amount"]),
+        "financial_years": row["financial_years"],
+        "url": url_for(row["slug"]),
+    }
+
+
 def open_data_rows(queryset: QuerySet[Publication]) -> Iterator[dict[str, str]]:
     """Each decision as the open data fields, read in chunks from the database."""
     url_for = decision_url_maker(settings.SITE_URL)
     rows = queryset.values(*STORED_FIELDS).iterator(chunk_size=EXPORT_CHUNK_ROWS)
     for row in rows:
-        yield {
-            "reference": row["reference"],
-            "title": row["title"],
-            "outcome": OPEN_DATA_OUTCOMES.get(row["outcome"], row["outcome"]),
-            "decision_date": row["decision_date"].isoformat(),
-            "published_at": _utc_iso(row["published_at"]),
-            "funders": row["funders"],
-            "total_grant_amount": _pounds(row["total_grant_amount"]),
-            "financial_years": row["financial_years"],
-            "url": url_for(row["slug"]),
-        }
+        yield _open_data_row(row, url_for)
+
+
+def counted_open_data_rows(queryset: QuerySet[Publication]) -> tuple[int, Iterator[dict]]:
+    """How many decisions the queryset has, and each as the open data fields, read in
+    chunks.
+
+    The count is a scalar subquery of the same statement as the rows, so both come from
+    one snapshot of the database: a decision published while the rows stream is in
+    neither. The first row is read to learn it (with no rows, there are none to count)."""
+    url_for = decision_url_maker(settings.SITE_URL)
+    # COUNT as a plain function, not an aggregate, so Django adds no GROUP BY.
+    total = Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
+    rows = (
+        queryset.annotate(export_total=total)
+        .values(*STORED_FIELDS, "export_total")
+        .iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    )
+    first = next(rows, None)
+    if first is None:
+        return 0, iter(())
+
+    def converted():
+        yield _open_data_row(first, url_for)
+        for row in rows:
+            yield _open_data_row(row, url_for)
+
+    return first["export_total"], converted()
 
 
 def _in_chunks(pieces: Iterable[str]) -> Iterator[str]:
@@ -707,13 +729,19 @@ def csv_lines(rows: Iterable[dict[str, str]]) -> Iterator[str]:
     return _in_chunks(lines())
 
 
-def json_array(rows: Iterable[dict[str, str]]) -> Iterator[str]:
-    """One JSON array, written an object at a time."""
+def json_document(
+    queryset: QuerySet[Publication], describe: Callable[[int], dict]
+) -> Iterator[str]:
+    """/decisions.json: one object, its `metadata` (`describe(count)` of the decisions),
+    then its `decisions`, the queryset's rows as the open data fields, written a row at a
+    time. The query runs when the document is first read."""
 
     def pieces():
-        yield "["
+        count, rows = counted_open_data_rows(queryset)
+        yield '{"metadata": ' + json.dumps(describe(count), ensure_ascii=False)
+        yield ',\n"decisions": ['
         for index, row in enumerate(rows):
             yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
-        yield "\n]\n"
+        yield "\n]}\n"
 
     return _in_chunks(pieces())

@@ -32,7 +32,7 @@ from approvals.models import (
     PublishedRevision,
     RelatedDecision,
 )
-from approvals.publication import part1, register
+from approvals.publication import part1, register, totals
 from approvals.workflow import STEPS, holds_role_for
 from grants.document import document_sha256, has_part2, part1_document, part2_ground
 from grants.models import CaseState, GrantCase
@@ -180,6 +180,7 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         publication.published_at = now
         publication.save(update_fields=["published_at", "updated_at"])
         register.add_filter_options([publication])
+        totals.add_published_offers(publication, document["offers"])
     elif publication.withdrawn_at is not None:
         # Every earlier revision was withdrawn: this one puts the decision back on the
         # register, in its lists and counts (approvals.publication.withdrawal).

@@ -579,6 +579,10 @@ def test_questions_and_answers_never_reach_a_public_url(client, people):
         if "?q=" in url and url.startswith("/decisions/?"):
             assert "0 decisions" in text, url
             text = text.replace(PLANTED, "")
+        if "?q=" in url and url.startswith("/decisions.json?"):
+            # The JSON's metadata repeats the search its rows match; it must match none.
+            assert '"count": 0' in text and '"decisions": [\n]' in text, url
+            text = text.replace(PLANTED, "")
         assert PLANTED not in text, url
     # The decision's own page, document, PDF and the open data were really read.
     for suffix in ("/", "/document.json", "/decision.pdf"):

@@ -505,7 +505,10 @@ def check_the_totals(page: Page):
 def check_open_data(csv_file: bytes, json_file: bytes):
     """The search's open data holds the one decision found, in both formats."""
     [row] = list(csv.DictReader(io.StringIO(csv_file.decode("utf-8-sig"))))
-    [record] = json.loads(json_file)
+    document = json.loads(json_file)
+    [record] = document["decisions"]
+    assert document["metadata"]["count"] == 1
+    assert document["metadata"]["filters"] == {"q": SEARCH_WORD.lower()}, document["metadata"]
     for entry in (row, record):
         assert entry["reference"] == "PCD 1", entry
         assert entry["title"] == TITLE

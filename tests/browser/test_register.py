@@ -69,7 +69,23 @@ def test_the_decision_page_is_accessible(page, register):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", ["/decisions/", "/decisions/?q=helicopter", "/decisions/pcd-1/"])
+def test_the_page_about_the_open_data_is_reached_from_the_register_and_accessible(page, register):
+    page.goto("/decisions/")
+    page.get_by_role("link", name="about the open data").click()
+    page.wait_for_url("**/open-data/")
+    assert page.get_by_role("heading", level=1).inner_text() == "About the open data"
+    fields = page.get_by_role("table", name="Fields")
+    names = fields.locator("tbody th").all_inner_texts()
+    assert names[0] == "reference" and names[-1] == "url" and len(names) == 9
+    assert page.get_by_role("link", name="Open Government Licence v3.0").is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="The data package").click()
+    assert page.evaluate("JSON.parse(document.body.innerText).licenses[0].name") == "OGL-UK-3.0"
+
+
+@pytest.mark.parametrize(
+    "path", ["/decisions/", "/decisions/?q=helicopter", "/decisions/pcd-1/", "/open-data/"]
+)
 def test_nothing_scrolls_sideways_at_320_pixels_wide(page, register, path):
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(path)

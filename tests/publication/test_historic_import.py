@@ -148,8 +148,8 @@ def test_imported_records_are_on_the_register_in_search_filters_open_data_and_fe
     assert rows[0]["outcome"] == "partly approved"
     assert rows[0]["total_grant_amount"] == "1701000.00"
     data = json.loads(body(client.get("/decisions.json")))
-    # DESIGN.md §6 has the rows under "decisions"; the register has served them bare.
-    decisions = data["decisions"] if isinstance(data, dict) else data
+    decisions = data["decisions"]
+    assert data["metadata"]["count"] == 3
     assert [row["reference"] for row in decisions] == ["PCD 1202", "PCD 1201", "CEOD 880"]
 
     feed = ET.fromstring(client.get("/decisions/feed/").content)

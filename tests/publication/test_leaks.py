@@ -12,6 +12,7 @@ appear."""
 
 import hashlib
 import io
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -37,6 +38,7 @@ from approvals.publication.historic import ImportRefused
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
 from tests.factories import make_case, make_pdf, make_user
+from tests.money import decided_with_offers, deferred_with_offers
 from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam
 
@@ -68,15 +70,24 @@ PLANTED = {
     "withdrawn agreement name": "zqxwithdrawnagreementname",
     "withdrawn agreement text": "zqxwithdrawnagreementtext",
     "withdrawn decision title": "zqxwithdrawndecision",
+    "unpublished funder": "zqxunpublishedfunder",
+    "unpublished amount": "98,765.43",
+    "unpublished amount in data": "98765.43",
+    "deferred funder": "zqxdeferredfunder",
+    "deferred amount": "87,654.32",
+    "deferred amount in data": "87654.32",
 }
-STATIC_PAGES = ["/", "/accessibility/", "/privacy/"]
+STATIC_PAGES = ["/", "/accessibility/", "/privacy/", "/open-data/"]
 LISTS = [
     "/decisions/",
     "/decisions.csv",
     "/decisions.json",
     "/decisions/feed/",
+    "/decisions/datapackage.json",
     "/audit-anchors/",
     "/audit-anchors.json",
+    "/grants-accepted/",
+    "/grants-accepted.csv",
 ]
 PER_DECISION = ["/", "/document.json", "/decision.pdf", "/agreement.pdf"]
 
@@ -158,6 +169,9 @@ def planted(people, settings, tmp_path):
         until=timezone.now() + timezone.timedelta(days=30),
         reason=f"Operation {PLANTED['deferral reason']}.",
     )
+    # Money not yet published: no total, chart or CSV may name its funder or amount.
+    decided_with_offers(people, [("Zqxunpublishedfunder", "98765.43")], title="Awaiting")
+    deferred_with_offers(people, [("Zqxdeferredfunder", "87654.32")], title="Deferred money")
     # An import of the earlier register refused for one bad row: its good rows are not
     # published either.
     refused = [
@@ -248,6 +262,12 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
             # The search page repeats what was searched for; it must find nothing.
             assert "0 decisions" in text, url
             text = text.replace(searched, "")
+        if searched and url.startswith("/decisions.json?"):
+            # The JSON's metadata repeats the search its rows match; it must match none.
+            document = json.loads(text[text.index("\n{") :])
+            assert document["metadata"]["filters"] == {"q": searched}, url
+            assert document["metadata"]["count"] == 0 and document["decisions"] == [], url
+            text = text.replace(searched, "")
         for where, word in PLANTED.items():
             assert word not in text, f"{where} ({word}) appears at {url}"
         assert letter.sha256 not in text, f"the offer letter's hash appears at {url}"
@@ -255,8 +275,11 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
+    # The money totals were drawn, from the published decision's offer alone.
+    assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
+    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
-    assert unpublished.count() == 2
+    assert unpublished.count() == 4
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404

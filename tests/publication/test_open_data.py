@@ -46,11 +46,19 @@ def csv_rows(response) -> list[dict[str, str]]:
     return list(reader)
 
 
+def json_document(response) -> dict:
+    document = json.loads(body(response))
+    assert list(document) == ["metadata", "decisions"]
+    return document
+
+
 def json_rows(response) -> list[dict[str, str]]:
-    rows = json.loads(body(response))
+    document = json_document(response)
+    rows = document["decisions"]
     assert isinstance(rows, list)
     for row in rows:
         assert list(row) == FIELDS
+    assert document["metadata"]["count"] == len(rows)
     return rows
 
 
@@ -163,7 +171,8 @@ def test_a_bad_filter_is_a_plain_400(client, decisions, url, params):
 
 
 def test_with_nothing_published_the_files_are_still_valid(client, db):
-    assert json.loads(body(client.get("/decisions.json"))) == []
+    assert json_document(client.get("/decisions.json"))["decisions"] == []
+    assert json_document(client.get("/decisions.json"))["metadata"]["count"] == 0
     assert csv_rows(client.get("/decisions.csv")) == []
 
 
@@ -173,9 +182,10 @@ def test_unpublished_decisions_are_not_in_the_files(client, decisions, people):
     assert "Not yet" not in body(client.get("/decisions.csv"))
 
 
-def test_a_head_request_runs_no_export_query(client, decisions):
+@pytest.mark.parametrize("url", ["/decisions.csv", "/decisions.json"])
+def test_a_head_request_runs_no_export_query(client, decisions, url):
     with CaptureQueriesContext(connection) as queries:
-        response = client.head("/decisions.csv")
+        response = client.head(url)
         assert b"".join(response.streaming_content) == b""
     assert response.status_code == 200
     assert not any("total_grant_amount" in q["sql"] for q in queries.captured_queries)

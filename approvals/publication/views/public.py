@@ -20,6 +20,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseGone,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -28,12 +29,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from approvals import anchors
+from approvals import anchors, charts
 from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
 from approvals.models import DecisionOutcome, Publication, PublishedRevision, Withdrawal
 from approvals.pagination import govuk_pagination
-from approvals.publication import part1
+from approvals.publication import opendata, part1, totals
 from approvals.publication import register as reg
 from approvals.publication.agreements import agreement_response
 from approvals.publication.cache import Version, page_etag, public
@@ -436,6 +437,8 @@ def decision_document(request, slug, version: Version | None):
 
 
 def _export(request, *, content_type: str, filename: str, write: Callable):
+    """An open-data file of the decisions matching the register's filters, streamed:
+    `write(queryset, filters)` gives its text."""
     form = reg.RegisterFilterForm(request.GET, options=reg.filter_options())
     filters = form.filters()
     if form.errors:
@@ -444,8 +447,8 @@ def _export(request, *, content_type: str, filename: str, write: Callable):
             "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
         )
     # A HEAD request needs the headers only: the query is not run.
-    rows = reg.open_data_rows(reg.filtered(filters)) if request.method == "GET" else []
-    response = StreamingHttpResponse(write(rows), content_type=content_type)
+    queryset = reg.filtered(filters) if request.method == "GET" else reg.published().none()
+    response = StreamingHttpResponse(write(queryset, filters), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -460,19 +463,96 @@ def decisions_csv(request, version: Version):
         request,
         content_type="text/csv; charset=utf-8; header=present",
         filename="grant-decisions.csv",
-        write=reg.csv_lines,
+        write=lambda queryset, filters: reg.csv_lines(reg.open_data_rows(queryset)),
     )
 
 
 @require_safe
 @open_data
 def decisions_json(request, version: Version):
+    def document(queryset, filters):
+        generated_at = timezone.now()
+        return reg.json_document(
+            queryset,
+            lambda count: opendata.json_metadata(
+                count=count, filters=filters, generated_at=generated_at
+            ),
+        )
+
     return _export(
         request,
         content_type="application/json",
         filename="grant-decisions.json",
-        write=reg.json_array,
+        write=document,
     )
+
+
+@require_safe
+@open_data
+def data_package(request, version: Version):
+    """The register's open data described as a Frictionless Data Package: the CSV, its
+    Table Schema and its licence."""
+    package = opendata.data_package(version.data.last_modified)
+    response = JsonResponse(package, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'inline; filename="datapackage.json"'
+    return response
+
+
+@require_safe
+def about_open_data(request):
+    return render(
+        request,
+        "public/open_data.html",
+        {
+            "fields": opendata.documented_fields(),
+            "licence": opendata.LICENCE,
+            "formula_note": opendata.FORMULA_NOTE,
+        },
+    )
+
+
+# ---- Money at a glance: grants accepted, by funder and by financial year -------------------
+
+
+def _accepted_charts(accepted: totals.AcceptedTotals) -> dict:
+    return {
+        "funder_chart": charts.bar_chart(
+            "funder-chart",
+            "Grants accepted by funder",
+            [(t.label, t.amount) for t in accepted.by_funder],
+        ),
+        "year_chart": charts.bar_chart(
+            "year-chart",
+            "Grants accepted by financial year",
+            [(t.label, t.amount) for t in accepted.by_year],
+        ),
+    }
+
+
+@require_safe
+@public(register_page_version, cache_key=lambda request: ())
+def grants_accepted(request, version: Version):
+    accepted = totals.accepted_totals()
+    return render(
+        request,
+        "public/grants_accepted.html",
+        {
+            "totals": accepted,
+            "total_text": format_pounds(accepted.total),
+            **_accepted_charts(accepted),
+        },
+    )
+
+
+@require_safe
+@open_data
+def grants_accepted_csv(request, version: Version):
+    response = HttpResponse(
+        totals.csv_text(totals.accepted_totals()),
+        content_type="text/csv; charset=utf-8; header=present",
+    )
+    response["Content-Disposition"] = 'attachment; filename="grants-accepted.csv"'
+    return response
 
 
 # ---- Audit anchors: the chain's head at each publication, for anyone to keep --------------
