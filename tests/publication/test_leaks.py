@@ -275,9 +275,11 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
-    # The money totals were drawn, from the published decision's offer alone.
+    # The money totals were drawn, from the published decisions' offers alone: this one's
+    # and the one whose correction and agreement were withdrawn; the decision withdrawn
+    # altogether counts no more.
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
-    assert "funder,home office,,1000.00,1" in readable(client.get("/grants-accepted.csv"))
+    assert "funder,home office,,2000.00,2" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
     assert unpublished.count() == 4
     for other in unpublished:

@@ -250,6 +250,7 @@ def test_when_every_revision_is_withdrawn_the_decision_leaves_the_register(
     slug = published.slug
     assert client.get(f"/decisions/{slug}/").status_code == 200
     assert register_total() == 1
+    assert "total,,,1000.00,1" in body(client.get("/grants-accepted.csv"))
     withdraw(published.current_revision(), people, second)
 
     page = client.get(f"/decisions/{slug}/")
@@ -265,7 +266,9 @@ def test_when_every_revision_is_withdrawn_the_decision_leaves_the_register(
         assert "Knife crime grant" not in text, url
         assert f"/decisions/{slug}/" not in text, url
     assert "0 decisions" in body(client.get("/decisions/?q=Knife"))
-    assert json.loads(body(client.get("/decisions.json"))) == []
+    assert json.loads(body(client.get("/decisions.json")))["decisions"] == []
+    # Nor is its money counted among the grants accepted.
+    assert "total,,,0.00,0" in body(client.get("/grants-accepted.csv"))
     assert register_total() == 0
     assert not RegisterEntry.objects.filter(publication=published).exists()
     assert "0 decisions" in body(client.get("/decisions/?outcome=approved"))
