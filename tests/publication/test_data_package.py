@@ -14,9 +14,10 @@ from shutil import which
 import feedparser
 import frictionless
 import pytest
+from django.db.models import Max
 from django.urls import reverse
 
-from approvals.models import Publication
+from approvals.models import Publication, PublishedRevision
 from approvals.publication import services as publishing
 from approvals.publication.historic import import_decisions
 from tests.factories import make_case
@@ -96,8 +97,14 @@ def test_the_data_package_describes_the_csv_with_its_schema_and_licence(client, 
     licence = {"name": "OGL-UK-3.0", "path": OGL, "title": "Open Government Licence v3.0"}
     assert package["licenses"] == [licence]
     assert package["homepage"] == "https://decisions.example.org/decisions/"
-    newest = Publication.objects.published().order_by("-published_at").first().published_at
-    assert datetime.datetime.fromisoformat(package["created"]) == newest.replace(microsecond=0)
+    # The register last changed when the historic records were imported, after the
+    # decisions made here were published: the package's data came to be then. (The
+    # imported decisions' own publication dates are years before.)
+    changed = PublishedRevision.objects.aggregate(latest=Max("published_at"))["latest"]
+    imported = PublishedRevision.objects.filter(publication__imported=True)
+    assert set(imported.values_list("published_at", flat=True)) == {changed}
+    assert datetime.datetime.fromisoformat(package["created"]) == changed.replace(microsecond=0)
+    assert package["updated"] == package["created"]
     [resource] = package["resources"]
     assert resource["path"] == SITE + "/decisions.csv"
     assert (resource["format"], resource["mediatype"], resource["encoding"]) == (
