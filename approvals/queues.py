@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from approvals.accounts.roles import Role, roles_of
-from approvals.models import AgreementReview, ClearanceArea, GrantAgreement
+from approvals.models import AgreementReview, ClearanceArea, GrantAgreement, Withdrawal
 from approvals.pipeline import entered_state
 from approvals.publication.services import working_days_between
 from approvals.workflow import (
@@ -26,6 +26,7 @@ from approvals.workflow import (
     can,
     holds_role_for,
     sign_off_step,
+    withdrawal_refusal,
 )
 from grants.models import CaseState, GrantCase
 from grants.permissions import cases_visible_to
@@ -178,3 +179,21 @@ def queues_for(user) -> list[Queue]:
     if watch is not None:
         queues.append(watch)
     return queues
+
+
+def withdrawals_waiting(user) -> list | None:
+    """For a publisher, the withdrawal requests waiting for a second publisher, oldest
+    first, each with why this person may not confirm it (None: they may); None for
+    anyone who takes no part in withdrawals."""
+    if not holds_role_for(user, STEPS["confirm_withdrawal"]):
+        return None
+    waiting = list(
+        Withdrawal.objects.open()
+        .select_related("publication__decision__case", "revision", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+    for withdrawal in waiting:
+        withdrawal.refusal = withdrawal_refusal(
+            user, withdrawal, case=withdrawal.publication.decision.case
+        )
+    return waiting

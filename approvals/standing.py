@@ -182,7 +182,9 @@ def public_annex(decision_id: int) -> dict:
     reference = Decision.objects.filter(pk=decision_id).values_list("reference", flat=True).first()
     rows = (
         RelatedDecision.objects.filter(
-            decision_id=decision_id, case__decisions__publication__published_at__isnull=False
+            decision_id=decision_id,
+            case__decisions__publication__published_at__isnull=False,
+            case__decisions__publication__withdrawn_at__isnull=True,
         )
         .order_by("case__decisions__decided_at")
         .values(

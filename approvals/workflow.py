@@ -23,8 +23,8 @@ from approvals.models import (
     ClearanceArea,
     Decision,
     DecisionOutcome,
-    GrantAgreement,
     ForwardPlanEntry,
+    GrantAgreement,
     IamOutcome,
     Publication,
     RelatedDecision,
@@ -377,6 +377,12 @@ def published(case, user, facts) -> str | None:
     return None
 
 
+def on_the_register(case, user, facts) -> str | None:
+    if facts.decision is None or facts.unpublished:
+        return "Only what has been published can be withdrawn from the register."
+    return None
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -449,6 +455,12 @@ STATE_REFUSALS = {
     ),
     "unplan_decision": (
         "This case is {phrase}: it is no longer on the forward plan. Nothing has been changed."
+    ),
+    "request_withdrawal": (
+        "Only what has been published can be withdrawn from the register. This case is {phrase}."
+    ),
+    "confirm_withdrawal": (
+        "Only what has been published can be withdrawn from the register. This case is {phrase}."
     ),
 }
 
@@ -533,6 +545,16 @@ STEPS: dict[str, Step] = {
               None, AuditAction.PLANNED),
         _step("unplan_decision", "Take off the forward plan", {*LIVE, S.APPROVED, S.REJECTED},
               {Role.DMPC_OFFICE}, (on_forward_plan,), PLAN_REFUSAL, None, AuditAction.UNPLANNED),
+        # Taking a published revision or agreement off the register: one publisher asks,
+        # a second confirms (withdrawal_refusal).
+        _step("request_withdrawal", "Withdraw from the register", {S.REJECTED, S.PUBLISHED},
+              {Role.PUBLISHER}, (on_the_register,),
+              "Only publishers withdraw what was published.", None,
+              AuditAction.WITHDRAWAL_REQUESTED),
+        _step("confirm_withdrawal", "Confirm the withdrawal", {S.REJECTED, S.PUBLISHED},
+              {Role.PUBLISHER}, (on_the_register,),
+              "Only publishers withdraw what was published.", None,
+              AuditAction.WITHDRAWAL_CONFIRMED),
     )
 }  # fmt: skip
 
@@ -577,6 +599,26 @@ def can(user, name: str, case: GrantCase, facts: CaseFacts | None = None) -> str
     """The reason `user` may not take step `name` on `case` now, or None if they may."""
     error = refusal(user, name, case, facts)
     return None if error is None else str(error)
+
+
+SECOND_PUBLISHER = (
+    "A second publisher must confirm the withdrawal: you asked for it, so someone else confirms it."
+)
+
+
+def withdrawal_refusal(user, withdrawal, *, case: GrantCase | None = None) -> str | None:
+    """Why `user` may not confirm this withdrawal request now, or None: a publisher other
+    than the one who asked, while it is still open. The button, the queue, the view and
+    the service all ask this."""
+    case = case or withdrawal.publication.decision.case
+    reason = can(user, "confirm_withdrawal", case)
+    if reason is not None:
+        return reason
+    if withdrawal.confirmed_at or withdrawal.cancelled_at:
+        return "This withdrawal request is no longer open: someone else may have acted first."
+    if withdrawal.requested_by_id == user.pk:
+        return SECOND_PUBLISHER
+    return None
 
 
 def check(user, name: str, case: GrantCase, facts: CaseFacts | None = None) -> None:

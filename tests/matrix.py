@@ -19,6 +19,7 @@ from approvals.forward_plan import plan_decision
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
 from approvals.publication import historic
 from approvals.publication import services as publishing
+from approvals.publication import withdrawal as withdrawing
 from approvals.publication.agreements import CHECKLIST, confirm_agreement, upload_agreement
 from grants.document import case_document
 from grants.letters import upload_letter
@@ -164,6 +165,22 @@ def build_world(people) -> SimpleNamespace:
         annual_cost=Decimal("52600"),
     )
     world.rate_seen = seen_stamp(world.rate)
+
+    # A request to withdraw the published decision's first revision, waiting for a second
+    # publisher; and a decision whose only revision is withdrawn.
+    world.withdrawal = withdrawing.request_withdrawal(
+        world.publication.current_revision(), by=people.publisher, reason="A name was left in."
+    )
+    withdrawn_case = make_case(people.manager, title="A withdrawn decision")
+    to_ready(withdrawn_case, people)
+    world.withdrawn = approve(withdrawn_case, people).publication
+    publishing.publish_now(world.withdrawn, by=people.publisher)
+    withdrawing.confirm_withdrawal(
+        withdrawing.request_withdrawal(
+            world.withdrawn.current_revision(), by=people.publisher, reason="Published in error."
+        ),
+        by=make_user("second-publisher", Role.PUBLISHER),
+    )
     return world
 
 

@@ -68,6 +68,8 @@ SENT_FORMS = [
     ("iam", "approvals:record-outcome", (W.pk_of("meeting"), W.pk_of("item"))),
     ("publisher", "approvals:defer", (W.pk_of("deferred"),)),
     ("publisher", "approvals:correct", (W.pk_of("publication"),)),
+    ("publisher", "approvals:withdraw-revision", (W.pk_of("publication"), 1)),
+    ("publisher", "approvals:withdraw-agreement", (W.pk_of("publication"), W.pk_of("agreement"))),
     ("owner", "mfa-setup", ()),
     ("owner", "password_change", ()),
     ("anonymous", "password_reset", ()),

@@ -174,6 +174,11 @@ MATRIX = [
     Row("decision-pdf", (W("imported.slug"),), everyone(200), "imported"),
     Row("decision-pdf", (W("imported_bare.slug"),), everyone(404), "imported without a PDF"),
     Row("decision-agreement", (W("imported.slug"),), everyone(404), "imported"),
+    # A decision whose every revision is withdrawn: its page says so; its files are gone.
+    Row("decision", (W("withdrawn.slug"),), everyone(200), "withdrawn"),
+    Row("decision-document", (W("withdrawn.slug"),), everyone(410), "withdrawn"),
+    Row("decision-pdf", (W("withdrawn.slug"),), everyone(410), "withdrawn"),
+    Row("decision-agreement", (W("withdrawn.slug"),), everyone(410), "withdrawn"),
     # Signing in and out.
     Row("login", (), {**everyone(SIGNED_IN_ELSEWHERE), "anonymous": 200}),
     Row("logout", (), everyone(405)),
@@ -464,6 +469,46 @@ MATRIX = [
         "already published",
     ),
     Row("approvals:correct", (W("publication.pk"),), publisher_only(), "published"),
+    # Withdrawing from the register: publishers only; ids from another decision are unknown.
+    Row("approvals:withdraw-revision", (W("publication.pk"), 1), publisher_only(), "published"),
+    Row("approvals:withdraw-revision", (W("publication.pk"), 99), publisher_only(404), "unknown"),
+    Row("approvals:withdraw-revision", (W("deferred.pk"), 1), publisher_only(404), "unpublished"),
+    Row("approvals:withdraw-revision", (W("imported.pk"), 1), publisher_only(404), "imported"),
+    Row("approvals:withdraw-revision", (99999, 1), publisher_only(404), "unknown publication"),
+    Row(
+        "approvals:withdraw-agreement",
+        (W("publication.pk"), W("agreement.pk")),
+        publisher_only(),
+        "published",
+    ),
+    Row(
+        "approvals:withdraw-agreement",
+        (W("deferred.pk"), W("agreement.pk")),
+        publisher_only(404),
+        "another decision's agreement",
+    ),
+    Row(
+        "approvals:withdraw-agreement",
+        (W("publication.pk"), 99999),
+        publisher_only(404),
+        "unknown",
+    ),
+    Row(
+        "approvals:confirm-withdrawal",
+        (W("publication.pk"), W("withdrawal.pk")),
+        publisher_only(405),
+    ),
+    Row(
+        "approvals:confirm-withdrawal",
+        (W("deferred.pk"), W("withdrawal.pk")),
+        publisher_only(405),
+        "another decision's request",
+    ),
+    Row(
+        "approvals:cancel-withdrawal",
+        (W("publication.pk"), W("withdrawal.pk")),
+        publisher_only(405),
+    ),
     Row("approvals:correct", (W("imported.pk"),), publisher_only(404), "imported"),
     Row("approvals:defer", (W("imported.pk"),), publisher_only(404), "imported"),
     Row(

@@ -16,6 +16,7 @@ from approvals.models.publication import (
     PublishedRevision,
     RegisterCount,
     RegisterEntry,
+    Withdrawal,
     agreement_path,
 )
 from approvals.models.questions import Answer, Question, QuestionKind, Resolution
@@ -82,5 +83,6 @@ __all__ = [
     "SignOff",
     "SignOffOutcome",
     "StandingAuthorityAcceptance",
+    "Withdrawal",
     "agreement_path",
 ]

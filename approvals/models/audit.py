@@ -50,6 +50,9 @@ class AuditAction(models.TextChoices):
     PLANNED = "planned", "Added to the forward plan"
     PLAN_CHANGED = "plan_changed", "Forward plan entry changed"
     UNPLANNED = "unplanned", "Taken off the forward plan"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested", "Withdrawal from the register requested"
+    WITHDRAWAL_CONFIRMED = "withdrawal_confirmed", "Withdrawn from the register"
+    WITHDRAWAL_CANCELLED = "withdrawal_cancelled", "Withdrawal from the register cancelled"
 
 
 class AuditEvent(models.Model):

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Exists, F, Q
 
 from approvals.models.base import ImmutableModel
 from approvals.models.workflow import DecisionOutcome
@@ -76,8 +77,9 @@ class GrantAgreement(models.Model):
 
 class PublicationQuerySet(models.QuerySet):
     def published(self):
-        """Publications on the register: a deferred or not yet due one has no published_at."""
-        return self.filter(published_at__isnull=False)
+        """Publications on the register: a deferred or not yet due one has no published_at,
+        and one whose every revision was withdrawn is off it until a new one is published."""
+        return self.filter(published_at__isnull=False, withdrawn_at__isnull=True)
 
     def made_here(self):
         """Publications of decisions made in this service, not imported records."""
@@ -107,6 +109,10 @@ class Publication(models.Model):
     deferred_until = models.DateTimeField(null=True, blank=True)
     deferral_reason = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set when the last of its revisions still public is withdrawn (approvals.publication.
+    # withdrawal): it leaves the register's lists, search, open data and feed, and its page
+    # says only that it was withdrawn, until a new revision is published.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     legal_basis = models.TextField()
 
     reference = models.CharField(max_length=30)
@@ -157,7 +163,12 @@ class Publication(models.Model):
         return self.reference
 
     def current_revision(self) -> "PublishedRevision | None":
+        """The newest revision, withdrawn or not: what a new revision is numbered after."""
         return self.revisions.current().first()
+
+    def public_revision(self) -> "PublishedRevision | None":
+        """The revision the public sees: the newest that was not withdrawn."""
+        return self.revisions.not_withdrawn().order_by("-number").first()
 
     @property
     def is_published(self) -> bool:
@@ -257,6 +268,19 @@ class PublishedRevisionQuerySet(models.QuerySet):
         """Revisions of decisions on the register."""
         return self.filter(publication__published_at__isnull=False)
 
+    def not_withdrawn(self):
+        return self.exclude(
+            Exists(Withdrawal.objects.confirmed().filter(revision=models.OuterRef("pk")))
+        )
+
+    def shown(self):
+        """Each published decision's revision that its page shows: the newest that was not
+        withdrawn."""
+        later = PublishedRevision.objects.not_withdrawn().filter(
+            publication=models.OuterRef("publication"), number__gt=models.OuterRef("number")
+        )
+        return self.public().not_withdrawn().filter(~models.Exists(later))
+
 
 class PublishedRevision(ImmutableModel):
     """One published form of a decision. A correction is a new revision with a note; the
@@ -304,6 +328,103 @@ class PublishedPart1(models.Model):
 
     def __str__(self):
         return f"Part 1 of {self.revision_id}"
+
+
+class WithdrawalQuerySet(models.QuerySet):
+    def open(self):
+        """Requests waiting for a second publisher."""
+        return self.filter(confirmed_at__isnull=True, cancelled_at__isnull=True)
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class Withdrawal(models.Model):
+    """Taking a published revision, or a published grant agreement, off the public
+    register, for example because it holds personal data. One publisher asks and a second
+    confirms; until then nothing public changes. The revision or agreement itself is never
+    changed (published revisions are immutable): this row says that it is withdrawn, and
+    the staff can still see it."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Waiting for a second publisher"
+        CONFIRMED = "confirmed", "Withdrawn"
+        CANCELLED = "cancelled", "Cancelled"
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="withdrawals"
+    )
+    revision = models.ForeignKey(
+        PublishedRevision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawals",
+    )
+    agreement = models.ForeignKey(
+        GrantAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="withdrawals"
+    )
+    reason = models.TextField(help_text="Shown on the public register.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WithdrawalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["-confirmed_at", "-id"], name="withdrawal_confirmed")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revision__isnull=True) ^ Q(agreement__isnull=True),
+                name="withdrawal_of_a_revision_or_an_agreement",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("requested_by")),
+                name="withdrawal_confirmed_by_a_second_publisher",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="withdrawal_confirmed_or_cancelled",
+            ),
+            # One request or withdrawal at a time: a cancelled one may be asked again.
+            models.UniqueConstraint(
+                fields=["revision"],
+                condition=Q(revision__isnull=False, cancelled_at__isnull=True),
+                name="withdrawal_of_a_revision_once",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=Q(agreement__isnull=False, cancelled_at__isnull=True),
+                name="withdrawal_of_an_agreement_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Withdrawal of {self.thing_label} of {self.publication}"
+
+    @property
+    def state(self) -> "Withdrawal.State":
+        if self.confirmed_at:
+            return self.State.CONFIRMED
+        if self.cancelled_at:
+            return self.State.CANCELLED
+        return self.State.REQUESTED
+
+    @property
+    def thing_label(self) -> str:
+        if self.revision_id:
+            return f"revision {self.revision.number}"
+        return "the grant agreement"
 
 
 class PublishedOffer(models.Model):

@@ -14,7 +14,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from approvals import uploads
-from approvals.publication import agreements
+from approvals.publication import agreements, withdrawal
 from approvals.publication.services import CORRECTABLE
 from grants.forms import DateField, ErrorSummaryMixin, page_form_helper
 
@@ -228,3 +228,25 @@ class AgreementReviewForm(ErrorSummaryMixin, forms.Form):
         if outcome == NOT_FIT and not (data.get("reason") or "").strip():
             self.add_error("reason", agreements.ENTER_A_REASON)
         return data
+
+
+class WithdrawalForm(ErrorSummaryMixin, forms.Form):
+    """Why a published revision or agreement is withdrawn: the reason the public reads."""
+
+    reason = _text(
+        "Why is it being withdrawn?",
+        required=withdrawal.ENTER_A_REASON,
+        limit=("The reason", withdrawal.MAX_REASON_LENGTH),
+        help_text=(
+            "This is shown on the public register. Say what kind of error it was, for example "
+            "‘It named a member of the public’, without repeating the personal data or other "
+            "detail that is being taken down."
+        ),
+    )
+
+    def __init__(self, *args, submit: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = page_form_helper(
+            Field.textarea("reason", label_size=Size.MEDIUM, rows=4),
+            _submit(submit, css_class="govuk-button--warning"),
+        )

@@ -34,6 +34,7 @@ from approvals.models import (
     PublishedRevision,
     RegisterCount,
     RegisterEntry,
+    Withdrawal,
 )
 from approvals.publication import opendata
 from grants.forms import ErrorSummaryMixin, GovukRadioSelect
@@ -264,6 +265,18 @@ def add_filter_options(publications: Iterable[Publication]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def remove_from_counts(publication: Publication) -> None:
+    """Take a decision whose every revision was withdrawn out of the register's counts and
+    filtered lists, in the transaction that withdraws it; publishing it again adds it
+    back (add_filter_options). Rows in the order _add_counts takes them, so the two never
+    deadlock."""
+    for funder, year, outcome in sorted(_combinations(publication)):
+        RegisterCount.objects.filter(funder=funder, year=year, outcome=outcome).update(
+            count=F("count") - 1
+        )
+    RegisterEntry.objects.filter(publication=publication).delete()
 
 
 def normalise_financial_year(text: str) -> str | None:
@@ -512,7 +525,12 @@ def _kept(key: str, read):
 def forget_versions(slugs: Iterable[str] = ()) -> None:
     """Forget the register's version and these decisions': now, and again once the
     change commits, in case a request read the old ones from the database meanwhile."""
-    keys = [REGISTER_VERSION_KEY, *(_decision_version_key(slug) for slug in slugs)]
+    slugs = list(slugs)
+    keys = [
+        REGISTER_VERSION_KEY,
+        *(_decision_version_key(slug) for slug in slugs),
+        *(_decision_version_key("withdrawn:" + slug) for slug in slugs),
+    ]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
@@ -520,18 +538,33 @@ def forget_versions(slugs: Iterable[str] = ()) -> None:
 def register_version() -> RegisterVersion:
     """Changes whenever a decision is published or a correction changes a published
     decision: each adds a published revision, and revisions are never changed or
-    removed (nor is a publication once it has one)."""
+    removed (nor is a publication once it has one); and whenever a withdrawal is
+    confirmed, which takes something off the register."""
     return _kept(REGISTER_VERSION_KEY, _read_register_version)
 
 
 def _read_register_version() -> RegisterVersion:
     # The newest revision is read from the primary key's index: one query that costs the
     # same for 100 decisions as for 100,000.
-    newest = PublishedRevision.objects.order_by("-id").values_list("id", "published_at").first()
+    # The newest confirmed withdrawal, from its own index, in the same query.
+    withdrawn = Withdrawal.objects.confirmed().order_by("-confirmed_at", "-id")[:1]
+    newest = (
+        PublishedRevision.objects.order_by("-id")
+        .annotate(
+            withdrawal=Subquery(withdrawn.values("id")),
+            withdrawn_at=Subquery(withdrawn.values("confirmed_at")),
+        )
+        .values_list("id", "published_at", "withdrawal", "withdrawn_at")
+        .first()
+    )
     if newest is None:
         return RegisterVersion("empty", None)
-    revision_id, latest = newest
-    return RegisterVersion(f"{revision_id}-{latest.timestamp():.6f}", latest)
+    revision_id, latest, withdrawal_id, withdrawn_at = newest
+    tag = f"{revision_id}-{latest.timestamp():.6f}"
+    if withdrawal_id is not None:
+        tag += f"-w{withdrawal_id}-{withdrawn_at.timestamp():.6f}"
+        latest = max(latest, withdrawn_at)
+    return RegisterVersion(tag, latest)
 
 
 def decision_version(slug: str) -> dict | None:
@@ -539,14 +572,14 @@ def decision_version(slug: str) -> dict | None:
 
 
 def _read_decision_version(slug: str) -> dict | None:
-    """What a published decision's pages show depends on: its current revision (pk,
-    number, time and document hash) and how many times what its page shows of later
-    events has changed; or None when no decision with that slug is published.
+    """What a published decision's pages show depends on: the revision they show (pk,
+    number, time and document hash: the newest not withdrawn) and how many times what
+    its page shows of later events (withdrawals among them) has changed; or None when no
+    decision with that slug is published, or every revision of it is withdrawn.
 
     Revisions never change, so these together identify everything its pages show."""
     return (
-        PublishedRevision.objects.public()
-        .current()
+        PublishedRevision.objects.shown()
         .filter(publication__slug=slug)
         .values(
             "pk",
@@ -555,8 +588,27 @@ def _read_decision_version(slug: str) -> dict | None:
             "document_sha256",
             "publication__decision_id",
             later_events=F("publication__later_events"),
+            # Whether its page must say what was withdrawn (read only then).
+            has_withdrawals=Exists(
+                Withdrawal.objects.confirmed().filter(publication=OuterRef("publication"))
+            ),
         )
         .first()
+    )
+
+
+def withdrawn_version(slug: str) -> dict | None:
+    """A published decision whose every revision is withdrawn: what its page shows then
+    depends on (the withdrawals, counted by later_events); None for any other slug."""
+    return _kept(
+        _decision_version_key("withdrawn:" + slug),
+        lambda: (
+            Publication.objects.filter(
+                slug=slug, published_at__isnull=False, withdrawn_at__isnull=False
+            )
+            .values("pk", "withdrawn_at", "later_events")
+            .first()
+        ),
     )
 
 

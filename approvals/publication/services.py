@@ -188,6 +188,12 @@ def _new_revision(publication: Publication, *, by, note: str, record: dict) -> P
         publication.save(update_fields=["published_at", "updated_at"])
         register.add_filter_options([publication])
         totals.add_published_offers(publication, document["offers"])
+    elif publication.withdrawn_at is not None:
+        # Every earlier revision was withdrawn: this one puts the decision back on the
+        # register, in its lists and counts (approvals.publication.withdrawal).
+        publication.withdrawn_at = None
+        publication.save(update_fields=["withdrawn_at", "updated_at"])
+        register.add_filter_options([publication])
     case = GrantCase.objects.select_for_update().get(pk=publication.decision.case_id)
     from_state = case.state
     # Decisions this one varies, extends or supersedes list it on their pages.
@@ -308,15 +314,23 @@ def publish_correction(
                 f"Someone published revision {current.number} of {locked.reference} after you "
                 "opened this page. Check it, then make your correction again."
             )
-        record = {**current.record, **{k: v.strip() for k, v in changes.items()}}
-        if record == current.record and latest_agreement(locked.decision) == current.agreement:
+        # A correction follows the revision the public sees, not a withdrawn one; when
+        # every revision is withdrawn, the newest, which the publisher corrects.
+        base = correction_base(locked) or current
+        record = {**base.record, **{k: v.strip() for k, v in changes.items()}}
+        unchanged = record == base.record and latest_agreement(locked.decision) == base.agreement
+        if unchanged and locked.withdrawn_at is None:
             raise PublicationError("The correction changes nothing.")
-        if "title" in changes:
-            locked.title = record["title"]
-        if "legal_basis" in changes:
-            locked.legal_basis = record["legal_basis"]
+        locked.title = record["title"]
+        locked.legal_basis = record["legal_basis"]
         locked.save(update_fields=["title", "legal_basis", "updated_at"])
         return _new_revision(locked, by=by, note=note.strip(), record=record)
+
+
+def correction_base(publication: Publication) -> PublishedRevision | None:
+    """The revision a correction starts from: the one the public sees (the newest not
+    withdrawn), or the newest when every revision is withdrawn."""
+    return publication.public_revision() or publication.current_revision()
 
 
 def due(now: datetime.datetime | None = None):
@@ -328,8 +342,11 @@ def due(now: datetime.datetime | None = None):
 
 
 def agreements_due():
-    """Published decisions whose newest reviewed agreement is not yet on the register."""
-    published = Publication.objects.filter(published_at__isnull=False).select_related("decision")
+    """Published decisions whose newest reviewed agreement is not yet on the register. One
+    whose every revision is withdrawn waits for a publisher's correction instead."""
+    published = Publication.objects.filter(
+        published_at__isnull=False, withdrawn_at__isnull=True
+    ).select_related("decision")
     reviewed = published.filter(decision__agreements__review=AgreementReview.REVIEWED)
     for publication in reviewed.distinct():
         current = publication.current_revision()
@@ -365,12 +382,15 @@ def publish_due(now: datetime.datetime | None = None) -> list[PublishedRevision]
             if latest_agreement(locked.decision) == current.agreement:
                 continue
             locked = _locked(locked)
+            if locked.withdrawn_at is not None:
+                continue
             published.append(
                 _new_revision(
                     locked,
                     by=None,
                     note="The signed grant agreement was added.",
-                    record=current.record,
+                    # Never the record of a withdrawn revision.
+                    record=correction_base(locked).record,
                 )
             )
     return published

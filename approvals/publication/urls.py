@@ -50,4 +50,24 @@ staff_urlpatterns = [
     path("publications/<int:publication_pk>/publish/", staff.publish_now, name="publish-now"),
     path("publications/<int:publication_pk>/defer/", staff.defer, name="defer"),
     path("publications/<int:publication_pk>/correct/", staff.correct, name="correct"),
+    path(
+        "publications/<int:publication_pk>/revisions/<int:number>/withdraw/",
+        staff.withdraw_revision,
+        name="withdraw-revision",
+    ),
+    path(
+        "publications/<int:publication_pk>/agreements/<int:agreement_pk>/withdraw/",
+        staff.withdraw_agreement,
+        name="withdraw-agreement",
+    ),
+    path(
+        "publications/<int:publication_pk>/withdrawals/<int:withdrawal_pk>/confirm/",
+        staff.confirm_withdrawal,
+        name="confirm-withdrawal",
+    ),
+    path(
+        "publications/<int:publication_pk>/withdrawals/<int:withdrawal_pk>/cancel/",
+        staff.cancel_withdrawal,
+        name="cancel-withdrawal",
+    ),
 ]

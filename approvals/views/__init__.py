@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 from approvals.accounts.administration import is_administrator
 from approvals.accounts.roles import Role, roles_of
 from approvals.questions import questions_for
-from approvals.queues import queues_for
+from approvals.queues import queues_for, withdrawals_waiting
 from approvals.workflow import STEPS, holds_role_for
 from grants.permissions import can_create_case
 
@@ -30,6 +30,7 @@ def staff_home(request):
         {
             "roles": roles,
             "queues": queues_for(request.user),
+            "withdrawals": withdrawals_waiting(request.user),
             "questions": list(questions_for(request.user)),
             "administers": is_administrator(request.user),
             "can_create": can_create_case(request.user),

@@ -11,10 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from approvals import forward_plan, services
-from approvals.accounts.roles import roles_of
+from approvals.accounts.roles import Role, roles_of
 from approvals.models import ClearanceArea, IamOutcome, Publication
 from approvals.publication import agreements
 from approvals.publication import services as publishing
+from approvals.publication import withdrawal as withdrawing
 from approvals.publication.agreements import AgreementError
 from approvals.publication.services import PublicationError
 from approvals.queues import QUEUES, queues_for
@@ -181,6 +182,16 @@ def _take(step: str, case, user, meeting):
         return publishing.publish_correction(
             publication, by=user, note="A correction.", changes={"title": "Corrected"}
         )
+    revision = publication.current_revision()
+    if step in ("request_withdrawal", "confirm_withdrawal") and revision is None:
+        raise NothingToActOn
+    if step == "request_withdrawal":
+        return withdrawing.request_withdrawal(revision, by=user, reason="Published in error.")
+    if step == "confirm_withdrawal":
+        # Asked by another publisher, so that only the step's own rules decide.
+        asker = make_user(f"asker-{user.pk}", Role.PUBLISHER)
+        asked = withdrawing.request_withdrawal(revision, by=asker, reason="Published in error.")
+        return withdrawing.confirm_withdrawal(asked, by=user)
     raise AssertionError(f"No service for {step}")
 
 

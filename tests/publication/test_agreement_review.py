@@ -220,7 +220,7 @@ def test_agreements_published_before_reviews_began_count_as_reviewed(decision, p
     publication.publish_now(decision.publication, by=people.publisher)
     later = upload_agreement(decision, pdf("new.pdf", "New"), by=people.manager)
     GrantAgreement.objects.update(review=AgreementReview.WAITING)
-    migration = importlib.import_module("approvals.migrations.0028_agreement_review")
+    migration = importlib.import_module("approvals.migrations.0029_agreement_review")
     migration.published_ones_were_reviewed(apps, None)
     published.refresh_from_db()
     later.refresh_from_db()

@@ -170,7 +170,7 @@ def test_the_migration_copies_the_offers_of_decisions_published_before_it(client
     # As if published before offers were kept: the migration copies them from the first
     # published revision of each decision made here.
     PublishedOffer.objects.all().delete()
-    migration = importlib.import_module("approvals.migrations.0032_register_totals")
+    migration = importlib.import_module("approvals.migrations.0028_register_totals")
     migration.copy_published_offers(django_apps, None)
     _forget_everything()
 

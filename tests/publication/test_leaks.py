@@ -8,11 +8,12 @@ unpublished decision, agreements uploaded for the published decision that no pub
 has reviewed yet or that one rejected (their names, text and hashes: an agreement is
 published only once reviewed), the published decision's offer letter (its name, its text
 and its hash: offer letters are never published), the references of unpublished
-decisions that a published one's case was linked to (staff notes, never Part 1), and
-forward plan entries whose case was withdrawn, whose entry was taken off or whose
-decision is published (the plan shows the under-review case only by the title the DMPC
-office gave it). Then every public URL is fetched, including searches for each planted
-word, and none may appear."""
+decisions that a published one's case was linked to (staff notes, never Part 1), forward
+plan entries whose case was withdrawn, whose entry was taken off or whose decision is
+published (the plan shows the under-review case only by the title the DMPC office gave
+it), and what was published and then withdrawn: a correction, an agreement (its name and
+its text) and a decision's only revision. Then every public URL is fetched, including
+searches for each planted word, and none may appear."""
 
 import hashlib
 import io
@@ -27,6 +28,7 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from approvals import forward_plan, services
+from approvals.accounts.roles import Role
 from approvals.models import (
     AgendaItem,
     AgreementReview,
@@ -37,11 +39,13 @@ from approvals.models import (
 )
 from approvals.publication import agreements, historic
 from approvals.publication import services as publishing
+from approvals.publication import withdrawal as withdrawing
+from approvals.publication.agreements import upload_agreement
 from approvals.publication.historic import ImportRefused
 from approvals.standing import link_decision
 from grants.letters import upload_letter
 from grants.models import GrantCase, OfferLetter
-from tests.factories import make_case, make_pdf
+from tests.factories import make_case, make_pdf, make_user
 from tests.money import decided_with_offers, deferred_with_offers
 from tests.publication.historic_files import csv_bytes, historic_row
 from tests.workflow import ADVISERS, approve, decide_only, to_dmpc_review, to_iam, to_ready
@@ -76,6 +80,12 @@ PLANTED = {
     "published plan title": "zqxpublishedplantitle",
     "withdrawn plan title": "zqxwithdrawnplantitle",
     "taken off plan title": "zqxtakenoffplantitle",
+    "withdrawn correction title": "zqxwithdrawntitle",
+    "withdrawn correction reasons": "zqxwithdrawnreasons",
+    "withdrawn correction note": "zqxwithdrawnnote",
+    "withdrawn agreement name": "zqxwithdrawnagreementname",
+    "withdrawn agreement text": "zqxwithdrawnagreementtext",
+    "withdrawn decision title": "zqxwithdrawndecision",
     "unpublished funder": "zqxunpublishedfunder",
     "unpublished amount": "98,765.43",
     "unpublished amount in data": "98765.43",
@@ -261,7 +271,48 @@ def planted(people, settings, tmp_path):
     ]
     with pytest.raises(ImportRefused):
         historic.import_decisions(csv_bytes(refused))
+
+    plant_withdrawals(people)
     return published.publication
+
+
+def plant_withdrawals(people) -> None:
+    """Published, then withdrawn with a second publisher's confirmation: a correction and
+    an agreement of a decision that stays published, and a decision's only revision."""
+    second = make_user("second-publisher", Role.PUBLISHER)
+
+    def withdraw(thing):
+        asked = withdrawing.request_withdrawal(
+            thing, by=people.publisher, reason="Published in error."
+        )
+        withdrawing.confirm_withdrawal(asked, by=second)
+
+    corrected = decide_only(people, title="A corrected grant")
+    agreement = upload_agreement(
+        corrected,
+        SimpleUploadedFile(
+            f"{PLANTED['withdrawn agreement name']}.pdf",
+            make_pdf(f"Agreement {PLANTED['withdrawn agreement text']}"),
+            content_type="application/pdf",
+        ),
+        by=people.manager,
+    )
+    publishing.publish_now(corrected.publication, by=people.publisher)
+    correction = publishing.publish_correction(
+        Publication.objects.get(pk=corrected.publication.pk),
+        by=people.publisher,
+        note=f"Added {PLANTED['withdrawn correction note']}.",
+        changes={
+            "title": f"A corrected grant {PLANTED['withdrawn correction title']}",
+            "reasons": f"Reasons {PLANTED['withdrawn correction reasons']}.",
+        },
+    )
+    withdraw(correction)
+    withdraw(agreement)
+
+    gone = decide_only(people, title=f"Grant {PLANTED['withdrawn decision title']}")
+    publishing.publish_now(gone.publication, by=people.publisher)
+    withdraw(Publication.objects.get(pk=gone.publication.pk).current_revision())
 
 
 def public_urls() -> list[str]:
@@ -335,8 +386,9 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # Its reviewed agreement is public, and only it.
     assert statuses[f"/decisions/{slug}/agreement.pdf"] == 200
     assert planted.current_revision().agreement.original_name == "Signed agreement.pdf"
-    # The money totals were drawn, from the two published decisions' offers alone (the
-    # published grant's, and the one linked to unpublished decisions).
+    # The money totals were drawn, from the published decisions' offers alone: this one's,
+    # the one linked to unpublished decisions, and the one whose correction and agreement
+    # were withdrawn; the decision withdrawn altogether counts no more.
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
     assert "funder,home office,,2000.00,2" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
@@ -344,6 +396,31 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     for other in unpublished:
         for suffix in PER_DECISION:
             assert statuses[f"/decisions/{other.slug}{suffix}"] == 404
+    # What was withdrawn was really published, and its pages were visited: the corrected
+    # decision's page shows its first revision; the withdrawn decision's page says only
+    # that it was withdrawn, and its files are gone.
+    # Listed again under the title of the revision it shows.
+    corrected = Publication.objects.get(title="A corrected grant")
+    assert (
+        PLANTED["withdrawn correction title"] in corrected.revisions.get(number=2).record["title"]
+    )
+    assert statuses[f"/decisions/{corrected.slug}/"] == 200
+    assert statuses[f"/decisions/{corrected.slug}/agreement.pdf"] == 410
+    gone = Publication.objects.get(withdrawn_at__isnull=False)
+    assert statuses[f"/decisions/{gone.slug}/"] == 200
+    for suffix in PER_DECISION[1:]:
+        assert statuses[f"/decisions/{gone.slug}{suffix}"] == 410
+
+
+def test_what_was_withdrawn_is_kept_for_the_staff(client, planted, people):
+    """The withdrawn agreement's words are in the file the staff can still download."""
+    agreement = GrantAgreement.objects.get(
+        original_name__contains=PLANTED["withdrawn agreement name"]
+    )
+    client.force_login(people.publisher)
+    response = client.get(f"/staff/cases/{agreement.decision.case_id}/agreements/{agreement.pk}/")
+    assert response.status_code == 200
+    assert PLANTED["withdrawn agreement text"] in readable(response)
 
 
 def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):

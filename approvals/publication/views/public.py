@@ -19,6 +19,7 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseGone,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -32,7 +33,7 @@ from django.views.decorators.http import require_safe
 from approvals import anchors, charts
 from approvals.documents import pdf
 from approvals.documents.decision_form import revision_pdf
-from approvals.models import DecisionOutcome, PublishedRevision
+from approvals.models import DecisionOutcome, Publication, PublishedRevision, Withdrawal
 from approvals.pagination import govuk_pagination
 from approvals.publication import opendata, part1, sitemap, totals
 from approvals.publication import register as reg
@@ -97,10 +98,29 @@ def _register_page_key(request) -> tuple | None:
     return tuple(params.get(name, "") for name in REGISTER_PARAMETERS)
 
 
+# What a file of a decision whose every revision is withdrawn, or a withdrawn agreement,
+# answers: 410 Gone (approvals.publication.withdrawal).
+WITHDRAWN = "withdrawn"
+GONE_TEXT = "This was withdrawn from the register. The decision's page says when and why.\n"
+
+
+def _gone() -> HttpResponseGone:
+    return HttpResponseGone(GONE_TEXT, content_type="text/plain; charset=utf-8")
+
+
+def _withdrawn_version(request, slug: str, etag) -> Version | None:
+    """A decision whose every revision is withdrawn: its page says so, its files are gone."""
+    withdrawn = reg.withdrawn_version(slug)
+    if withdrawn is None:
+        return None
+    tag = f"withdrawn-{withdrawn['pk']}-{withdrawn['later_events']}"
+    return Version(etag(tag), withdrawn["withdrawn_at"], {WITHDRAWN: withdrawn})
+
+
 def decision_page_version(request, slug: str) -> Version | None:
     current = reg.decision_version(slug)
     if current is None:
-        return None
+        return _withdrawn_version(request, slug, lambda tag: page_etag(request, tag))
     # The time too: a restored backup may number a revision again.
     published = current["published_at"].timestamp()
     # And the layout: a release that draws Part 1 anew draws the page anew.
@@ -112,33 +132,44 @@ def document_version(request, slug: str) -> Version | None:
     # The document's bytes are exactly the ones its SHA-256 was taken of.
     current = reg.decision_version(slug)
     if current is None:
-        return None
+        return _withdrawn_version(request, slug, lambda tag: f'"{tag}"')
     return Version(f'"{current["document_sha256"]}"', current["published_at"], current)
 
 
-def _current_revision(slug: str, *related: str) -> PublishedRevision:
-    """The revision the public sees now; 404 until the decision is published."""
+def _current_revision(slug: str, *related: str) -> PublishedRevision | None:
+    """The revision the public sees now (the newest not withdrawn); None when every
+    revision is withdrawn; 404 until the decision is published."""
     revision = (
-        PublishedRevision.objects.public()
-        .current()
+        PublishedRevision.objects.shown()
         .filter(publication__slug=slug)
         .select_related("publication", "agreement", *related)
         .first()
     )
     if revision is None:
+        if reg.withdrawn_version(slug) is not None:
+            return None
         raise Http404("No published decision has that reference")
     return revision
 
 
+GONE = Version('"withdrawn"', None, WITHDRAWN)
+
+
 def agreement_version(request, slug: str) -> Version:
     revision = _current_revision(slug)
+    if revision is None:
+        return GONE
     if revision.agreement is None:
         raise Http404("No grant agreement has been published for this decision")
+    if Withdrawal.objects.confirmed().filter(agreement=revision.agreement_id).exists():
+        return GONE
     return Version(f'"{revision.number}-{revision.agreement.sha256}"', None, revision)
 
 
 def pdf_version(request, slug: str) -> Version:
     revision = _current_revision(slug, "pdf")
+    if revision is None:
+        return GONE
     # Drawn once, when the revision was published; drawn now only if that failed. An
     # imported record's PDF is the earlier register's, if it gave one.
     try:
@@ -280,6 +311,8 @@ def register(request, version: Version):
 def decision(request, slug, version: Version | None):
     if version is None:
         raise Http404("No published decision has this reference.")
+    if WITHDRAWN in version.data:
+        return _withdrawn_page(request, version.data[WITHDRAWN]["pk"])
     current = version.data
     revision = (
         PublishedRevision.objects.select_related(
@@ -300,6 +333,13 @@ def decision(request, slug, version: Version | None):
         else []
     )
     record = revision.record
+    withdrawals = (
+        _withdrawals(revision.publication_id)
+        if current["has_withdrawals"]
+        else {"revisions": {}, "agreements": {}}
+    )
+    for earlier_revision in earlier:
+        earlier_revision.withdrawal = withdrawals["revisions"].get(earlier_revision.pk)
     if revision.publication.imported:
         return render(
             request,
@@ -329,6 +369,10 @@ def decision(request, slug, version: Version | None):
         "history": [revision, *earlier] if earlier else [],
         # Part 1 as the report shows it, in £m: drawn when it was published. The
         # document holds no Part 2, and part2.html is never drawn here.
+        "withdrawn_revisions": sorted(
+            withdrawals["revisions"].values(), key=lambda w: w.revision.number, reverse=True
+        ),
+        "withdrawn_agreement": withdrawals["agreements"].get(revision.agreement_id),
         "part1": part1.part1_html(
             revision,
             lambda: PublishedRevision.objects.values_list("document", flat=True).get(
@@ -340,11 +384,48 @@ def decision(request, slug, version: Version | None):
     return render(request, "public/register/detail.html", context)
 
 
+def _withdrawals(publication_id: int) -> dict:
+    """The confirmed withdrawals of a decision's revisions and agreements, by their ids."""
+    found = {"revisions": {}, "agreements": {}}
+    for withdrawal in (
+        Withdrawal.objects.confirmed()
+        .filter(publication_id=publication_id)
+        .select_related("revision")
+        .only("revision__number", "agreement_id", "reason", "confirmed_at", "publication_id")
+    ):
+        if withdrawal.revision_id:
+            found["revisions"][withdrawal.revision_id] = withdrawal
+        else:
+            found["agreements"][withdrawal.agreement_id] = withdrawal
+    return found
+
+
+def _withdrawn_page(request, publication_pk: int):
+    """A decision whose every revision is withdrawn: the reference, and what was
+    withdrawn, when and why; nothing of what was published."""
+    publication = Publication.objects.only("reference", "slug", "withdrawn_at").get(
+        pk=publication_pk
+    )
+    withdrawn = _withdrawals(publication_pk)
+    return render(
+        request,
+        "public/register/withdrawn.html",
+        {
+            "publication": publication,
+            "withdrawals": sorted(
+                withdrawn["revisions"].values(), key=lambda w: w.revision.number, reverse=True
+            ),
+        },
+    )
+
+
 @require_safe
 @public(document_version, per_user=False, cross_origin=True)
 def decision_document(request, slug, version: Version | None):
     if version is None:
         raise Http404("No published decision has this reference.")
+    if WITHDRAWN in version.data:
+        return _gone()
     document = PublishedRevision.objects.values_list("document", flat=True).get(
         pk=version.data["pk"]
     )
@@ -541,6 +622,8 @@ def sitemap_page(request, number: int, version: Version):
 @require_safe
 @public(agreement_version, per_user=False)
 def agreement_pdf(request, slug, version: Version):
+    if version.data == WITHDRAWN:
+        return _gone()
     return agreement_response(version.data.agreement, filename=f"{slug}-grant-agreement.pdf")
 
 
@@ -548,4 +631,6 @@ def agreement_pdf(request, slug, version: Version):
 @public(pdf_version, per_user=False)
 def decision_pdf(request, slug, version: Version):
     """The published decision form, from storage: Part 1 only, as drawn when published."""
+    if version.data == WITHDRAWN:
+        return _gone()
     return pdf.stored_response(version.data, filename=f"{slug}-decision.pdf")

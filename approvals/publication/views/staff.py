@@ -27,8 +27,9 @@ from approvals.models import (
     GrantAgreement,
     Publication,
     PublishedRevision,
+    Withdrawal,
 )
-from approvals.publication import agreements
+from approvals.publication import agreements, withdrawal
 from approvals.publication import services as publication
 from approvals.publication.agreements import AgreementError, agreement_response
 from approvals.publication.forms import (
@@ -38,12 +39,22 @@ from approvals.publication.forms import (
     AgreementReviewForm,
     CorrectionForm,
     DeferForm,
+    WithdrawalForm,
 )
 from approvals.publication.record import decision_facts
 from approvals.publication.services import PublicationError
+from approvals.publication.withdrawal import WithdrawalError
+from approvals.queues import withdrawals_waiting
 from approvals.uploads import UploadLimit
 from approvals.views import forbid_unless_role
-from approvals.workflow import CaseChanged, CaseFacts, WorkflowError, can, refusal
+from approvals.workflow import (
+    CaseChanged,
+    CaseFacts,
+    WorkflowError,
+    can,
+    refusal,
+    withdrawal_refusal,
+)
 from grants.formatting import long_date
 from grants.permissions import get_case_for_user
 from grants.views.pages import form_page, posted_data
@@ -109,7 +120,12 @@ def publication_list(request):
     return render(
         request,
         "publication/publication_list.html",
-        {"waiting": waiting, "published": published, "now": timezone.now()},
+        {
+            "waiting": waiting,
+            "published": published,
+            "now": timezone.now(),
+            "withdrawals": withdrawals_waiting(request.user),
+        },
     )
 
 
@@ -133,7 +149,40 @@ def _detail_context(item: Publication) -> dict:
         "approved": item.decision.outcome != DecisionOutcome.REJECTED,
         "now": timezone.now(),
         "defer_form": _defer_form(item, secondary=True) if current is None else None,
-        "correction_form": _correction_form(current) if current else None,
+        "correction_form": _correction_form(item) if current else None,
+        **_withdrawal_context(item, revisions),
+    }
+
+
+def _withdrawal_context(item: Publication, revisions: list[PublishedRevision]) -> dict:
+    """Each withdrawal request and its state, what may still be withdrawn, and what this
+    publisher may do about each open request (approvals.workflow decides)."""
+    requests = list(
+        item.withdrawals.select_related(
+            "revision", "agreement", "requested_by", "confirmed_by", "cancelled_by"
+        ).order_by("-requested_at", "-pk")
+    )
+    live = [w for w in requests if w.cancelled_at is None]
+    taken_revisions = {w.revision_id: w for w in live if w.revision_id}
+    taken_agreements = {w.agreement_id: w for w in live if w.agreement_id}
+    for revision in revisions:
+        revision.withdrawal = taken_revisions.get(revision.pk)
+    published_agreements = {r.agreement_id: r.agreement for r in revisions if r.agreement_id}
+    return {
+        "withdrawals": requests,
+        "withdrawable_agreements": [
+            a for pk, a in published_agreements.items() if pk not in taken_agreements
+        ],
+        "withdrawn_agreements": {pk for pk, w in taken_agreements.items() if w.confirmed_at},
+        # The revision the public sees: the newest not withdrawn.
+        "shown": next(
+            (
+                r
+                for r in revisions
+                if not (taken_revisions.get(r.pk) and taken_revisions[r.pk].confirmed_at)
+            ),
+            None,
+        ),
     }
 
 
@@ -144,16 +193,26 @@ def _defer_form(item: Publication, data=None, **kwargs) -> DeferForm:
     return DeferForm(data, initial=initial, **kwargs)
 
 
-def _correction_form(current: PublishedRevision, data=None) -> CorrectionForm:
-    initial = {field: current.record.get(field, "") for field in publication.CORRECTABLE}
-    return CorrectionForm(data, initial={**initial, "seen_revision": current.number})
+def _correction_form(item: Publication, data=None) -> CorrectionForm:
+    """Filled in from the revision a correction starts from (never a withdrawn one while
+    another is public); it names the newest revision as the one seen."""
+    base = publication.correction_base(item)
+    initial = {field: base.record.get(field, "") for field in publication.CORRECTABLE}
+    newest = item.current_revision()
+    return CorrectionForm(data, initial={**initial, "seen_revision": newest.number})
 
 
 @publishers_only
 @require_safe
 def publication_detail(request, publication_pk):
     item = _publication(publication_pk)
-    return render(request, "publication/publication_detail.html", _detail_context(item))
+    context = _detail_context(item)
+    may_withdraw = can(request.user, "request_withdrawal", item.decision.case) is None
+    for asked in context["withdrawals"]:
+        asked.refusal = withdrawal_refusal(request.user, asked, case=item.decision.case)
+        asked.may_cancel = may_withdraw and asked.state == Withdrawal.State.REQUESTED
+    context["may_withdraw"] = may_withdraw
+    return render(request, "publication/publication_detail.html", context)
 
 
 @publishers_only
@@ -213,7 +272,7 @@ def correct(request, publication_pk):
         )
         return redirect("approvals:publication", item.pk)
     current = revisions[0]
-    form = _correction_form(current, posted_data(request))
+    form = _correction_form(item, posted_data(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["seen_revision"] != current.number:
             form = _out_of_date(request, item, current)
@@ -241,7 +300,7 @@ def correct(request, publication_pk):
         {
             "publication": item,
             "current": current,
-            "record_facts": decision_facts(current.record),
+            "record_facts": decision_facts(publication.correction_base(item).record),
             "form": form,
         },
     )
@@ -484,3 +543,84 @@ def staff_agreement(request, pk, agreement_pk):
     # Not yet public, perhaps never: no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# Withdrawals -------------------------------------------------------------------------------
+
+
+def _withdrawal_page(request, item: Publication, thing, *, what: str):
+    form = WithdrawalForm(posted_data(request), submit=f"Ask to withdraw {what}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            reason = form.cleaned_data["reason"]
+            withdrawal.request_withdrawal(thing, by=request.user, reason=reason)
+        except WithdrawalError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"You have asked to withdraw {what} of {item.reference}. It stays public until "
+                "a second publisher confirms the withdrawal.",
+            )
+            return redirect("approvals:publication", item.pk)
+    return form_page(
+        request,
+        "publication/withdraw.html",
+        {"publication": item, "thing": thing, "what": what, "form": form},
+    )
+
+
+@publishers_only
+@form_view
+def withdraw_revision(request, publication_pk, number):
+    item = _publication(publication_pk)
+    revision = get_object_or_404(item.revisions, number=number)
+    return _withdrawal_page(request, item, revision, what=f"revision {revision.number}")
+
+
+@publishers_only
+@form_view
+def withdraw_agreement(request, publication_pk, agreement_pk):
+    item = _publication(publication_pk)
+    agreement = get_object_or_404(GrantAgreement, pk=agreement_pk, decision=item.decision)
+    return _withdrawal_page(request, item, agreement, what="the grant agreement")
+
+
+def _request_of(item: Publication, withdrawal_pk: int) -> Withdrawal:
+    return get_object_or_404(
+        Withdrawal.objects.select_related("revision", "agreement"),
+        pk=withdrawal_pk,
+        publication=item,
+    )
+
+
+@publishers_only
+@require_POST
+def confirm_withdrawal(request, publication_pk, withdrawal_pk):
+    item = _publication(publication_pk)
+    asked = _request_of(item, withdrawal_pk)
+    try:
+        done = withdrawal.confirm_withdrawal(asked, by=request.user)
+    except WithdrawalError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"{done.thing_label.capitalize()} of {item.reference} has been withdrawn from the "
+            "public register.",
+        )
+    return redirect("approvals:publication", item.pk)
+
+
+@publishers_only
+@require_POST
+def cancel_withdrawal(request, publication_pk, withdrawal_pk):
+    item = _publication(publication_pk)
+    asked = _request_of(item, withdrawal_pk)
+    try:
+        withdrawal.cancel_withdrawal(asked, by=request.user)
+    except WithdrawalError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"The request to withdraw {asked.thing_label} is cancelled.")
+    return redirect("approvals:publication", item.pk)

@@ -16,7 +16,7 @@ def published_ones_were_reviewed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0032_register_totals"),
+        ("approvals", "0028_register_totals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

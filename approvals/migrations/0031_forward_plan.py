@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0032_register_totals"),
+        ("approvals", "0030_withdrawals"),
         ("grants", "0006_budgets_across_years"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -55,9 +55,14 @@ class Migration(migrations.Migration):
                     ("rate_removed", "Grade removed from the rate card"),
                     ("offer_letter_uploaded", "Offer letter uploaded"),
                     ("offer_letter_removed", "Offer letter removed"),
+                    ("agreement_reviewed", "Grant agreement reviewed: fit to publish"),
+                    ("agreement_rejected", "Grant agreement rejected"),
                     ("planned", "Added to the forward plan"),
                     ("plan_changed", "Forward plan entry changed"),
                     ("unplanned", "Taken off the forward plan"),
+                    ("withdrawal_requested", "Withdrawal from the register requested"),
+                    ("withdrawal_confirmed", "Withdrawn from the register"),
+                    ("withdrawal_cancelled", "Withdrawal from the register cancelled"),
                 ],
                 max_length=30,
             ),
