@@ -297,6 +297,7 @@ def plant_withdrawals(people) -> None:
         ),
         by=people.manager,
     )
+    agreements.confirm_agreement(agreement, by=people.publisher, checks=agreements.CHECKLIST)
     publishing.publish_now(corrected.publication, by=people.publisher)
     correction = publishing.publish_correction(
         Publication.objects.get(pk=corrected.publication.pk),
@@ -390,7 +391,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # the one linked to unpublished decisions, and the one whose correction and agreement
     # were withdrawn; the decision withdrawn altogether counts no more.
     assert statuses["/grants-accepted/"] == statuses["/grants-accepted.csv"] == 200
-    assert "funder,home office,,2000.00,2" in readable(client.get("/grants-accepted.csv"))
+    assert "funder,home office,,3000.00,3" in readable(client.get("/grants-accepted.csv"))
     unpublished = Publication.objects.filter(published_at__isnull=True)
     assert unpublished.count() == 4
     for other in unpublished:
