@@ -156,12 +156,17 @@ def note_later_events(decision_ids: Iterable[int]) -> None:
 
 def latest_agreement(decision: Decision) -> GrantAgreement | None:
     """The agreement publication puts on the register: the newest one a publisher has
-    reviewed. One waiting for review, or rejected, stays staff-only."""
-    return (
+    reviewed. One waiting for review, or rejected, stays staff-only. None when that one
+    was withdrawn: an older agreement it replaced never comes back in its place, and the
+    register waits for a new upload to be reviewed."""
+    newest = (
         decision.agreements.filter(review=AgreementReview.REVIEWED)
         .order_by("-uploaded_at", "-id")
         .first()
     )
+    if newest is None or newest.withdrawals.confirmed().exists():
+        return None
+    return newest
 
 
 def _new_revision(publication: Publication, *, by, note: str, record: dict) -> PublishedRevision:
@@ -350,7 +355,8 @@ def agreements_due():
     reviewed = published.filter(decision__agreements__review=AgreementReview.REVIEWED)
     for publication in reviewed.distinct():
         current = publication.current_revision()
-        if latest_agreement(publication.decision) != current.agreement:
+        latest = latest_agreement(publication.decision)
+        if latest is not None and latest != current.agreement:
             yield publication
 
 
@@ -379,7 +385,8 @@ def publish_due(now: datetime.datetime | None = None) -> list[PublishedRevision]
             if locked is None:
                 continue
             current = locked.current_revision()
-            if latest_agreement(locked.decision) == current.agreement:
+            latest = latest_agreement(locked.decision)
+            if latest is None or latest == current.agreement:
                 continue
             locked = _locked(locked)
             if locked.withdrawn_at is not None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from approvals.accounts.roles import Role
 from approvals.models import (
+    AgreementReview,
     AuditAction,
     AuditEvent,
     GrantAgreement,
@@ -23,7 +24,7 @@ from approvals.models import (
 )
 from approvals.publication import services as publishing
 from approvals.publication import withdrawal as withdrawing
-from approvals.publication.agreements import upload_agreement
+from approvals.publication.agreements import CHECKLIST, confirm_agreement, upload_agreement
 from approvals.publication.withdrawal import WithdrawalError
 from tests.factories import make_pdf, make_user
 from tests.workflow import publish
@@ -64,6 +65,7 @@ def withdraw(thing, people, second, reason=REASON) -> Withdrawal:
 
 
 def add_agreement(decision, by, text="Signed grant agreement") -> GrantAgreement:
+    """An agreement a publisher has reviewed as fit to publish."""
     content = make_pdf(text)
     return GrantAgreement.objects.create(
         decision=decision,
@@ -72,6 +74,8 @@ def add_agreement(decision, by, text="Signed grant agreement") -> GrantAgreement
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=by,
+        review=AgreementReview.REVIEWED,
+        reviewed_at=timezone.now(),
     )
 
 
@@ -320,6 +324,9 @@ def test_a_withdrawn_agreement_is_gone_and_a_newer_one_is_published(client, peop
         SimpleUploadedFile("new.pdf", make_pdf("Redacted agreement"), "application/pdf"),
         by=people.manager,
     )
+    # Not before a publisher has reviewed it.
+    assert publishing.publish_due() == []
+    confirm_agreement(newer, by=people.publisher, checks=CHECKLIST)
     [added] = publishing.publish_due()
     assert added.agreement == newer
     response = client.get(url)
@@ -474,3 +481,25 @@ def test_the_publication_page_says_which_revision_the_public_sees(
     page = body(client.get(detail_url(published)))
     assert "every revision is withdrawn" in page
     assert f"/decisions/{published.slug}/decision.pdf" not in page
+
+
+def test_after_its_agreement_is_withdrawn_no_agreement_comes_back_by_itself(
+    client, people, second, media
+):
+    publication = publish(people, title="Agreement grant")
+    older = add_agreement(publication.decision, people.manager, text="The first agreement")
+    publishing.publish_due()
+    newer = add_agreement(publication.decision, people.manager, text="Agreement naming Zqxsmith")
+    [replaced] = publishing.publish_due()
+    assert replaced.agreement == newer
+
+    withdraw(newer, people, second, reason="It held personal data.")
+    # Neither the withdrawn agreement nor the older one it replaced is put back: not by
+    # publish_due, nor on a correction's revision.
+    assert publishing.publish_due() == []
+    corrected = correct(publication, people, title="Agreement grant (corrected)")
+    assert corrected.agreement is None
+    assert older != newer
+    url = f"/decisions/{publication.slug}/agreement.pdf"
+    assert client.get(url).status_code == 404
+    assert publishing.publish_due() == []
