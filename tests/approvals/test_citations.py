@@ -12,6 +12,7 @@ from approvals import services
 from approvals.accounts.roles import Role
 from approvals.models import AuditAction, AuditEvent, RelatedDecision
 from approvals.publication import services as publishing
+from approvals.publication import withdrawal as withdrawing
 from approvals.standing import link_decision
 from grants.models import GrantCase
 from tests.factories import PASSWORD, make_case, make_user
@@ -211,3 +212,24 @@ def test_a_published_decision_is_cited_by_anyone_and_named_in_part_1(
     client.force_login(other_manager)
     report = client.get(f"/staff/cases/{own.pk}/").content.decode()
     assert f"This decision varies {deferred.reference}." in report
+
+
+def test_a_decision_withdrawn_from_the_register_is_no_longer_cited_in_part_1(
+    client, people, deferred, other_manager
+):
+    publishing.publish_now(deferred.publication, by=people.publisher)
+    own = make_case(other_manager, title="Another manager's case")
+    added = link(own, other_manager, deferred.reference)
+    assert added.cites_published_decision
+
+    second = make_user("second-publisher", Role.PUBLISHER)
+    revision = deferred.publication.current_revision()
+    asked = withdrawing.request_withdrawal(revision, by=people.publisher, reason="In error.")
+    withdrawing.confirm_withdrawal(asked, by=second)
+
+    added = RelatedDecision.objects.select_related("decision__publication").get(pk=added.pk)
+    assert not added.cites_published_decision
+    # Linking it now is answered as if it did not exist.
+    other = make_case(other_manager, title="A third case")
+    client.force_login(other_manager)
+    assert _answer(client, other, deferred.reference) == _answer(client, other, "PCD 999")
