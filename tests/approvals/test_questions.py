@@ -529,7 +529,7 @@ def public_urls(slug: str) -> list[str]:
             elif isinstance(entry, URLPattern) and not route.startswith(
                 ("staff/", "accounts/", "admin/")
             ):
-                urls.append("/" + route.replace("<slug:slug>", slug))
+                urls.append("/" + route.replace("<slug:slug>", slug).replace("<int:number>", "1"))
 
     walk(get_resolver().url_patterns, "")
     assert not [url for url in urls if "<" in url], urls

@@ -121,8 +121,13 @@ def test_load_demo_puts_cases_in_several_states_once_with_an_intact_trail(monkey
     assert deferred.deferred_until > deferred.due_at and deferred.deferral_reason
     actions = list(seed.audit_events.values_list("action", flat=True))
     assert actions[0] == AuditAction.CASE_CREATED
-    assert actions[-3:] == [AuditAction.APPROVED, AuditAction.UPLOADED, AuditAction.PUBLISHED]
-    assert len(actions) == 12
+    assert actions[-4:] == [
+        AuditAction.APPROVED,
+        AuditAction.UPLOADED,
+        AuditAction.AGREEMENT_REVIEWED,
+        AuditAction.PUBLISHED,
+    ]
+    assert len(actions) == 13
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
     assert f"Audit trail intact: {events} events." in out.getvalue()
