@@ -17,7 +17,7 @@ from approvals import questions
 from approvals.accounts.roles import Role
 from approvals.forward_plan import plan_decision
 from approvals.models import AgendaItem, AttemptLock, AuditEvent, Publication
-from approvals.publication import historic
+from approvals.publication import historic, sitemap
 from approvals.publication import services as publishing
 from approvals.publication import withdrawal as withdrawing
 from approvals.publication.agreements import CHECKLIST, confirm_agreement, upload_agreement
@@ -181,6 +181,9 @@ def build_world(people) -> SimpleNamespace:
         ),
         by=make_user("second-publisher", Role.PUBLISHER),
     )
+    # The sitemap's first page: pages are blocks of ids, which depend on the database.
+    first = Publication.objects.published().order_by("id").first()
+    world.sitemap_page = sitemap.page_number(first.pk)
     return world
 
 

@@ -33,6 +33,11 @@ def _w3c(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
+def page_number(publication_id: int) -> int:
+    """The numbered page that lists a publication: its block of ids."""
+    return (publication_id - 1) // BLOCK + 1
+
+
 def _block(number: int):
     return reg.published().filter(id__gt=(number - 1) * BLOCK, id__lte=number * BLOCK)
 

@@ -37,7 +37,7 @@ from approvals.models import (
     IamMeeting,
     Publication,
 )
-from approvals.publication import agreements, historic
+from approvals.publication import agreements, historic, sitemap
 from approvals.publication import services as publishing
 from approvals.publication import withdrawal as withdrawing
 from approvals.publication.agreements import upload_agreement
@@ -114,7 +114,6 @@ LISTS = [
     "/grants-accepted/",
     "/grants-accepted.csv",
     "/sitemap.xml",
-    "/sitemap-1.xml",
 ]
 # Whatever the decision, public and the same for everyone.
 SITE_FILES = ["/robots.txt", "/favicon.ico"]
@@ -321,6 +320,11 @@ def public_urls() -> list[str]:
     # Every decision's URLs, published or not: the unpublished ones must answer 404.
     for slug in Publication.objects.values_list("slug", flat=True):
         urls += [f"/decisions/{slug}{suffix}" for suffix in PER_DECISION]
+    # Every page of the sitemap that could list any decision, published or not.
+    for pk in Publication.objects.values_list("pk", flat=True):
+        page = f"/sitemap-{sitemap.page_number(pk)}.xml"
+        if page not in urls:
+            urls.append(page)
     for word in PLANTED.values():
         urls += [f"{path}?q={word}" for path in LISTS[:3]]
     urls += ["/decisions/?page=2", "/decisions/?outcome=approved", "/decisions/?funder=x"]
@@ -382,7 +386,7 @@ def test_no_public_url_shows_anything_unpublished_or_exempt(client, planted):
     # The published decision was really visited, and only it.
     slug = planted.slug
     assert statuses[f"/decisions/{slug}/"] == 200
-    assert statuses["/sitemap-1.xml"] == 200
+    assert statuses[f"/sitemap-{sitemap.page_number(planted.pk)}.xml"] == 200
     assert statuses[f"/decisions/{slug}/document.json"] == 200
     # Its reviewed agreement is public, and only it.
     assert statuses[f"/decisions/{slug}/agreement.pdf"] == 200
@@ -425,7 +429,10 @@ def test_what_was_withdrawn_is_kept_for_the_staff(client, planted, people):
 
 
 def test_the_sitemap_names_the_published_decision_and_no_other(client, planted):
-    listed = client.get("/sitemap-1.xml").content.decode()
+    listed = "".join(
+        client.get(f"/sitemap-{sitemap.page_number(pk)}.xml").content.decode()
+        for pk in set(Publication.objects.values_list("pk", flat=True))
+    )
     assert f"/decisions/{planted.slug}/" in listed
     # The decision citing an unpublished one is published too; no unpublished one is named.
     for other in Publication.objects.filter(published_at__isnull=True):
