@@ -26,6 +26,8 @@ CHARACTER_WIDTH = Decimal("9.2")
 LABEL_CHARACTERS = 40
 # Series are told apart by their words as well as their colour (WCAG 1.4.1).
 SERIES_CLASSES = ("app-bar-chart__rect--1", "app-bar-chart__rect--2", "app-bar-chart__rect--3")
+# Used and what is left: blue and grey, with no red, which would read as a warning.
+USED_AND_LEFT = ("app-bar-chart__rect--1", "app-bar-chart__rect--3")
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,15 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, Decimal]]) ->
 
 
 def grouped_bar_chart(
-    chart_id: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str, Decimal]]]]
+    chart_id: str,
+    title: str,
+    rows: Sequence[tuple[str, Sequence[tuple[str, Decimal]]]],
+    *,
+    series_classes: Sequence[str] = SERIES_CLASSES,
 ) -> BarChart:
     """A chart of groups: (label, [(series, amount), ...]) rows, in the order given. Every
     bar is to the scale of the largest amount; £0 or less has no bar, only its amount.
+    `series_classes` colour the series in turn.
 
     A bar of one series has its amount beside it; in a group of named series, each bar
     has its series and amount on the line above it, so a long name never squeezes it."""
@@ -110,7 +117,7 @@ def grouped_bar_chart(
                     width=width,
                     text_x=text_x,
                     text_y=text_y,
-                    css_class=SERIES_CLASSES[index % len(SERIES_CLASSES)],
+                    css_class=series_classes[index % len(series_classes)],
                 )
             )
             top += BAR_HEIGHT + BAR_GAP

@@ -86,6 +86,7 @@ def money(request):
                     )
                     for a in authorities
                 ],
+                series_classes=charts.USED_AND_LEFT,
             ),
         },
     )
