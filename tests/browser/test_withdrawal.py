@@ -11,6 +11,7 @@ from approvals.accounts.roles import Role
 from approvals.models import GrantAgreement, Publication, Withdrawal
 from approvals.publication import services as publishing
 from approvals.publication import withdrawal as withdrawing
+from approvals.publication.agreements import CHECKLIST, confirm_agreement
 from tests.browser.helpers import assert_accessible, sign_in
 from tests.factories import PASSWORD, make_case, make_pdf, make_user
 from tests.workflow import approve, to_ready
@@ -34,7 +35,7 @@ def published_with_agreement(people) -> Publication:
     to_ready(case, people)
     decision = approve(case, people)
     content = make_pdf("Signed grant agreement")
-    GrantAgreement.objects.create(
+    agreement = GrantAgreement.objects.create(
         decision=decision,
         file=ContentFile(content, name="agreement.pdf"),
         original_name="Signed agreement.pdf",
@@ -42,6 +43,7 @@ def published_with_agreement(people) -> Publication:
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=people.manager,
     )
+    confirm_agreement(agreement, by=people.publisher, checks=CHECKLIST)
     publishing.publish_now(decision.publication, by=people.publisher)
     publication = Publication.objects.get(pk=decision.publication.pk)
     publishing.publish_correction(
