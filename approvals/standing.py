@@ -135,11 +135,7 @@ def citable_decision(user, reference: str) -> Decision | None:
     if found is None:
         return None
     publication = getattr(found, "publication", None)
-    if (
-        publication is not None
-        and publication.published_at is not None
-        and publication.withdrawn_at is None
-    ):
+    if publication is not None and publication.on_register:
         return found
     return found if cases_visible_to(user).filter(pk=found.case_id).exists() else None
 

@@ -175,6 +175,12 @@ class Publication(models.Model):
         return self.published_at is not None
 
     @property
+    def on_register(self) -> bool:
+        """What PublicationQuerySet.published() asks of one publication: published, and
+        not withdrawn from the register altogether."""
+        return self.published_at is not None and self.withdrawn_at is None
+
+    @property
     def effective_due_at(self):
         """When publish_due will publish it: the deferral date if deferred."""
         return self.deferred_until or self.due_at

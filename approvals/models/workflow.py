@@ -304,11 +304,7 @@ class RelatedDecision(models.Model):
         """Whether Part 1 may name the decision: only once it is on the public register.
         Until then the link is a staff note, kept outside Part 1 and the signed document."""
         publication = getattr(self.decision, "publication", None)
-        return (
-            publication is not None
-            and publication.published_at is not None
-            and publication.withdrawn_at is None
-        )
+        return publication is not None and publication.on_register
 
 
 class StandingAuthorityAcceptance(models.Model):

@@ -349,9 +349,7 @@ def due(now: datetime.datetime | None = None):
 def agreements_due():
     """Published decisions whose newest reviewed agreement is not yet on the register. One
     whose every revision is withdrawn waits for a publisher's correction instead."""
-    published = Publication.objects.filter(
-        published_at__isnull=False, withdrawn_at__isnull=True
-    ).select_related("decision")
+    published = Publication.objects.published().select_related("decision")
     reviewed = published.filter(decision__agreements__review=AgreementReview.REVIEWED)
     for publication in reviewed.distinct():
         current = publication.current_revision()
