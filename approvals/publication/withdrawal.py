@@ -182,12 +182,8 @@ def _take_down(publication: Publication, now) -> None:
         publication.legal_basis = shown.record.get("legal_basis", publication.legal_basis)
         publication.save(update_fields=["title", "legal_basis", "updated_at"])
     # Its page, files and the register are drawn afresh; decisions it cites list it.
-    note_later_events([publication.decision_id])
-    note_later_events(
-        RelatedDecision.objects.filter(case_id=publication.decision.case_id).values_list(
-            "decision_id", flat=True
-        )
-    )
+    cited = RelatedDecision.objects.filter(case_id=publication.decision.case_id)
+    note_later_events([publication.decision_id, *cited.values_list("decision_id", flat=True)])
 
 
 def cancel_withdrawal(withdrawal: Withdrawal, *, by) -> Withdrawal:
@@ -211,19 +207,3 @@ def cancel_withdrawal(withdrawal: Withdrawal, *, by) -> Withdrawal:
             details=_details(locked, publication),
         )
     return locked
-
-
-def open_requests():
-    """Withdrawal requests waiting for a second publisher, oldest first."""
-    return (
-        Withdrawal.objects.open()
-        .select_related("publication", "revision", "agreement", "requested_by")
-        .order_by("requested_at", "pk")
-    )
-
-
-def withdrawn_agreement_ids(agreement_ids) -> dict[int, Withdrawal]:
-    return {
-        w.agreement_id: w
-        for w in Withdrawal.objects.confirmed().filter(agreement_id__in=list(agreement_ids))
-    }
