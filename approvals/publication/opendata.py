@@ -151,7 +151,8 @@ def absolute(name: str) -> str:
     return settings.SITE_URL + reverse(name)
 
 
-def _utc(moment: datetime.datetime) -> str:
+def utc_iso(moment: datetime.datetime) -> str:
+    """A moment as an ISO 8601 time in UTC, to the second, as the open data gives times."""
     return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
@@ -177,7 +178,7 @@ def data_package(last_changed: datetime.datetime | None) -> dict:
         "keywords": ["grants", "police", "MOPAC", "London", "decisions"],
     }
     if last_changed is not None:
-        package["created"] = package["updated"] = _utc(last_changed)
+        package["created"] = package["updated"] = utc_iso(last_changed)
     package["resources"] = [
         {
             "profile": "tabular-data-resource",
@@ -205,7 +206,7 @@ def json_metadata(*, count: int, filters: dict[str, str], generated_at: datetime
     return {
         "title": TITLE,
         "description": DESCRIPTION,
-        "generated_at": _utc(generated_at),
+        "generated_at": utc_iso(generated_at),
         "count": count,
         "filters": dict(filters),
         "licence": dict(LICENCE),

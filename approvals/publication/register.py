@@ -625,10 +625,6 @@ def decision_url_maker(base: str = ""):
     return lambda slug: f"{before}{slug}{after}"
 
 
-def _utc_iso(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
-
-
 def _pounds(amount: Decimal | None) -> str:
     # An imported record may not say its total: left empty (DESIGN.md §6).
     return "" if amount is None else f"{amount:.2f}"
@@ -640,7 +636,7 @@ def _open_data_row(row: dict, url_for) -> dict[str, str]:
         "title": row["title"],
         "outcome": OPEN_DATA_OUTCOMES.get(row["outcome"], row["outcome"]),
         "decision_date": row["decision_date"].isoformat(),
-        "published_at": _utc_iso(row["published_at"]),
+        "published_at": opendata.utc_iso(row["published_at"]),
         "funders": row["funders"],
         "total_grant_amount": _pounds(row["total_grant_amount"]),
         "financial_years": row["financial_years"],

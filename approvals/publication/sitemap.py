@@ -17,6 +17,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from approvals.publication import register as reg
+from approvals.publication.opendata import utc_iso
 
 BLOCK = 10_000
 # Beyond any id the database can hold: a larger page number is simply not found.
@@ -27,10 +28,6 @@ NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def _changed():
     # A correction saves the publication; the first publication sets published_at.
     return Greatest("published_at", "updated_at")
-
-
-def _w3c(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
 def page_number(publication_id: int) -> int:
@@ -45,7 +42,7 @@ def _block(number: int):
 def index_xml() -> str:
     """The index: each page that lists a decision, and when one on it last changed."""
     entries = "".join(
-        f"<sitemap><loc>{escape(page_url(number))}</loc><lastmod>{_w3c(changed)}</lastmod>"
+        f"<sitemap><loc>{escape(page_url(number))}</loc><lastmod>{utc_iso(changed)}</lastmod>"
         "</sitemap>\n"
         for number, changed in reg.for_version("sitemap-index", _read_index)
     )
@@ -80,7 +77,7 @@ def page_xml(number: int) -> str | None:
     url_for = reg.decision_url_maker(settings.SITE_URL)
     rows = _block(number).order_by("id").values_list("slug", _changed())
     entries = [
-        f"<url><loc>{escape(url_for(slug))}</loc><lastmod>{_w3c(changed)}</lastmod></url>\n"
+        f"<url><loc>{escape(url_for(slug))}</loc><lastmod>{utc_iso(changed)}</lastmod></url>\n"
         for slug, changed in rows
     ]
     if not entries:
